@@ -1,0 +1,63 @@
+# Wolverhampton JSNA portal. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-sqlite test-postgres lint install install-test db-upgrade db-migrate seed bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the portal
+
+install-test: $(VENV)/.installed-test ## Install the portal and its test dependencies
+
+db-upgrade: install ## Bring the database schema up to date
+	$(FLASK) db upgrade
+
+seed: db-upgrade ## Load the shipped real data and the demo content (idempotent)
+	$(FLASK) seed
+
+run: seed ## Set everything up and serve the portal on http://127.0.0.1:5000 (SQLite)
+	@$(FLASK) users ensure-admin
+	@echo "Serving the Wolverhampton JSNA portal on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-test ## Run the whole suite (PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== Database tests again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		PORTAL_TEST_DB=postgres $(BIN)/pytest -m "not browser" --ignore=tests/stats --ignore=tests/importers; \
+	else \
+		echo "TEST_DATABASE_URL is not set: PostgreSQL tests were not run."; \
+	fi
+
+lint: install-test ## ruff
+	$(BIN)/ruff check .
+
+db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_changed MSG="what changed"
+	$(FLASK) db migrate --rev-id $(REV) -m "$(MSG)"
+
+bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean: ## Remove the virtualenv and local database
+	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache

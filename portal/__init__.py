@@ -1,0 +1,124 @@
+"""The JSNA portal application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from portal.config import CONFIGS, PROJECT_ROOT, Config
+
+# Feature blueprints, in the order of the house's floors (see STYLE.md). Each module exposes ``bp``.
+BLUEPRINT_MODULES: list[str] = [
+    "portal.pages",
+    "portal.auth",
+    "portal.staff",
+    "portal.admin",
+]
+
+
+def create_app(config: type[Config] | Config | str | None = None, **overrides: Any) -> Flask:
+    """Build the app: configure, then extensions, blueprints, error pages, commands and template helpers."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    configure(app, config, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def configure(app: Flask, config: type[Config] | Config | str | None, overrides: dict[str, Any]) -> None:
+    """Load the config class chosen by argument or PORTAL_ENV (development by default)."""
+    if config is None:
+        config = os.environ.get("PORTAL_ENV", "development")
+    if isinstance(config, str):
+        chosen = CONFIGS[config]
+        config = chosen() if chosen.__name__ == "Production" else chosen
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite takes no pool_pre_ping benefit but a busy timeout instead (set per connection below).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    from portal.access import enforce_access
+    from portal.database import configure_sqlite_connections
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.models import User
+    from portal.security import init_security
+
+    db.init_app(app)
+    # SQLite cannot ALTER most things; batch mode copies the table instead.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    with app.app_context():
+        configure_sqlite_connections(db.engine)
+    app.before_request(enforce_access)
+    init_security(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register each feature's blueprint."""
+    import importlib
+
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """GOV.UK-style error pages."""
+    from portal.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``flask --app wsgi`` commands operators rely on."""
+    from portal.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja loaders for the GOV.UK macros, and the globals and filters templates use."""
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from portal.template_helpers import register
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+    register(app)

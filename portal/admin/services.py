@@ -1,0 +1,86 @@
+"""User administration: search, roles, deactivation — each change audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Role, User, UserRole
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of users matching a search."""
+
+    users: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def search_users(query: str = "", page: int = 1) -> UserPage:
+    """Find users whose email or name contains ``query``."""
+    statement = select(User)
+    cleaned = query.strip().lower()
+    if cleaned:
+        like = f"%{cleaned.replace('%', '').replace('_', '')}%"
+        statement = statement.where(or_(User.email.like(like), func.lower(User.display_name).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    users = list(db.session.scalars(statement.order_by(User.email).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return UserPage(users=users, total=total, page=page, pages=pages)
+
+
+class AdminRuleError(Exception):
+    """A change an admin may not make (such as removing their own admin role)."""
+
+
+def _audit(actor: User, action: str, user: User, detail: str) -> None:
+    db.session.add(
+        AuditEvent(actor_id=actor.id, action=action, object_type="user", object_id=str(user.id), detail=detail)
+    )
+
+
+def set_roles(user_id: int, roles: set[Role], actor: User) -> User:
+    """Grant and revoke roles so the user holds exactly ``roles``."""
+    user = db.get_or_404(User, user_id)
+    if user.id == actor.id and Role.ADMIN not in roles:
+        raise AdminRuleError("You cannot remove your own administrator role")
+    current = user.roles
+    granted, revoked = roles - current, current - roles
+    user.role_grants = [g for g in user.role_grants if Role(g.role) in roles]
+    for role in sorted(granted):
+        user.role_grants.append(UserRole(role=str(role), granted_by_id=actor.id))
+    if granted or revoked:
+        detail = f"granted: {', '.join(sorted(granted)) or '-'}; revoked: {', '.join(sorted(revoked)) or '-'}"
+        _audit(actor, "roles_changed", user, detail)
+    db.session.commit()
+    return user
+
+
+def set_active(user_id: int, active: bool, actor: User) -> User:
+    """Deactivate or reactivate an account. A deactivated user cannot sign in."""
+    user = db.get_or_404(User, user_id)
+    if user.id == actor.id and not active:
+        raise AdminRuleError("You cannot deactivate your own account")
+    if user.active != active:
+        user.active = active
+        _audit(actor, "reactivated" if active else "deactivated", user, "")
+        db.session.commit()
+    return user
+
+
+def audit_trail(user_id: int) -> list[AuditEvent]:
+    """Administrative changes made to a user, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "user", AuditEvent.object_id == str(user_id))
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        )
+    )

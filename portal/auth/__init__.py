@@ -1,0 +1,7 @@
+"""Accounts: sign in, registration, password reset."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from portal.auth import routes  # noqa: E402,F401

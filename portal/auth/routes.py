@@ -1,0 +1,141 @@
+"""Account routes: thin wrappers around auth.services."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.access import public, signed_in
+from portal.auth import bp
+from portal.auth import services as accounts
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from portal.extensions import limiter
+from portal.models import Sector
+from portal.security import safe_next
+
+SIGN_IN_FAILED = "Enter a correct email address and password"
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in() -> Response | str:
+    """Sign in with email and password."""
+    next_path = request.values.get("next")
+    if current_user.is_authenticated:
+        return redirect(safe_next(next_path, url_for("auth.account")), 303)
+    form = SignInForm()
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.email.data, form.password.data)
+        if result.outcome is accounts.SignInOutcome.OK and result.user:
+            login_user(result.user, remember=form.remember.data)
+            flash("You are signed in", "success")
+            return redirect(safe_next(next_path, url_for("auth.account")), 303)
+        if result.outcome is accounts.SignInOutcome.UNCONFIRMED:
+            return render_template("auth/check_email.html", purpose="unconfirmed")
+        form.email.errors.append(SIGN_IN_FAILED)
+    return render_template("auth/sign_in.html", form=form, next_path=next_path if safe_next(next_path, "") else None)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@public
+def sign_out() -> Response:
+    """Sign out and forget the remember-me cookie."""
+    logout_user()
+    flash("You have signed out", "success")
+    return redirect(url_for("pages.home"), 303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def register() -> Response | str:
+    """Create an account; a confirmation link is emailed."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        stakeholder = form.account_type.data == "stakeholder"
+        accounts.register_account(
+            form.email.data,
+            form.password.data,
+            form.display_name.data or "",
+            stakeholder_organisation=form.organisation_name.data if stakeholder else None,
+            sector=Sector(form.sector.data) if stakeholder and form.sector.data else None,
+        )
+        return redirect(url_for("auth.check_email", purpose="register"), 303)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/check-your-email")
+@public
+def check_email() -> str:
+    """Tell the user a link is on its way (the same page whether or not the account exists)."""
+    purpose = request.args.get("purpose", "register")
+    if purpose not in {"register", "reset", "unconfirmed"}:
+        purpose = "register"
+    return render_template("auth/check_email.html", purpose=purpose)
+
+
+@bp.route("/confirm-email/<token>")
+@public
+def confirm_email(token: str) -> tuple[str, int] | Response:
+    """Confirm an email address from the emailed link."""
+    outcome = accounts.confirm_email(token)
+    if outcome in (accounts.ConfirmOutcome.CONFIRMED, accounts.ConfirmOutcome.ALREADY_CONFIRMED):
+        flash("Your email address is confirmed. You can now sign in", "success")
+        return redirect(url_for("auth.sign_in"), 303)
+    status = 410 if outcome is accounts.ConfirmOutcome.EXPIRED else 400
+    return render_template("auth/link_problem.html", problem=str(outcome), kind="confirm"), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password() -> Response | str:
+    """Ask for a password reset link; the response never says whether the email is known."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return redirect(url_for("auth.check_email", purpose="reset"), 303)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    """Choose a new password from a single-use, expiring link."""
+    found = accounts.user_for_reset_token(token)
+    if isinstance(found, accounts.ResetLinkProblem):
+        status = 410 if found is accounts.ResetLinkProblem.EXPIRED else 400
+        return render_template("auth/link_problem.html", problem=str(found), kind="reset"), status
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.set_password(found, form.password.data)
+        logout_user()
+        flash("Your password has been changed. Sign in with your new password", "success")
+        return redirect(url_for("auth.sign_in"), 303)
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account")
+@signed_in
+def account() -> str:
+    """The signed-in user's account summary."""
+    return render_template("auth/account.html")
+
+
+@bp.route("/account/change-password", methods=["GET", "POST"])
+@signed_in
+def change_password() -> Response | str:
+    """Change the password while signed in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if accounts.change_password(current_user, form.current_password.data, form.password.data):
+            flash("Your password has been changed", "success")
+            return redirect(url_for("auth.account"), 303)
+        form.current_password.errors.append("Your current password is incorrect")
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,231 @@
+"""Accounts: registration, confirmation, sign-in, password reset and change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.passwords import dummy_verify, hash_password, verify_password
+from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
+from portal.extensions import db
+from portal.mail import send_email
+from portal.models import Organisation, Role, Sector, User, UserRole
+from portal.models.base import utcnow
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared case-insensitively and without surrounding space."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this email, if any."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def find_or_create_organisation(name: str, sector: Sector) -> Organisation:
+    """Return the organisation with this name (case-insensitive), creating an unverified one if new."""
+    cleaned = " ".join(name.split())
+    existing = db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == cleaned.lower()))
+    if existing:
+        return existing
+    organisation = Organisation(name=cleaned, sector=str(sector), verified=False)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def create_user(
+    email: str,
+    password: str,
+    roles: list[Role],
+    *,
+    display_name: str = "",
+    confirmed: bool = False,
+    organisation: Organisation | None = None,
+) -> User:
+    """Create a user with roles (no commit: the caller's transaction decides)."""
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        display_name=display_name.strip(),
+        confirmed_at=utcnow() if confirmed else None,
+        organisation=organisation,
+    )
+    user.role_grants = [UserRole(role=str(role)) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _external_url(endpoint: str, **values: object) -> str:
+    base = current_app.config["SERVER_BASE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+def send_confirmation_email(user: User) -> None:
+    """Email a link that confirms the user's address."""
+    token = make_token(TokenPurpose.CONFIRM_EMAIL, {"uid": user.id, "email": user.email})
+    send_email(
+        user.email,
+        "Confirm your email address",
+        "confirm_email.txt",
+        user=user,
+        link=_external_url("auth.confirm_email", token=token),
+    )
+
+
+def register_account(
+    email: str,
+    password: str,
+    display_name: str,
+    *,
+    stakeholder_organisation: str | None = None,
+    sector: Sector | None = None,
+) -> None:
+    """Register an account and email a confirmation link.
+
+    The outcome looks the same whether or not the email already has an account: an existing
+    account holder is emailed a sign-in reminder instead, so the page leaks nothing.
+    """
+    existing = find_user_by_email(email)
+    if existing:
+        send_email(
+            existing.email,
+            "You already have an account",
+            "already_registered.txt",
+            sign_in_link=_external_url("auth.sign_in"),
+            reset_link=_external_url("auth.forgot_password"),
+        )
+        return
+    roles = [Role.PUBLIC]
+    organisation = None
+    if stakeholder_organisation and sector:
+        roles = [Role.STAKEHOLDER]
+        organisation = find_or_create_organisation(stakeholder_organisation, sector)
+    try:
+        user = create_user(email, password, roles, display_name=display_name, organisation=organisation)
+        db.session.commit()
+    except IntegrityError:
+        # Two registrations for the same email at once: the other one won; say nothing different.
+        db.session.rollback()
+        return
+    send_confirmation_email(user)
+
+
+class ConfirmOutcome(StrEnum):
+    """What a confirmation link did."""
+
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already_confirmed"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def confirm_email(token: str) -> ConfirmOutcome:
+    """Confirm the address a link was sent to."""
+    try:
+        payload = read_token(TokenPurpose.CONFIRM_EMAIL, token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    except TokenError as exc:
+        return ConfirmOutcome.EXPIRED if exc.expired else ConfirmOutcome.INVALID
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or user.email != payload.get("email"):
+        return ConfirmOutcome.INVALID
+    if user.confirmed_at is not None:
+        return ConfirmOutcome.ALREADY_CONFIRMED
+    user.confirmed_at = utcnow()
+    db.session.commit()
+    return ConfirmOutcome.CONFIRMED
+
+
+class SignInOutcome(StrEnum):
+    """What a sign-in attempt found."""
+
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    UNCONFIRMED = "unconfirmed"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """The outcome and, when it succeeded, the user."""
+
+    outcome: SignInOutcome
+    user: User | None = None
+
+
+def authenticate(email: str, password: str) -> SignInResult:
+    """Check credentials. Unknown emails, wrong passwords and deactivated accounts look identical."""
+    user = find_user_by_email(email)
+    if user is None:
+        dummy_verify(password)
+        return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+    if not verify_password(user.password_hash, password) or not user.active:
+        return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+    if user.confirmed_at is None:
+        # Only someone who knows the password learns this, so it leaks nothing.
+        send_confirmation_email(user)
+        return SignInResult(SignInOutcome.UNCONFIRMED, user)
+    user.last_sign_in_at = utcnow()
+    db.session.commit()
+    return SignInResult(SignInOutcome.OK, user)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the hash: changes whenever the password does, which makes reset links single-use.
+    return user.password_hash[-16:]
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the address has an active account; do nothing visible otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = make_token(TokenPurpose.RESET_PASSWORD, {"uid": user.id, "fp": _password_fingerprint(user)})
+    send_email(
+        user.email,
+        "Reset your password",
+        "reset_password.txt",
+        user=user,
+        link=_external_url("auth.reset_password", token=token),
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+class ResetLinkProblem(StrEnum):
+    """Why a reset link cannot be used."""
+
+    EXPIRED = "expired"
+    USED_OR_INVALID = "used_or_invalid"
+
+
+def user_for_reset_token(token: str) -> User | ResetLinkProblem:
+    """Return the user a reset link is for, or why the link cannot be used."""
+    try:
+        payload = read_token(TokenPurpose.RESET_PASSWORD, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    except TokenError as exc:
+        return ResetLinkProblem.EXPIRED if exc.expired else ResetLinkProblem.USED_OR_INVALID
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or not user.active or payload.get("fp") != _password_fingerprint(user):
+        return ResetLinkProblem.USED_OR_INVALID
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Store a new password; a reset also proves the email address."""
+    user.password_hash = hash_password(new_password)
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """Change a signed-in user's password after checking the current one."""
+    if not verify_password(user.password_hash, current_password):
+        return False
+    set_password(user, new_password)
+    return True

@@ -1,0 +1,127 @@
+"""Configuration classes. Secrets and the database URL come from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import ClassVar
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _database_url(default_sqlite: Path) -> str:
+    """Return DATABASE_URL (PostgreSQL via psycopg 3) or the default SQLite file in instance/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{default_sqlite}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named explicitly.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _development_secret_key() -> str:
+    """Return SECRET_KEY from the environment, or a key generated once and kept in instance/."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Wolverhampton JSNA")
+    COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "City of Wolverhampton Council")
+    HOME_AREA_CODE = os.environ.get("HOME_AREA_CODE", "E08000031")
+    HOME_REGION_CODE = os.environ.get("HOME_REGION_CODE", "E12000005")
+    ENGLAND_CODE = "E92000001"
+    # DfE children's-services LA number, used to pick the statistical neighbour group.
+    HOME_OLD_LA_CODE = os.environ.get("HOME_OLD_LA_CODE", "336")
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "jsna@wolverhampton.gov.uk")
+
+    SQLALCHEMY_DATABASE_URI = _database_url(INSTANCE_DIR / "portal.sqlite3")
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long forms don't expire mid-answer
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")  # "smtp" or "console"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() == "true"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Wolverhampton JSNA <no-reply@jsna.wolverhampton.gov.uk>")
+    MAIL_TIMEOUT = 10
+
+    PASSWORD_MIN_LENGTH = 10
+    EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 3600
+
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    DATA_DIR = PROJECT_ROOT / "data"
+    UPLOAD_DIR = INSTANCE_DIR / "uploads"
+    CHART_CACHE_DIR = INSTANCE_DIR / "chart-cache"
+    PREFERRED_URL_SCHEME = "http"
+    SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
+
+
+class Development(Config):
+    """Local development: console email, generated secret key."""
+
+    DEBUG = False
+    SECRET_KEY = _development_secret_key()
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")
+
+
+class Test(Config):
+    """The test suite: a throwaway database chosen by the fixtures, a loopback SMTP server."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    MAIL_BACKEND = "smtp"
+    SERVER_NAME = None
+    PASSWORD_HASH_FAST = True
+
+
+class Production(Config):
+    """Production: everything secret must come from the environment."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    def __init__(self) -> None:
+        secret = os.environ.get("SECRET_KEY")
+        if not secret:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        self.SECRET_KEY = secret
+
+
+CONFIGS: dict[str, type[Config]] = {"development": Development, "test": Test, "production": Production}

@@ -1,0 +1,51 @@
+"""Error pages for 400, 403, 404, 405, 413, 429 and 500."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: ("There is a problem with your request", "We could not understand what was sent. Go back and try again."),
+    403: ("You do not have permission to see this page", "If you think you should, contact the JSNA team."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you "
+          "copied the entire address."),
+    405: ("There is a problem with your request", "This page cannot be used in that way."),
+    410: ("This link is no longer available", "The link has expired or has already been used."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "You have tried too many times. Wait a few minutes, then try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. What you had already sent us has been "
+          "saved; anything on the page you were on may not have been."),
+}
+
+
+def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
+    """Render the error page for ``status``."""
+    title, body = ERROR_PAGES.get(status, ERROR_PAGES[500])
+    return render_template("errors/error.html", status=status, title=title, body=detail or body), status
+
+
+def register(app: Flask) -> None:
+    """Attach the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400,
+            "The form could not be checked, so nothing was saved. This happens when a page is left open for a "
+            "long time or sent from another site. Go back, refresh the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,143 @@
+"""Users, their roles and their organisations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """What a user may do. A user may hold several roles."""
+
+    PUBLIC = "public"
+    STAKEHOLDER = "stakeholder"
+    STEERING = "steering"
+    COMMISSIONER = "commissioner"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PUBLIC: "Member of the public",
+    Role.STAKEHOLDER: "Stakeholder",
+    Role.STEERING: "Steering group member",
+    Role.COMMISSIONER: "Commissioner",
+    Role.ANALYST: "Analyst",
+    Role.ADMIN: "Administrator",
+}
+
+STAFF_ROLES: frozenset[Role] = frozenset({Role.STEERING, Role.ANALYST, Role.ADMIN})
+
+
+class Sector(StrEnum):
+    """The sector a stakeholder organisation works in."""
+
+    NHS_PROVIDER = "nhs_provider"
+    COMMISSIONER = "commissioner"
+    COUNCIL = "council"
+    VCS = "vcs"
+    HOUSING = "housing"
+    EDUCATION = "education"
+    POLICE = "police"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return SECTOR_LABELS[self]
+
+
+SECTOR_LABELS: dict[Sector, str] = {
+    Sector.NHS_PROVIDER: "NHS provider",
+    Sector.COMMISSIONER: "Commissioner or integrated care board (ICB)",
+    Sector.COUNCIL: "Council service",
+    Sector.VCS: "Voluntary and community sector",
+    Sector.HOUSING: "Housing",
+    Sector.EDUCATION: "Education",
+    Sector.POLICE: "Police",
+    Sector.OTHER: "Other",
+}
+
+
+class Organisation(db.Model):
+    """A stakeholder organisation. Staff verify organisations before their sector is trusted."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sector: Mapped[str] = mapped_column(String(32))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def sector_label(self) -> str:
+        return Sector(self.sector).label
+
+
+class User(UserMixin, db.Model):
+    """A person with an account. Anonymous visitors have none."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    role_grants: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(grant.role) for grant in self.role_grants}
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """True when the user holds any of the given roles."""
+        return bool(self.roles & {Role(r) for r in roles})
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def name_or_email(self) -> str:
+        return self.display_name or self.email
+
+
+class UserRole(db.Model):
+    """One role granted to one user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])

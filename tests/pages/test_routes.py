@@ -1,0 +1,42 @@
+"""The home page and the standard information pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import ClientRequest
+
+
+def test_home_page_explains_the_jsna_and_routes_visitors(client_request: ClientRequest) -> None:
+    page = client_request.get("/")
+    text = page.get_text(" ", strip=True)
+    assert "Health and Wellbeing Board" in text
+    assert "How topics are chosen" in text
+    assert "How chapters are used" in text
+    for task in ("Read the data", "Propose a topic", "Take part in a survey", "Follow a recommendation"):
+        assert page.find("h3", string=task), task
+
+
+def test_branding_is_the_councils_not_govuk(client_request: ClientRequest) -> None:
+    page = client_request.get("/")
+    assert "City of Wolverhampton Council" in page.select_one(".govuk-generic-header").get_text()
+    assert page.select_one(".govuk-service-navigation__service-name").get_text(strip=True) == "Wolverhampton JSNA"
+    assert not page.select(".govuk-header__logotype"), "no GOV.UK crown"
+    assert "GOV.UK" not in page.title.get_text()
+
+
+@pytest.mark.parametrize("path", ["/cookies", "/privacy", "/accessibility"])
+def test_information_pages(client_request: ClientRequest, path: str) -> None:
+    page = client_request.get(path)
+    assert "draft" in page.get_text().lower()
+
+
+def test_unknown_page_is_a_govuk_404(client_request: ClientRequest) -> None:
+    page = client_request.get("/no-such-page", expected_status=404)
+    assert page.h1.get_text(strip=True) == "Page not found"
+
+
+def test_healthz_checks_the_database(client_request: ClientRequest) -> None:
+    response = client_request.response("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
