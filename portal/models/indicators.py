@@ -1,0 +1,149 @@
+"""The key dataset: areas, comparator groups, indicators, their values, and versioned imports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+
+# Area types, from the widest to the smallest.
+AREA_TYPES = ("country", "region", "county_ua", "district", "ward", "lsoa")
+
+
+class Area(db.Model):
+    """A geography: England, a region, a local authority, a ward or an LSOA."""
+
+    __tablename__ = "areas"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area_type: Mapped[str] = mapped_column(String(16), index=True)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), nullable=True, index=True)
+    # Boundary rings as [[[lon, lat], ...], ...] for wards and LSOAs (drawn with Bokeh patches, no tiles).
+    boundary: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+    parent: Mapped[Area | None] = relationship(remote_side=[code])
+
+
+class ComparatorGroup(db.Model):
+    """A named set of areas the home area is compared with (such as its statistical neighbours)."""
+
+    __tablename__ = "comparator_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+
+    members: Mapped[list[ComparatorGroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="ComparatorGroupMember.position"
+    )
+
+
+class ComparatorGroupMember(db.Model):
+    """One area in a comparator group, in the group's order (closest neighbour first)."""
+
+    __tablename__ = "comparator_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "area_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("comparator_groups.id", ondelete="CASCADE"))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    group: Mapped[ComparatorGroup] = relationship(back_populates="members")
+    area: Mapped[Area] = relationship()
+
+
+class DataImport(db.Model):
+    """One import of one source file: who, when, which file, its checksum and row count."""
+
+    __tablename__ = "data_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_key: Mapped[str] = mapped_column(String(120), index=True)  # re-importing a source replaces its rows
+    format: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(255))
+    checksum_sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, running, failed, complete
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=0)
+    error_report: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Indicator(db.Model):
+    """A health or social care indicator and its metadata."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Fingertips ids as strings, others as slugs
+    name: Mapped[str] = mapped_column(String(400))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(64), default="")
+    value_type: Mapped[str] = mapped_column(String(32), default="proportion")
+    multiplier: Mapped[float] = mapped_column(Float, default=1.0)
+    polarity: Mapped[str] = mapped_column(String(16), default="no_judgement")
+    topic: Mapped[str] = mapped_column(String(32), default="health", index=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    publisher: Mapped[str] = mapped_column(String(200), default="")
+    licence: Mapped[str] = mapped_column(String(200), default="")
+    comparison_confidence: Mapped[float] = mapped_column(Float, default=0.95)
+    data_import_id: Mapped[int | None] = mapped_column(ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True)
+
+
+class IndicatorValue(db.Model):
+    """One value of an indicator for one area, period and breakdown."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "area_code", "period", "sex", "age", "category_type", "category"),
+        Index("ix_indicator_values_area_indicator", "area_code", "indicator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    period: Mapped[str] = mapped_column(String(32))
+    period_sortable: Mapped[int] = mapped_column(Integer)
+    sex: Mapped[str] = mapped_column(String(16), default="Persons")
+    age: Mapped[str] = mapped_column(String(32), default="All ages")
+    category_type: Mapped[str] = mapped_column(String(120), default="")
+    category: Mapped[str] = mapped_column(String(120), default="")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lower_ci95: Mapped[float | None] = mapped_column(Float, nullable=True)
+    upper_ci95: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lower_ci998: Mapped[float | None] = mapped_column(Float, nullable=True)
+    upper_ci998: Mapped[float | None] = mapped_column(Float, nullable=True)
+    count: Mapped[float | None] = mapped_column(Float, nullable=True)
+    denominator: Mapped[float | None] = mapped_column(Float, nullable=True)
+    value_note: Mapped[str] = mapped_column(Text, default="")
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_compared_to_england: Mapped[str] = mapped_column(String(32), default="")
+    source_compared_to_region: Mapped[str] = mapped_column(String(32), default="")
+    source_recent_trend: Mapped[str] = mapped_column(String(64), default="")
+    data_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+    indicator: Mapped[Indicator] = relationship()
+    area: Mapped[Area] = relationship()
