@@ -107,7 +107,9 @@ class Indicator(db.Model):
     publisher: Mapped[str] = mapped_column(String(200), default="")
     licence: Mapped[str] = mapped_column(String(200), default="")
     comparison_confidence: Mapped[float] = mapped_column(Float, default=0.95)
-    data_import_id: Mapped[int | None] = mapped_column(ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True)
+    data_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class IndicatorValue(db.Model):
