@@ -1,0 +1,3 @@
+"""Analysts upload indicator data; large files are processed in the background."""
+
+from portal.indicators import bp  # noqa: F401
