@@ -67,16 +67,17 @@ class RegisterForm(FlaskForm):
         default="public",
         validators=[InputRequired(message="Select how you are registering")],
     )
+    # Required only for stakeholders, so checked in the validate_* methods below rather than with Optional().
     organisation_name = StringField(
         "Organisation name",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=200, message="Organisation name must be 200 characters or fewer")],
+        validators=[Length(max=200, message="Organisation name must be 200 characters or fewer")],
     )
     sector = RadioField(
         "Sector",
         widget=GovRadioInput(),
         choices=choices([(str(key), label) for key, label in SECTOR_LABELS.items()]),
-        validators=[Optional()],
+        validate_choice=False,
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
@@ -85,7 +86,7 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Enter your organisation's name")
 
     def validate_sector(self, field: RadioField) -> None:
-        if self.account_type.data == "stakeholder" and not field.data:
+        if self.account_type.data == "stakeholder" and field.data not in {str(s) for s in SECTOR_LABELS}:
             raise ValidationError("Select your organisation's sector")
 
 
