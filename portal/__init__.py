@@ -17,6 +17,12 @@ BLUEPRINT_MODULES: list[str] = [
     "portal.staff",
     "portal.admin",
     "portal.indicators",
+    "portal.evidence",
+    "portal.surveys",
+    "portal.proposals",
+    "portal.prioritisation",
+    "portal.chapters",
+    "portal.api",
 ]
 
 
@@ -55,14 +61,21 @@ def configure(app: Flask, config: type[Config] | Config | str | None, overrides:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from portal.access import enforce_access
-    from portal.database import configure_sqlite_connections
+    from portal.database import configure_sqlite_connections, include_in_autogenerate
     from portal.extensions import csrf, db, limiter, login_manager, migrate
     from portal.models import User
     from portal.security import init_security
 
     db.init_app(app)
     # SQLite cannot ALTER most things; batch mode copies the table instead.
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_in_autogenerate,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

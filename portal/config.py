@@ -69,6 +69,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Topic proposals' spam defences: the question pages must take at least this long from the first page to
+    # sending, and one address may send only so many proposals (flask-limiter syntax).
+    PROPOSAL_MIN_FILL_SECONDS = float(os.environ.get("PROPOSAL_MIN_FILL_SECONDS", "3"))
+    PROPOSAL_SUBMIT_RATE_LIMIT = os.environ.get("PROPOSAL_SUBMIT_RATE_LIMIT", "5 per minute;30 per hour")
+
+    # Commissioners are asked to respond to a chapter's recommendations within this many days of publication.
+    CHAPTER_RESPONSE_DAYS = int(os.environ.get("CHAPTER_RESPONSE_DAYS", "60"))
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")  # "smtp" or "console"
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -27,3 +27,13 @@ def configure_sqlite_connections(engine: Engine) -> None:
 def is_postgresql(engine: Engine) -> bool:
     """True when the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
+
+
+# SQLite FTS5 indexes (and the shadow tables FTS5 makes for them) are created by raw SQL in migrations, not
+# modelled by the ORM: Alembic's comparison must not propose dropping them.
+FTS_TABLE_SUFFIXES = ("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config", "_fts_content")
+
+
+def include_in_autogenerate(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Alembic ``include_name`` hook: leave full-text index tables out of the model comparison."""
+    return not (type_ == "table" and name is not None and name.endswith(FTS_TABLE_SUFFIXES))

@@ -1,13 +1,12 @@
 """users roles organisations audit
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-28 14:54:13.474104
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001_foundation'

@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("indicators", __name__)
+# cli_group: the blueprint's commands appear as ``flask --app wsgi indicators ...``.
+bp = Blueprint("indicators", __name__, cli_group="indicators")
 
-from portal.indicators import routes, upload  # noqa: E402,F401
+from portal.indicators import cli, routes, upload  # noqa: E402,F401

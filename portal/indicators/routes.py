@@ -1,3 +1,193 @@
 """Public pages of the key dataset: overview, indicator pages, ward profiles, charts and CSV downloads."""
 
-from portal.indicators import bp  # noqa: F401
+from __future__ import annotations
+
+import bokeh
+from bokeh.util.paths import static_path
+from flask import Response, abort, current_app, request, url_for
+
+from portal.access import public
+from portal.charts.cache import cached_chart_json
+from portal.charts.embed import CHART_JSON_MIMETYPE
+from portal.htmx import render_page
+from portal.indicators import bp, services
+from portal.stats.comparison import Comparison
+
+# Bokeh's files change only with its version, which is in every URL we hand out: cache them for a year.
+BOKEH_MAX_AGE = 365 * 24 * 3600
+# Chart JSON and CSV may change with any import: browsers revalidate after a short while.
+CHART_MAX_AGE = 300
+
+
+@bp.route("/bokeh/static/<path:filename>")
+@public
+def bokeh_static(filename: str) -> Response:
+    """Serve Bokeh's own JavaScript from this site (no CDN)."""
+    from flask import send_from_directory
+
+    response = send_from_directory(static_path(), filename, max_age=BOKEH_MAX_AGE)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.app_template_global()
+def bokeh_js_url(bundle: str = "bokeh") -> str:
+    """URL of a minified Bokeh bundle, versioned so browsers may cache it for a year."""
+    return url_for("indicators.bokeh_static", filename=f"js/{bundle}.min.js", v=bokeh.__version__)
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st…"""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+@bp.context_processor
+def indicator_helpers() -> dict[str, object]:
+    """Helpers for this feature's templates, and the home area's name."""
+    area = services.get_area(services.home_area_code())
+    return {
+        "area_name": area.name if area is not None else "the home area",
+        "topic_label": services.topic_label,
+        "comparison_colour": lambda comparison: services.COMPARISON_TAG_COLOURS[Comparison(comparison)],
+        "format_indicator_value": lambda value, indicator, with_unit=True: services.format_value(
+            value, indicator, with_unit=with_unit
+        ),
+        "value_type_label": lambda value_type: services.VALUE_TYPE_LABELS.get(value_type, value_type or "Not recorded"),
+        "polarity_label": lambda polarity: services.POLARITY_LABELS.get(polarity, "Not recorded"),
+        "ordinal": ordinal,
+    }
+
+
+def _chart_response(body: str) -> Response:
+    response = Response(body, mimetype=CHART_JSON_MIMETYPE)
+    response.cache_control.public = True
+    response.cache_control.max_age = CHART_MAX_AGE
+    return response
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.cache_control.max_age = CHART_MAX_AGE
+    return response
+
+
+@bp.route("/indicators")
+@public
+def overview() -> Response:
+    """How Wolverhampton compares: every indicator by topic, filterable by topic and significance (HTMX)."""
+    topic = request.args.get("topic", "")
+    significance = request.args.get("significance", "")
+    if topic not in services.TOPIC_LABELS:
+        topic = ""
+    if significance not in {c.value for c in Comparison}:
+        significance = ""
+    groups = services.overview(topic or None, significance or None)
+    return render_page(
+        "indicators/overview.html",
+        "indicators/_overview_results.html",
+        groups=groups,
+        topics=services.TOPICS,
+        topic=topic,
+        significance=significance,
+        comparisons=[c.value for c in Comparison],
+        total=sum(len(items) for _, items in groups),
+    )
+
+
+@bp.route("/indicators/<indicator_id>")
+@public
+def detail(indicator_id: str) -> Response:
+    """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source."""
+    content = services.indicator_page(indicator_id)
+    if content is None:
+        abort(404)
+    return render_page("indicators/detail.html", page=content)
+
+
+def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
+    version = services.data_version(indicator_id)
+    if version is None:
+        abort(404)
+    return f"indicator:{indicator_id}:{services.home_area_code()}:{chart}", version
+
+
+@bp.route("/indicators/<indicator_id>/charts/<chart>.json")
+@public
+def chart_json(indicator_id: str, chart: str) -> Response:
+    """A chart of the indicator page as Bokeh json_item JSON, cached per indicator, area and data version."""
+    key, version = _indicator_chart_key(indicator_id, chart)
+
+    def build():
+        data = services.indicator_chart(indicator_id, chart)
+        if data is None:
+            abort(404)
+        return data.build()
+
+    return _chart_response(cached_chart_json(key, version, build, current_app.config["CHART_CACHE_DIR"]))
+
+
+@bp.route("/indicators/<indicator_id>/charts/<chart>.csv")
+@public
+def chart_csv(indicator_id: str, chart: str) -> Response:
+    """Exactly the rows a chart of the indicator page draws, as CSV."""
+    data = services.indicator_chart(indicator_id, chart)
+    if data is None:
+        abort(404)
+    return _csv_response(data.csv(), f"indicator-{services.slugify(indicator_id)}-{chart}.csv")
+
+
+@bp.route("/areas/wards")
+@public
+def wards() -> Response:
+    """An index of the home area's wards, each linking to its profile."""
+    return render_page("indicators/wards.html", wards=services.ward_areas())
+
+
+@bp.route("/areas/wards/<code>")
+@public
+def ward_profile(code: str) -> Response:
+    """A ward's profile: a ward map coloured by a chosen indicator, with a table, and the city's population pyramid."""
+    profile = services.ward_profile(code, request.args.get("indicator") or None)
+    if profile is None:
+        abort(404)
+    return render_page("indicators/ward_profile.html", "indicators/_ward_map.html", profile=profile)
+
+
+def _ward_chart_key(code: str, chart: str) -> tuple[str, str, str | None]:
+    if chart not in {"map", "pyramid"}:
+        abort(404)
+    chosen = services.chosen_ward_indicator(code, request.args.get("indicator") or None)
+    if services.get_area(code) is None or (chart == "map" and chosen is None):
+        abort(404)
+    indicator_id = chosen.id if chosen is not None else None
+    subject = f"ward:{code}:{indicator_id}" if chart == "map" else f"city:{services.home_area_code()}"
+    return f"{subject}:{chart}", services.ward_data_version(indicator_id), indicator_id
+
+
+@bp.route("/areas/wards/<code>/charts/<chart>.json")
+@public
+def ward_chart_json(code: str, chart: str) -> Response:
+    """The ward map or population pyramid as Bokeh json_item JSON, cached by data version."""
+    key, version, indicator_id = _ward_chart_key(code, chart)
+
+    def build():
+        data = services.ward_chart(code, chart, indicator_id)
+        if data is None:
+            abort(404)
+        return data.build()
+
+    return _chart_response(cached_chart_json(key, version, build, current_app.config["CHART_CACHE_DIR"]))
+
+
+@bp.route("/areas/wards/<code>/charts/<chart>.csv")
+@public
+def ward_chart_csv(code: str, chart: str) -> Response:
+    """Exactly the rows of the ward map or population pyramid, as CSV."""
+    _, _, indicator_id = _ward_chart_key(code, chart)
+    data = services.ward_chart(code, chart, indicator_id)
+    if data is None:
+        abort(404)
+    return _csv_response(data.csv(), f"ward-{services.slugify(code)}-{chart}.csv")

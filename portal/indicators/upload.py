@@ -1,3 +1,69 @@
 """Analysts upload indicator data; large files are processed in the background."""
 
-from portal.indicators import bp  # noqa: F401
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Response, abort, current_app, redirect, url_for
+from flask_login import current_user
+
+from portal.access import role_required
+from portal.htmx import render_page
+from portal.indicators import bp, imports, jobs
+from portal.indicators.forms import UploadForm
+from portal.models import Role
+
+# Files up to this size are processed within the request; larger ones in the background.
+DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
+# The report shows this many problems; the rest are counted.
+REPORT_ROWS_SHOWN = 500
+
+
+@bp.route("/indicators/upload", methods=["GET", "POST"])
+@role_required(Role.ANALYST, Role.ADMIN)
+def upload() -> Response:
+    """Upload a data file; it is checked and, if every row is valid, loaded."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        stored = _store_upload(form.file.data)
+        record = imports.create_pending_import(
+            file_name=form.file.data.filename or "upload.csv",
+            stored_path=stored,
+            fmt=form.format.data or None,
+            imported_by_id=current_user.id,
+        )
+        threshold = current_app.config.get("IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
+        if stored.stat().st_size <= threshold:
+            imports.process_upload(record.id, str(stored), form.format.data or None)
+        else:
+            jobs.enqueue_upload(record.id, str(stored), form.format.data or None)
+        return redirect(url_for("indicators.upload_status", import_id=record.id), 303)
+    return render_page("indicators/upload.html", form=form, recent=imports.recent_imports())
+
+
+@bp.route("/indicators/imports/<int:import_id>")
+@role_required(Role.ANALYST, Role.ADMIN)
+def upload_status(import_id: int) -> Response:
+    """An import's progress, then its summary or its row-numbered error report; HTMX polls the fragment."""
+    record = imports.get_import(import_id)
+    if record is None:
+        abort(404)
+    return render_page(
+        "indicators/upload_status.html",
+        "indicators/_upload_status.html",
+        record=record,
+        live=imports.live_progress(import_id),
+        running=record.status in imports.RUNNING_STATUSES,
+        report_limit=REPORT_ROWS_SHOWN,
+    )
+
+
+def _store_upload(file_storage: object) -> Path:
+    """Save the upload under UPLOAD_DIR with a random name (never the client's), readable only by us."""
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{secrets.token_hex(16)}.upload"
+    file_storage.save(path)  # type: ignore[attr-defined]
+    path.chmod(0o600)
+    return path

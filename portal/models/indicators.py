@@ -81,7 +81,8 @@ class DataImport(db.Model):
     file_name: Mapped[str] = mapped_column(String(255))
     checksum_sha256: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, running, failed, complete
+    # pending, reading, loading (in progress); complete, failed; replaced (by a later import of the same source).
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
     error_report: Mapped[list | None] = mapped_column(JSON, nullable=True)

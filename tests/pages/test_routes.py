@@ -40,3 +40,13 @@ def test_healthz_checks_the_database(client_request: ClientRequest) -> None:
     response = client_request.response("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+
+
+def test_flash_banners_render_markup_once_and_escape_the_message(app: object) -> None:
+    from flask import flash, render_template_string
+
+    with app.test_request_context("/"):  # type: ignore[attr-defined]
+        flash("Saved <b>bold</b> & done", "success")
+        html = render_template_string('{% include "components/_flash_banners.html" %}')
+    assert '<p class="govuk-notification-banner__heading">Saved &lt;b&gt;bold&lt;/b&gt; &amp; done</p>' in html
+    assert "&lt;p" not in html

@@ -1,0 +1,172 @@
+"""The OpenAPI 3.1 document for the open data API, built from the same field lists the routes use."""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Any
+
+from portal.stats.comparison import Comparison, Polarity
+from portal.stats.trend import TrendDirection, trend_label
+
+NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
+SEXES = ["Persons", "Male", "Female"]
+COMPARISON_WORDS = [c.value for c in Comparison]
+TREND_WORDS = sorted({trend_label(d, p) for d, p in product(TrendDirection, Polarity)})
+
+INDICATOR_FIELDS: dict[str, dict[str, Any]] = {
+    "id": {"type": "string", "description": "The indicator's id (Fingertips ids are numbers as text).",
+           "examples": ["41001"]},
+    "name": {"type": "string"},
+    "definition": {"type": "string"},
+    "unit": {"type": "string", "examples": ["per 100,000"]},
+    "value_type": {"type": "string", "description": "proportion, crude_rate, dsr, count, mean, median, score, rank, "
+                   "decile, or empty when unknown."},
+    "polarity": {"type": "string", "enum": [p.value for p in Polarity],
+                 "description": "Whether a higher value is better; decides Better/Worse versus Higher/Lower."},
+    "topic": {"type": "string", "examples": ["health", "children"]},
+    "source": {"type": "string"},
+    "publisher": {"type": "string"},
+    "licence": {"type": "string", "examples": ["Open Government Licence v3.0"]},
+    "links": {
+        "type": "object",
+        "properties": {
+            "data": {"type": "string", "format": "uri", "description": "This indicator's values as JSON."},
+            "csv": {"type": "string", "format": "uri", "description": "This indicator's values as CSV."},
+            "page": {"type": "string", "format": "uri", "description": "The indicator's page on the portal."},
+        },
+        "required": ["data", "csv"],
+    },
+}  # fmt: skip
+
+ROW_FIELDS: dict[str, dict[str, Any]] = {
+    "indicator_id": {"type": "string"},
+    "area_code": {"type": "string", "description": "ONS (GSS) area code.", "examples": ["E08000031"]},
+    "area_name": {"type": "string", "examples": ["Wolverhampton"]},
+    "period": {"type": "string", "description": "The period as published.", "examples": ["2020 - 22", "2023/24"]},
+    "period_sortable": {"type": "integer", "description": "Orders periods: yyyy0000 for the first year."},
+    "sex": {"type": "string", "enum": SEXES},
+    "age": {"type": "string", "examples": ["All ages", "10+ yrs"]},
+    "category_type": {"type": "string", "description": "The breakdown (e.g. deprivation decile), empty for none."},
+    "category": {"type": "string", "description": "The category within the breakdown, empty for none."},
+    "value": {**NUMBER_OR_NULL, "description": "Null when there is no value or it is suppressed."},
+    "lower_ci95": {**NUMBER_OR_NULL, "description": "Lower 95% confidence limit."},
+    "upper_ci95": {**NUMBER_OR_NULL, "description": "Upper 95% confidence limit."},
+    "lower_ci998": {**NUMBER_OR_NULL, "description": "Lower 99.8% confidence limit."},
+    "upper_ci998": {**NUMBER_OR_NULL, "description": "Upper 99.8% confidence limit."},
+    "count": {**NUMBER_OR_NULL, "description": "The numerator (events, people)."},
+    "denominator": {**NUMBER_OR_NULL, "description": "The population the value is calculated on."},
+    "value_note": {"type": "string"},
+    "suppressed": {"type": "boolean", "description": "True when the publisher suppressed the value (never 0)."},
+    "derived": {"type": "boolean", "description": "True when the portal derived the value (e.g. LSOA to ward)."},
+    "compared_to_england": {"type": "string", "enum": COMPARISON_WORDS,
+                            "description": "Fingertips' comparison of the value's confidence interval with England."},
+    "compared_to_region": {"type": "string", "enum": COMPARISON_WORDS,
+                           "description": "The same comparison with the area's region."},
+    "recent_trend": {"type": "string", "enum": TREND_WORDS,
+                     "description": "Fingertips' recent trend marker over the last 5 periods up to this one."},
+}  # fmt: skip
+
+DATA_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "indicator_id", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "area", "in": "query", "schema": {"type": "string", "pattern": "^[EWSNK][0-9]{8}$"},
+     "description": "Only this area (ONS code)."},
+    {"name": "sex", "in": "query", "schema": {"type": "string", "enum": SEXES}},
+    {"name": "age", "in": "query", "schema": {"type": "string"}, "description": "Only this age group, e.g. All ages."},
+    {"name": "category_type", "in": "query", "schema": {"type": "string"},
+     "description": "Only this breakdown, e.g. County & UA deprivation deciles in England (IMD2019, 4/21 geog.)."},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
+]  # fmt: skip
+
+
+def openapi_document(server_url: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document; ``server_url`` is the API's base URL (ending /api/v1)."""
+    error = {"$ref": "#/components/responses/Error"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Wolverhampton JSNA open data API",
+            "version": "1.0.0",
+            "description": (
+                "Indicators of the Joint Strategic Needs Assessment and their values, with each value compared with "
+                "England and the region and its recent trend, in the words Fingertips uses. Empty query parameters "
+                "are ignored. Data is under the licence named on each indicator (mostly the Open Government Licence)."
+            ),
+            "license": {
+                "name": "Open Government Licence v3.0",
+                "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            },
+        },
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/indicators": {
+                "get": {
+                    "operationId": "listIndicators",
+                    "summary": "Every indicator with its metadata",
+                    "responses": {
+                        "200": {
+                            "description": "The indicators, by name.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Indicator"}}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/indicators/{indicator_id}/data": {
+                "get": {
+                    "operationId": "indicatorData",
+                    "summary": "An indicator's values, optionally filtered, as JSON or CSV",
+                    "parameters": DATA_PARAMETERS,
+                    "responses": {
+                        "200": {
+                            "description": "One row per value. The CSV has the same columns, in the same order; "
+                            "text cells that a spreadsheet would run as a formula start with a single quote.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ValueRow"}}
+                                },
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        "400": error,
+                        "404": error,
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Indicator": {
+                    "type": "object",
+                    "properties": INDICATOR_FIELDS,
+                    "required": list(INDICATOR_FIELDS),
+                },
+                "ValueRow": {"type": "object", "properties": ROW_FIELDS, "required": list(ROW_FIELDS)},
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["error", "message"],
+                },
+            },
+            "responses": {
+                "Error": {
+                    "description": "A problem with the request, explained in ``message``.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+        },
+    }

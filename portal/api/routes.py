@@ -1,0 +1,97 @@
+"""Open data API routes: JSON (or CSV) for anyone, no sign-in."""
+
+from __future__ import annotations
+
+import re
+from contextlib import suppress
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+from werkzeug.routing import BuildError
+
+from portal.access import public
+from portal.api import bp
+from portal.api.openapi import INDICATOR_FIELDS, ROW_FIELDS, SEXES, openapi_document
+from portal.charts.tables import to_csv
+from portal.indicators import services
+from portal.models import Indicator
+
+DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format"})
+AREA_CODE = re.compile(r"^[EWSNK]\d{8}$")
+MAX_TEXT_PARAMETER = 120
+
+
+def _error(status: int, error: str, message: str) -> Response:
+    response = jsonify({"error": error, "message": message})
+    response.status_code = status
+    return response
+
+
+def _indicator_json(indicator: Indicator) -> dict[str, Any]:
+    """One indicator's metadata and links, with exactly the fields the OpenAPI document describes."""
+    links = {
+        "data": url_for("api.indicator_data", indicator_id=indicator.id, _external=True),
+        "csv": url_for("api.indicator_data", indicator_id=indicator.id, format="csv", _external=True),
+    }
+    with suppress(BuildError):  # the indicator pages are another feature; the API works without them
+        links["page"] = url_for("indicators.detail", indicator_id=indicator.id, _external=True)
+    item = {name: getattr(indicator, name) for name in INDICATOR_FIELDS if name not in {"links"}}
+    item["links"] = links
+    return item
+
+
+@bp.route("/indicators")
+@public
+def indicators() -> Response:
+    """Every indicator with its metadata, as a JSON list."""
+    return jsonify([_indicator_json(indicator) for indicator in services.list_indicators()])
+
+
+@bp.route("/indicators/<indicator_id>/data")
+@public
+def indicator_data(indicator_id: str) -> Response:
+    """An indicator's values with comparisons and trend, filtered by area, sex, age and breakdown; JSON or CSV."""
+    indicator = services.get_indicator(indicator_id)
+    if indicator is None:
+        return _error(404, "not_found", f"There is no indicator with the id {indicator_id!r}.")
+    unknown = sorted(set(request.args) - DATA_PARAMETERS)
+    if unknown:
+        allowed = ", ".join(sorted(DATA_PARAMETERS))
+        return _error(400, "bad_parameter", f"Unknown parameter {unknown[0]!r}. The parameters are: {allowed}.")
+    # Empty parameters are ignored, so ?area=&sex= means no filter.
+    given = {name: request.args.get(name, "").strip() for name in DATA_PARAMETERS}
+    output = given["format"] or "json"
+    if output not in {"json", "csv"}:
+        return _error(400, "bad_parameter", "format must be json or csv.")
+    if given["sex"] and given["sex"] not in SEXES:
+        return _error(400, "bad_parameter", "sex must be Persons, Male or Female.")
+    for name in ("age", "category_type"):
+        if len(given[name]) > MAX_TEXT_PARAMETER:
+            return _error(400, "bad_parameter", f"{name} must be {MAX_TEXT_PARAMETER} characters or fewer.")
+    area = given["area"].upper()
+    if area and not AREA_CODE.match(area):
+        return _error(400, "bad_parameter", "area must be an ONS area code such as E08000031.")
+    if area and services.get_area(area) is None:
+        return _error(400, "bad_parameter", f"There is no area with the code {area}.")
+    rows = services.value_rows_with_comparisons(
+        indicator.id,
+        area_code=area or None,
+        sex=given["sex"] or None,
+        age=given["age"] or None,
+        category_type=given["category_type"] or None,
+    )
+    if output == "csv":
+        columns = list(ROW_FIELDS)
+        text = to_csv(columns, ([row.get(c) for c in columns] for row in rows))
+        response = Response(text, mimetype="text/csv")
+        name = re.sub(r"[^A-Za-z0-9_-]+", "-", indicator.id).strip("-") or "indicator"
+        response.headers["Content-Disposition"] = f'attachment; filename="indicator-{name}-data.csv"'
+        return response
+    return jsonify(rows)
+
+
+@bp.route("/openapi.json")
+@public
+def openapi() -> Response:
+    """The OpenAPI 3.1 document describing this API."""
+    return jsonify(openapi_document(url_for("api.indicators", _external=True).removesuffix("/indicators")))

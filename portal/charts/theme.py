@@ -1,0 +1,110 @@
+"""The portal's chart look: GOV.UK colours, Arial, no toolbar, and significance colours with patterns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bokeh.models import HoverTool, NumeralTickFormatter
+from bokeh.plotting import figure
+
+FONT = "Arial, Helvetica, sans-serif"
+TEXT = "#0b0c0c"
+SECONDARY_TEXT = "#505a5f"
+GRID = "#d9d9d9"
+
+# GOV.UK Design System colours.
+BLUE = "#1d70b8"
+DARK_BLUE = "#003078"
+GREEN = "#00703c"
+RED = "#d4351c"
+YELLOW = "#ffdd00"
+ORANGE = "#f47738"
+PURPLE = "#4c2c92"
+GREY = "#b1b4b6"
+DARK_GREY = "#505a5f"
+LIGHT_BLUE = "#5694ca"
+PINK = "#d53880"
+
+# Fingertips' words → fill colour, with a hatch pattern so the meaning never rests on colour alone.
+SIGNIFICANCE_COLOURS: dict[str, str] = {
+    "Better": GREEN,
+    "Worse": RED,
+    "Similar": YELLOW,
+    "Higher": DARK_BLUE,
+    "Lower": LIGHT_BLUE,
+    "Not compared": GREY,
+}
+SIGNIFICANCE_HATCHES: dict[str, str] = {
+    "Better": " ",
+    "Worse": "/",
+    "Similar": " ",
+    "Higher": "|",
+    "Lower": "-",
+    "Not compared": " ",
+}
+# The order significance categories appear in legends.
+SIGNIFICANCE_ORDER = ["Better", "Similar", "Worse", "Higher", "Lower", "Not compared"]
+
+# Colours for series that are not significance (home area, England, region, neighbours; male/female).
+SERIES_COLOURS = [BLUE, ORANGE, PURPLE, GREEN, PINK, DARK_GREY]
+
+
+def new_figure(
+    title: str, *, height: int = 360, tooltips: list[tuple[str, str]] | None = None, **kwargs: Any
+) -> figure:
+    """A responsive figure in the portal's style, with no toolbar (hover only, which needs none).
+
+    The title is kept on the figure but not drawn: the page's <figcaption> shows it in full (Bokeh would truncate a
+    long title), so it is read once by screen readers and wraps like any other text.
+    """
+    fig = figure(
+        title=title,
+        height=height,
+        sizing_mode="stretch_width",
+        tools="",
+        toolbar_location=None,
+        **kwargs,
+    )
+    if tooltips:
+        fig.add_tools(HoverTool(tooltips=tooltips))
+    fig.title.visible = False
+    fig.title.text_font = FONT
+    fig.title.text_font_size = "16px"
+    fig.title.text_color = TEXT
+    for axis in (*fig.xaxis, *fig.yaxis):
+        axis.axis_label_text_font = FONT
+        axis.axis_label_text_font_style = "normal"
+        axis.axis_label_text_color = TEXT
+        axis.major_label_text_font = FONT
+        axis.major_label_text_color = TEXT
+        axis.major_label_text_font_size = "13px"
+    fig.grid.grid_line_color = GRID
+    fig.outline_line_color = None
+    fig.background_fill_color = "#ffffff"
+    fig.border_fill_color = "#ffffff"
+    return fig
+
+
+def style_legend(fig: Any, location: str = "top_left", *, outside: bool = False) -> None:
+    """Legend text in the portal's font; clicking does nothing (a mouse-only action would hide data).
+
+    With ``outside`` the legend moves below the plot, so it never covers bars.
+    """
+    for legend in list(fig.legend):
+        if outside:
+            fig.center.remove(legend)
+            legend.orientation = "horizontal" if len(legend.items) <= 3 else "vertical"
+            fig.add_layout(legend, "below")
+        else:
+            legend.location = location
+        legend.label_text_font = FONT
+        legend.label_text_font_size = "13px"
+        legend.label_text_color = TEXT
+        legend.background_fill_alpha = 0.85
+        legend.border_line_color = GRID
+
+
+def number_axis(axes: Any) -> None:
+    """Plain numbers with thousands separators on a value axis (Bokeh would show 2.000e+7)."""
+    for axis in axes:
+        axis.formatter = NumeralTickFormatter(format="0,0.[00]")

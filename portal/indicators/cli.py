@@ -1,0 +1,95 @@
+"""``flask --app wsgi indicators import PATH [--format NAME]``: load a data file from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.importers import FORMATS
+from portal.importers.base import RowError
+from portal.indicators import bp
+from portal.indicators.imports import import_file
+from portal.models import User
+
+# The command prints at most this many problems; a broken million-row file would otherwise flood the terminal.
+MAX_ERRORS_SHOWN = 1000
+
+
+def format_error(error: RowError) -> str:
+    """One problem as "Row 7, Value: Value must be a number, not 'abc'" (or "File: ..." for the whole file)."""
+    where = f"Row {error.row}" if error.row else "File"
+    if error.column:
+        where += f", {error.column}"
+    return f"{where}: {error.message}"
+
+
+class _ProgressBars:
+    """A click progress bar per stage: bytes while reading, rows while loading."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            if stage == "done" or total <= 0:
+                return
+            label = {"reading": "Reading and checking", "loading": "Loading into the database"}.get(stage, stage)
+            self.stage, self.shown = stage, 0
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None and done > self.shown:
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        self.bar, self.stage = None, None
+
+
+@bp.cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default=None,
+    help="The file's format (detected from its header when omitted).",
+)
+@click.option("--source-key", default=None, help="What this file replaces when imported again (default: its name).")
+@click.option("--by", "by_email", default=None, help="Email address of the user to record as the importer.")
+def import_command(path: Path, fmt: str | None, source_key: str | None, by_email: str | None) -> None:
+    """Import an indicator data file. Nothing is saved if any row fails; the report lists each problem by row."""
+    imported_by_id = None
+    if by_email:
+        imported_by_id = db.session.scalar(select(User.id).where(User.email == by_email.strip().lower()))
+        if imported_by_id is None:
+            raise click.ClickException(f"No user has the email address {by_email}")
+    bars = _ProgressBars()
+    try:
+        outcome = import_file(path, fmt, imported_by_id=imported_by_id, progress=bars, source_key=source_key)
+    finally:
+        bars.close()
+    if not outcome.ok:
+        click.echo(f"{path.name} was not imported: {len(outcome.errors):,} problem(s). Nothing was saved.", err=True)
+        for error in outcome.errors[:MAX_ERRORS_SHOWN]:
+            click.echo(format_error(error), err=True)
+        if len(outcome.errors) > MAX_ERRORS_SHOWN:
+            click.echo(f"... and {len(outcome.errors) - MAX_ERRORS_SHOWN:,} more.", err=True)
+        raise SystemExit(1)
+    record = outcome.data_import
+    assert record is not None
+    click.echo(
+        f"Imported {record.row_count:,} rows from {record.file_name} (format {record.format}) as import {record.id}.\n"
+        f"  Source key: {record.source_key}\n"
+        f"  SHA-256:    {record.checksum_sha256}\n"
+        f"  Finished:   {record.finished_at:%Y-%m-%d %H:%M:%S %Z}"
+    )

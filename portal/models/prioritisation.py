@@ -1,0 +1,254 @@
+"""Criteria-based prioritisation: versioned criteria, rounds, members, conflicts, scores and their change log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.proposals import Proposal, ProposalStatus
+from portal.models.users import User
+
+# Every criterion is scored on the same five levels, each with its own descriptor.
+SCORE_LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+
+class RoundStatus(StrEnum):
+    """Whether members can still score a round."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Decision(StrEnum):
+    """What the chair decided for a proposal at the end of a round."""
+
+    PRIORITISED = "prioritised"
+    NOT_PRIORITISED = "not_prioritised"
+    DEFERRED = "deferred"
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS[self]
+
+    @property
+    def proposal_status(self) -> ProposalStatus:
+        return ProposalStatus(self.value)
+
+
+DECISION_LABELS: dict[Decision, str] = {
+    Decision.PRIORITISED: "Prioritised",
+    Decision.NOT_PRIORITISED: "Not prioritised",
+    Decision.DEFERRED: "Deferred",
+}
+
+
+class CriteriaSet(db.Model):
+    """One version of the prioritisation criteria. Versions are never changed: an edit makes the next version."""
+
+    __tablename__ = "prioritisation_criteria_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    change_note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="criteria_set", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+    created_by: Mapped[User | None] = relationship()
+
+
+class Criterion(db.Model):
+    """A criterion in one version of the set: its question, a descriptor per score level and its weight."""
+
+    __tablename__ = "prioritisation_criteria"
+    __table_args__ = (UniqueConstraint("criteria_set_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_criteria_sets.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    question: Mapped[str] = mapped_column(String(300))
+    descriptor_1: Mapped[str] = mapped_column(String(300))
+    descriptor_2: Mapped[str] = mapped_column(String(300))
+    descriptor_3: Mapped[str] = mapped_column(String(300))
+    descriptor_4: Mapped[str] = mapped_column(String(300))
+    descriptor_5: Mapped[str] = mapped_column(String(300))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+    criteria_set: Mapped[CriteriaSet] = relationship(back_populates="criteria")
+
+    @property
+    def descriptors(self) -> list[str]:
+        """The descriptor for each score level, level 1 first."""
+        return [getattr(self, f"descriptor_{level}") for level in SCORE_LEVELS]
+
+
+class PrioritisationRound(db.Model):
+    """The steering group scoring a shortlist of proposals against one version of the criteria."""
+
+    __tablename__ = "prioritisation_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    criteria_set_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_criteria_sets.id"))
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN.value, index=True)
+    # How many topics the board can take forward: the k in "probability of being in the top k".
+    top_k: Mapped[int] = mapped_column(Integer, default=5)
+    is_example: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    summary_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    summary_published_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+    criteria_set: Mapped[CriteriaSet] = relationship()
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    members: Mapped[list[RoundMember]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="RoundMember.id"
+    )
+    proposals: Mapped[list[RoundProposal]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", order_by="RoundProposal.position"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == RoundStatus.OPEN.value
+
+    @property
+    def is_published(self) -> bool:
+        return self.summary_published_at is not None
+
+
+class RoundMember(db.Model):
+    """A steering group member who scores a round."""
+
+    __tablename__ = "prioritisation_round_members"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_rounds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[PrioritisationRound] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class RoundProposal(db.Model):
+    """A shortlisted proposal in a round, with the chair's decision once it is made."""
+
+    __tablename__ = "prioritisation_round_proposals"
+    __table_args__ = (UniqueConstraint("round_id", "proposal_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_rounds.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    decision: Mapped[str] = mapped_column(String(32), default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+    round: Mapped[PrioritisationRound] = relationship(back_populates="proposals")
+    proposal: Mapped[Proposal] = relationship()
+
+    @property
+    def decision_label(self) -> str:
+        return Decision(self.decision).label if self.decision else ""
+
+
+class ConflictOfInterest(db.Model):
+    """A member's declared conflict of interest in one proposal of a round: they cannot score it."""
+
+    __tablename__ = "prioritisation_conflicts"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "proposal_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_rounds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Score(db.Model):
+    """A member's current score and comment for one criterion of one proposal in a round.
+
+    Exactly one row per member × proposal × criterion (the unique constraint), so two saves at the same moment
+    update one row rather than creating two; every change is also appended to :class:`ScoreChange`.
+    """
+
+    __tablename__ = "prioritisation_scores"
+    __table_args__ = (
+        UniqueConstraint("round_id", "proposal_id", "user_id", "criterion_id"),
+        CheckConstraint("value IS NULL OR (value >= 1 AND value <= 5)", name="value_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_rounds.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_criteria.id"))
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScoreChange(db.Model):
+    """One change to a score or comment: who, when, the old and the new value. Append-only."""
+
+    __tablename__ = "prioritisation_score_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_rounds.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("prioritisation_criteria.id"))
+    field: Mapped[str] = mapped_column(String(16))  # "score" or "comment"
+    old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    criterion: Mapped[Criterion] = relationship()
+    proposal: Mapped[Proposal] = relationship()
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or delete a row of an append-only log."""
+
+
+@event.listens_for(ScoreChange, "before_update")
+@event.listens_for(ScoreChange, "before_delete")
+def _refuse_changes(_mapper: Mapper[ScoreChange], _connection: object, target: ScoreChange) -> None:
+    # The migration adds a database trigger against UPDATE as well; this stops the ORM before it gets that far.
+    raise AppendOnlyError(f"score change {target.id} is append-only")

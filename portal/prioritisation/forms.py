@@ -1,0 +1,259 @@
+"""Forms for criteria, rounds, scoring, conflicts of interest and decisions, in GOV.UK wording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import choices
+from portal.models import DECISION_LABELS, SCORE_LEVELS, Criterion
+from portal.prioritisation.services import COMMENT_MAX, NOTE_MAX, REASON_MAX, WEIGHT_MAX
+
+
+def _optional_int(value: object) -> int | None:
+    """An id from a select, or None for the empty "Select…" option."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def _descriptor(level: int) -> StringField:
+    return StringField(
+        f"What a score of {level} means",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=f"Enter what a score of {level} means"),
+            Length(max=300, message=f"What a score of {level} means must be 300 characters or fewer"),
+        ],
+    )
+
+
+class CriterionForm(FlaskForm):
+    """Add or change a criterion (saving makes a new version of the criteria)."""
+
+    based_on_version = HiddenField()
+    name = StringField(
+        "Name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    question = StringField(
+        "Question members answer",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the question members answer"),
+            Length(max=300, message="Question must be 300 characters or fewer"),
+        ],
+    )
+    descriptor_1 = _descriptor(1)
+    descriptor_2 = _descriptor(2)
+    descriptor_3 = _descriptor(3)
+    descriptor_4 = _descriptor(4)
+    descriptor_5 = _descriptor(5)
+    weight = DecimalField(
+        "Weight",
+        widget=GovTextInput(),
+        places=None,
+        validators=[
+            InputRequired(message="Enter a weight"),
+            NumberRange(min=0, max=WEIGHT_MAX, message=f"Weight must be between 0 and {WEIGHT_MAX:g}"),
+        ],
+    )
+    change_note = StringField(
+        "Why are you making this change? (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=300, message="Reason must be 300 characters or fewer")],
+    )
+    submit = SubmitField("Save as a new version", widget=GovSubmitInput())
+
+    def descriptors(self) -> tuple[str, ...]:
+        """The five descriptors as typed."""
+        return tuple((getattr(self, f"descriptor_{level}").data or "").strip() for level in SCORE_LEVELS)
+
+    def fill_from(self, criterion: Criterion) -> None:
+        """Start from an existing criterion's values."""
+        self.name.data = criterion.name
+        self.question.data = criterion.question
+        for level, text in zip(SCORE_LEVELS, criterion.descriptors, strict=True):
+            getattr(self, f"descriptor_{level}").data = text
+        self.weight.data = criterion.weight  # type: ignore[assignment]
+
+
+class VersionForm(FlaskForm):
+    """A button that acts on the current version of the criteria (remove, move)."""
+
+    based_on_version = HiddenField()
+
+
+class RoundForm(FlaskForm):
+    """Open or change a round: its topics, members, chair and deadline."""
+
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a title"),
+            Length(max=200, message="Title must be 200 characters or fewer"),
+        ],
+    )
+    description = TextAreaField(
+        "Description (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000, message="Description must be 2000 characters or fewer")],
+    )
+    deadline = DateField(
+        "Deadline for scores",
+        widget=GovDateInput(),
+        format="%d %m %Y",
+        validators=[InputRequired(message="Enter the deadline for scores")],
+    )
+    chair_id = SelectField("Chair", widget=GovSelect(), coerce=_optional_int, validate_choice=False)
+    member_ids = SelectMultipleField(
+        "Members", widget=GovCheckboxesInput(), coerce=_optional_int, validate_choice=False
+    )
+    proposal_ids = SelectMultipleField(
+        "Topics to score", widget=GovCheckboxesInput(), coerce=int, validate_choice=False
+    )
+    top_k = IntegerField(
+        "How many topics can the board take forward?",
+        widget=GovTextInput(),
+        default=5,
+        validators=[
+            InputRequired(message="Enter how many topics the board can take forward"),
+            NumberRange(min=1, max=100, message="Number of topics must be between 1 and 100"),
+        ],
+    )
+    submit = SubmitField("Open the round", widget=GovSubmitInput())
+
+    def set_choices(self, users: list[Any], proposals: list[Any]) -> None:
+        """Offer the steering group and the shortlisted topics."""
+        people = [(str(u.id), f"{u.display_name} ({u.email})" if u.display_name else u.email) for u in users]
+        self.chair_id.choices = choices([("", "Select the chair"), *people])
+        self.member_ids.choices = choices(people)
+        self.proposal_ids.choices = choices((str(p.id), f"{p.reference}: {p.title}") for p in proposals)
+
+    def validate_chair_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select the chair")
+
+    def validate_proposal_ids(self, field: SelectMultipleField) -> None:
+        if len(field.data or []) < 2:
+            raise ValidationError("Select at least 2 topics")
+
+
+class ConflictForm(FlaskForm):
+    """Declare a conflict of interest in a topic."""
+
+    note = TextAreaField(
+        "Describe your interest",
+        widget=GovCharacterCount(),
+        validators=[
+            InputRequired(message="Describe your interest in this topic"),
+            Length(max=NOTE_MAX, message=f"Your description must be {NOTE_MAX} characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Declare a conflict of interest", widget=GovSubmitInput())
+
+
+class DecisionForm(FlaskForm):
+    """The chair's decision on a topic, with the public reason."""
+
+    decision = RadioField(
+        "What has the steering group decided?",
+        widget=GovRadioInput(),
+        choices=choices((str(d), label) for d, label in DECISION_LABELS.items()),
+        validators=[InputRequired(message="Select the decision")],
+    )
+    reason = TextAreaField(
+        "Reason",
+        widget=GovCharacterCount(),
+        validators=[
+            InputRequired(message="Enter the reason for the decision"),
+            Length(max=REASON_MAX, message=f"Reason must be {REASON_MAX} characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+def _score_validator(criterion: Criterion) -> Any:
+    def check(form: FlaskForm, field: RadioField) -> None:
+        if field.data in (None, "", "None"):
+            field.data = None
+            return
+        if str(field.data) not in {str(level) for level in SCORE_LEVELS}:
+            raise ValidationError(f"Select a score from 1 to {SCORE_LEVELS[-1]} for {criterion.name}")  # noqa: S608
+
+    return check
+
+
+class ScoreFormBase(FlaskForm):
+    """A member's scores for one topic: one radio group and one comment per criterion (built per criteria set)."""
+
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+    criteria: list[Criterion]
+
+    def score_field(self, criterion: Criterion) -> RadioField:
+        return self[f"score_{criterion.id}"]  # type: ignore[return-value]
+
+    def comment_field(self, criterion: Criterion) -> TextAreaField:
+        return self[f"comment_{criterion.id}"]  # type: ignore[return-value]
+
+
+def score_form(criteria: list[Criterion], **kwargs: Any) -> ScoreFormBase:
+    """Build the scoring form for a round's criteria."""
+    attributes: dict[str, Any] = {}
+    for criterion in criteria:
+        attributes[f"score_{criterion.id}"] = RadioField(
+            criterion.name,
+            widget=GovRadioInput(),
+            choices=choices(
+                (str(level), f"{level}: {text}")
+                for level, text in zip(SCORE_LEVELS, criterion.descriptors, strict=True)
+            ),
+            validate_choice=False,
+            validators=[_score_validator(criterion)],
+        )
+        attributes[f"comment_{criterion.id}"] = TextAreaField(
+            f"Comment on {criterion.name.lower()} (optional)",
+            widget=GovTextArea(),
+            validators=[
+                Optional(),
+                Length(max=COMMENT_MAX, message=f"Comment must be {COMMENT_MAX} characters or fewer"),
+            ],
+        )
+    form_class = type("ScoreForm", (ScoreFormBase,), attributes)
+    form = form_class(**kwargs)
+    form.criteria = criteria
+    return form

@@ -1,0 +1,442 @@
+"""Turn a round's rows into the arrays the statistics expect, and the statistics back into rows for pages.
+
+All the arithmetic is in :mod:`portal.stats.prioritisation`; this module only gathers scores as numpy arrays shaped
+(members, proposals, criteria) with NaN where a member did not score (or declared a conflict), and labels results.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    ConflictOfInterest,
+    Criterion,
+    PrioritisationRound,
+    Proposal,
+    RoundProposal,
+    Score,
+    ScoreChange,
+    User,
+)
+from portal.stats.prioritisation import (
+    PrioritisationResults,
+    compute_results,
+    normalise_weights,
+    reweighted_ranking,
+    weighted_scores,
+)
+
+SENSITIVITY_DRAWS = 1000
+SENSITIVITY_SPREAD = 0.25
+# Fixed, so the same scores always give the same rank intervals (a page reload never changes the results).
+SENSITIVITY_SEED = 20261128
+# The public summary shows a topic's weighted score only when at least this many members scored it fully, so a
+# published mean can never be one member's own score.
+MIN_PUBLIC_SCORERS = 2
+TRIAL_WEIGHT_MAX = 100.0
+
+
+@dataclass(frozen=True)
+class RoundArrays:
+    """A round's scores as arrays, with the members, proposals and criteria that label each axis."""
+
+    round: PrioritisationRound
+    members: list[User]
+    entries: list[RoundProposal]
+    criteria: list[Criterion]
+    weights: np.ndarray
+    scores: np.ndarray  # (members, proposals, criteria), NaN where not scored
+    conflicts: np.ndarray  # (members, proposals), True where the member declared a conflict
+    comments: dict[tuple[int, int, int], str]
+
+
+def load_arrays(round_: PrioritisationRound) -> RoundArrays:
+    """Read every score of a round into arrays."""
+    members = [member.user for member in round_.members]
+    entries = list(round_.proposals)
+    criteria = list(round_.criteria_set.criteria)
+    m_index = {user.id: i for i, user in enumerate(members)}
+    p_index = {entry.proposal_id: j for j, entry in enumerate(entries)}
+    c_index = {criterion.id: k for k, criterion in enumerate(criteria)}
+    scores = np.full((len(members), len(entries), len(criteria)), np.nan)
+    comments: dict[tuple[int, int, int], str] = {}
+    rows = db.session.execute(
+        select(Score.user_id, Score.proposal_id, Score.criterion_id, Score.value, Score.comment).where(
+            Score.round_id == round_.id
+        )
+    )
+    for user_id, proposal_id, criterion_id, value, comment in rows:
+        key = (m_index.get(user_id), p_index.get(proposal_id), c_index.get(criterion_id))
+        if None in key:
+            continue
+        i, j, k = key  # type: ignore[misc]
+        if value is not None:
+            scores[i, j, k] = value
+        if comment:
+            comments[(i, j, k)] = comment
+    conflicts = np.zeros((len(members), len(entries)), dtype=bool)
+    for user_id, proposal_id in db.session.execute(
+        select(ConflictOfInterest.user_id, ConflictOfInterest.proposal_id).where(
+            ConflictOfInterest.round_id == round_.id
+        )
+    ):
+        if user_id in m_index and proposal_id in p_index:
+            conflicts[m_index[user_id], p_index[proposal_id]] = True
+    # A conflicted member's scores never count, even if any were left behind.
+    scores[conflicts] = np.nan
+    weights = np.array([criterion.weight for criterion in criteria], dtype=float)
+    return RoundArrays(round_, members, entries, criteria, weights, scores, conflicts, comments)
+
+
+def data_version(round_: PrioritisationRound) -> str:
+    """Changes whenever anything behind a round's results changes (the chart cache key)."""
+    last_change = db.session.scalar(select(func.max(ScoreChange.id)).where(ScoreChange.round_id == round_.id))
+    conflicts = db.session.scalar(
+        select(func.count(ConflictOfInterest.id)).where(ConflictOfInterest.round_id == round_.id)
+    )
+    titles = db.session.scalar(
+        select(func.max(Proposal.updated_at)).where(Proposal.id.in_([e.proposal_id for e in round_.proposals]))
+    )
+    members = ",".join(str(m.user_id) for m in round_.members)
+    proposals = ",".join(str(e.proposal_id) for e in round_.proposals)
+    settings = f"{round_.criteria_set_id}:{round_.status}:{round_.top_k}"
+    return f"{settings}:{last_change}:{conflicts}:{members}:{proposals}:{titles}"
+
+
+def effective_top_k(round_: PrioritisationRound) -> int:
+    """The round's k, never more than the number of proposals."""
+    return max(1, min(round_.top_k, len(round_.proposals)))
+
+
+def criterion_means(scores: np.ndarray) -> np.ndarray:
+    """Mean score per proposal and criterion over the members who gave one (NaN where nobody did)."""
+    present = ~np.isnan(scores)
+    count = present.sum(axis=0)
+    out = np.full(scores.shape[1:], np.nan)
+    np.divide(np.where(present, scores, 0.0).sum(axis=0), count, out=out, where=count > 0)
+    return out
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """One proposal's results."""
+
+    entry: RoundProposal
+    mean_score: float | None
+    rank: float
+    borda_points: float | None
+    borda_rank: float
+    rank_p05: float
+    rank_median: float
+    rank_p95: float
+    p_top_k: float
+    scorers: int
+    conflicted: list[User]
+    criterion_means: list[float | None]
+
+    @property
+    def proposal(self) -> Proposal:
+        return self.entry.proposal
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """One criterion's weight and how much members disagreed on it."""
+
+    criterion: Criterion
+    weight_share: float
+    mean_sd: float | None
+    n_proposals: int
+    high_disagreement: bool
+
+
+@dataclass(frozen=True)
+class RaterRow:
+    """How one member's ranking compares with the rest of the group."""
+
+    label: str
+    user: User | None
+    rho: float | None
+    n_proposals: int
+    outlying: bool
+    complete: int
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    """Everything the results page, the charts and the exports show."""
+
+    round: PrioritisationRound
+    arrays: RoundArrays
+    stats: PrioritisationResults
+    rows: list[ProposalRow]  # best rank first
+    criteria_rows: list[CriterionRow]
+    rater_rows: list[RaterRow]
+    top_k: int
+    draws: int
+    spread: float
+    names_shown: bool
+
+    @property
+    def final(self) -> bool:
+        return not self.round.is_open
+
+    @property
+    def any_scores(self) -> bool:
+        return bool(np.any(~np.isnan(self.arrays.scores)))
+
+    @property
+    def conflicts_declared(self) -> int:
+        return int(self.arrays.conflicts.sum())
+
+
+def compute_round_results(
+    round_: PrioritisationRound, *, names_shown: bool, arrays: RoundArrays | None = None
+) -> RoundResults:
+    """Run every statistic on a round's scores. ``names_shown`` decides whether raters are named or numbered."""
+    arrays = arrays or load_arrays(round_)
+    top_k = effective_top_k(round_)
+    stats = compute_results(
+        arrays.scores,
+        arrays.weights,
+        draws=SENSITIVITY_DRAWS,
+        spread=SENSITIVITY_SPREAD,
+        seed=SENSITIVITY_SEED,
+        top_k=top_k,
+    )
+    member_scores = stats.member_scores
+    means = criterion_means(arrays.scores)
+    sens = stats.sensitivity
+    rows = []
+    for j, entry in enumerate(arrays.entries):
+        rows.append(
+            ProposalRow(
+                entry=entry,
+                mean_score=_number(stats.mean_scores[j]),
+                rank=float(stats.ranks[j]),
+                borda_points=_number(stats.borda_points[j]),
+                borda_rank=float(stats.borda_ranks[j]),
+                rank_p05=float(sens.rank_p05[j]),
+                rank_median=float(sens.rank_median[j]),
+                rank_p95=float(sens.rank_p95[j]),
+                p_top_k=float(sens.p_top_k[j]),
+                scorers=int((~np.isnan(member_scores[:, j])).sum()),
+                conflicted=[arrays.members[i] for i in np.flatnonzero(arrays.conflicts[:, j])],
+                criterion_means=[_number(v) for v in means[j]],
+            )
+        )
+    rows.sort(key=lambda row: (row.rank, row.entry.position))
+    shares = normalise_weights(arrays.weights)
+    spread = stats.criterion_spread
+    criteria_rows = [
+        CriterionRow(
+            criterion=criterion,
+            weight_share=float(shares[k]),
+            mean_sd=_number(float(spread["mean_sd"].iloc[k])),
+            n_proposals=int(spread["n_proposals"].iloc[k]),
+            high_disagreement=bool(spread["high_disagreement"].iloc[k]),
+        )
+        for k, criterion in enumerate(arrays.criteria)
+    ]
+    raters = stats.outlying_raters
+    rater_rows = [
+        RaterRow(
+            label=user.name_or_email if names_shown else f"Member {i + 1}",
+            user=user if names_shown else None,
+            rho=_number(float(raters["rho"].iloc[i])),
+            n_proposals=int(raters["n_proposals"].iloc[i]),
+            outlying=bool(raters["outlying"].iloc[i]),
+            complete=int((~np.isnan(member_scores[i])).sum()),
+        )
+        for i, user in enumerate(arrays.members)
+    ]
+    return RoundResults(
+        round=round_,
+        arrays=arrays,
+        stats=stats,
+        rows=rows,
+        criteria_rows=criteria_rows,
+        rater_rows=rater_rows,
+        top_k=top_k,
+        draws=SENSITIVITY_DRAWS,
+        spread=SENSITIVITY_SPREAD,
+        names_shown=names_shown,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# "What if" weights
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrialWeights:
+    """Weights typed into the "what if" panel, with a message per criterion that was not a valid weight."""
+
+    values: dict[int, str]
+    weights: list[float] | None
+    errors: dict[int, str]
+    summary_error: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.weights is not None
+
+
+def parse_trial_weights(criteria: list[Criterion], submitted: Mapping[str, str]) -> TrialWeights:
+    """Read ``weight-<criterion id>`` values; a missing one keeps the round's own weight."""
+    values: dict[int, str] = {}
+    errors: dict[int, str] = {}
+    weights: list[float] = []
+    for criterion in criteria:
+        raw = (submitted.get(f"weight-{criterion.id}") or "").strip()
+        values[criterion.id] = raw if raw else f"{criterion.weight:g}"
+        if not raw:
+            weights.append(criterion.weight)
+            continue
+        try:
+            weight = float(raw)
+        except ValueError:
+            errors[criterion.id] = f"Weight for {criterion.name} must be a number"
+            continue
+        if not math.isfinite(weight) or not 0 <= weight <= TRIAL_WEIGHT_MAX:
+            errors[criterion.id] = f"Weight for {criterion.name} must be between 0 and {TRIAL_WEIGHT_MAX:g}"
+            continue
+        weights.append(weight)
+    if errors:
+        return TrialWeights(values, None, errors)
+    if not any(w > 0 for w in weights):
+        return TrialWeights(values, None, errors, "At least one weight must be greater than 0")
+    return TrialWeights(values, weights, errors)
+
+
+@dataclass(frozen=True)
+class WhatIfRow:
+    """A proposal's rank with the trial weights beside its rank with the round's weights."""
+
+    entry: RoundProposal
+    score: float | None
+    rank: float
+    base_rank: float
+
+    @property
+    def movement(self) -> float:
+        """Places gained (positive) or lost (negative) against the round's own weights."""
+        return self.base_rank - self.rank
+
+
+def what_if(arrays: RoundArrays, weights: list[float]) -> list[WhatIfRow]:
+    """Re-rank the proposals with trial weights (instant: no Monte-Carlo)."""
+    base = reweighted_ranking(arrays.scores, arrays.weights)
+    trial = reweighted_ranking(arrays.scores, np.asarray(weights, dtype=float))
+    rows = [
+        WhatIfRow(
+            entry=entry, score=_number(trial.mean_scores[j]), rank=float(trial.ranks[j]), base_rank=float(base.ranks[j])
+        )
+        for j, entry in enumerate(arrays.entries)
+    ]
+    return sorted(rows, key=lambda row: (row.rank, row.entry.position))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Individual scores (chair and analysts while open; members too once closed)
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndividualRow:
+    """One member's scores for one proposal."""
+
+    member: User
+    conflict: bool
+    weighted: float | None
+    values: list[int | None]
+    comments: list[str]
+
+
+def individual_scores(arrays: RoundArrays) -> list[tuple[RoundProposal, list[IndividualRow]]]:
+    """Each proposal with every member's scores, weighted total and comments."""
+    member_totals = weighted_scores(arrays.scores, arrays.weights)
+    out = []
+    for j, entry in enumerate(arrays.entries):
+        rows = []
+        for i, member in enumerate(arrays.members):
+            values = [None if math.isnan(v) else int(v) for v in arrays.scores[i, j]]
+            rows.append(
+                IndividualRow(
+                    member=member,
+                    conflict=bool(arrays.conflicts[i, j]),
+                    weighted=_number(member_totals[i, j]),
+                    values=values,
+                    comments=[arrays.comments.get((i, j, k), "") for k in range(len(arrays.criteria))],
+                )
+            )
+        out.append((entry, rows))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public summary: weighted scores and ranks only
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    """What the public summary shows for a proposal: no individual member's scores."""
+
+    entry: RoundProposal
+    rank: float
+    score: float | None  # None when fewer than MIN_PUBLIC_SCORERS members scored it fully
+    scorers: int
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    """The published ranking and how many members took part."""
+
+    rows: list[PublicRow]
+    members_scored: int
+
+
+def public_summary(round_: PrioritisationRound) -> PublicSummary:
+    """The published ranking (weighted score and rank per proposal, best first) and the number of members who fully
+    scored at least one proposal."""
+    arrays = load_arrays(round_)
+    complete = ~np.isnan(weighted_scores(arrays.scores, arrays.weights))
+    return PublicSummary(rows=public_rows(round_, arrays), members_scored=int(complete.any(axis=1).sum()))
+
+
+def public_rows(round_: PrioritisationRound, arrays: RoundArrays | None = None) -> list[PublicRow]:
+    """The published ranking: weighted score and rank per proposal, best first."""
+    arrays = arrays or load_arrays(round_)
+    ranking = reweighted_ranking(arrays.scores, arrays.weights)
+    scorers = (~np.isnan(weighted_scores(arrays.scores, arrays.weights))).sum(axis=0)
+    rows = [
+        PublicRow(
+            entry=entry,
+            rank=float(ranking.ranks[j]),
+            score=_number(ranking.mean_scores[j]) if scorers[j] >= MIN_PUBLIC_SCORERS else None,
+            scorers=int(scorers[j]),
+        )
+        for j, entry in enumerate(arrays.entries)
+    ]
+    return sorted(rows, key=lambda row: (row.rank, row.entry.position))
+
+
+def rank_text(value: float | None) -> str:
+    """A rank for people: "3", or "3.5 (tied)" when proposals share places."""
+    if value is None or math.isnan(value):
+        return "Not ranked"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:g} (tied)"

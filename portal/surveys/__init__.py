@@ -1,0 +1,8 @@
+"""Stakeholder engagement: the stakeholder registry, engagement opt-ins, and surveys (builder, answering,
+results, exports)."""
+
+from flask import Blueprint
+
+bp = Blueprint("surveys", __name__)
+
+from portal.surveys import manage, routes  # noqa: E402,F401
