@@ -15,13 +15,16 @@ from werkzeug.test import TestResponse
 
 
 def check_page_structure(html: str, url: str) -> BeautifulSoup:
-    """Assert one <h1>, no duplicate ids, and that every POST form has an action and a CSRF field."""
+    """Assert one <h1>, no duplicate ids, a question on every field group, and a CSRF field in every POST form."""
     page = BeautifulSoup(html, "html.parser")
     h1s = page.find_all("h1")
     assert len(h1s) == 1, f"{url}: expected exactly one <h1>, found {len(h1s)}"
     ids = Counter(tag["id"] for tag in page.find_all(id=True))
     duplicates = [value for value, count in ids.items() if count > 1]
     assert not duplicates, f"{url}: duplicate ids {duplicates}"
+    for fieldset in page.select("fieldset.govuk-fieldset"):
+        legend = fieldset.find("legend")
+        assert legend and legend.get_text(strip=True), f"{url}: a group of fields has no question (empty legend)"
     for form in page.find_all("form"):
         if (form.get("method") or "get").lower() != "post":
             continue

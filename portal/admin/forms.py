@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SelectMultipleField, SubmitField
 
-from portal.forms import choices
+from portal.forms import GovCheckboxesInput, choices
 from portal.models import ROLE_LABELS
 
 

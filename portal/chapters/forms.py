@@ -5,18 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import choices
+from portal.forms import GovCheckboxesInput, GovRadioInput, choices
 from portal.models import PRIORITY_LABELS, PROGRESS_LABELS, RESPONSE_DECISION_LABELS, ResponseDecision
 from portal.surveys.forms import OptionalDateField
 

@@ -9,10 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
     GovFileInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -23,7 +20,7 @@ from wtforms.fields import DateField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
 from portal.evidence.services import BriefingError, parse_sources, parse_tags
-from portal.forms import choices
+from portal.forms import GovCheckboxesInput, GovDateInput, GovRadioInput, choices
 from portal.models import EVIDENCE_GRADES, EVIDENCE_TOPICS, EVIDENCE_TYPES
 
 

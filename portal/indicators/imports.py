@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.importers.base import (
@@ -44,6 +45,8 @@ from portal.models.base import utcnow
 Progress = Callable[[str, int, int], None]
 
 CHUNK_ROWS = 10_000
+# Values per IN (...) list: SQLite allows 32,766 bound parameters per statement, and England has 32,844 LSOAs.
+IN_BATCH = 5_000
 # Areas are inserted from the widest down, so a parent always exists before its children.
 AREA_ORDER = {
     area_type: rank for rank, area_type in enumerate(("country", "region", "county_ua", "district", "ward", "lsoa"))
@@ -51,10 +54,10 @@ AREA_ORDER = {
 INDICATOR_FIELDS = ("name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
                     "publisher", "licence", "comparison_confidence")  # fmt: skip
 INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id"]
-# SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
-BULK_SETTINGS_ROWS = 50_000
 # Rows per INSERT statement on SQLite (23 parameters each; SQLite allows 32,766 per statement).
 ROWS_PER_STATEMENT = 20
+# SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
+BULK_SETTINGS_ROWS = 50_000
 BULK_PRAGMAS = {"cache_size": -262_144, "mmap_size": 268_435_456}
 # Formats whose files reference areas without defining them: their area codes are checked row by row.
 REFERENCING_FORMATS = frozenset({"generic"})
@@ -162,6 +165,11 @@ def load_import_result(
         record.error_report = None
         record.finished_at = utcnow()
         session.commit()
+    except IntegrityError as exc:
+        # The unique key is the last guard, e.g. when two imports of the same source run at once.
+        session.rollback()
+        message = "Some values are already stored (another import may have run at the same time). Try again."
+        raise ImportRejected([RowError(0, None, message)]) from exc
     except BaseException:
         session.rollback()
         raise
@@ -201,11 +209,16 @@ def _upsert_areas(areas: pd.DataFrame) -> None:
     """Add the areas a file defines; fill in blanks of existing ones but never overwrite what is there."""
     if areas.empty:
         return
-    existing = {area.code: area for area in db.session.scalars(select(Area).where(Area.code.in_(set(areas["code"]))))}
-    all_codes = set(existing) | set(areas["code"])
+    codes = set(areas["code"])
+    existing = {
+        area.code: area
+        for batch in _batches(codes)
+        for area in db.session.scalars(select(Area).where(Area.code.in_(batch)))
+    }
+    all_codes = set(existing) | codes
     missing_parents = {p for p in areas["parent_code"] if p and p not in all_codes}
-    if missing_parents:
-        all_codes |= set(db.session.scalars(select(Area.code).where(Area.code.in_(missing_parents))))
+    for batch in _batches(missing_parents):
+        all_codes |= set(db.session.scalars(select(Area.code).where(Area.code.in_(batch))))
     rows = areas.to_dict("records")
     errors = []
     for row in rows:
@@ -230,15 +243,22 @@ def _upsert_areas(areas: pd.DataFrame) -> None:
     db.session.flush()
 
 
+def _batches(items: set[str], size: int = IN_BATCH) -> Iterator[list[str]]:
+    """The items in sorted batches small enough for one IN (...) on every database."""
+    ordered = sorted(items)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
 def _check_references(result: ImportResult) -> None:
     """Every value's area and indicator must exist (after this import's own areas and indicators are added)."""
     values = result.values
     if values.empty:
         return
     codes = set(pd.unique(values["area_code"]))
-    known = set(db.session.scalars(select(Area.code).where(Area.code.in_(codes)))) if len(codes) < 5000 else None
-    if known is None:
-        known = set(db.session.scalars(select(Area.code)))
+    known = {
+        code for batch in _batches(codes) for code in db.session.scalars(select(Area.code).where(Area.code.in_(batch)))
+    }
     errors = [RowError(0, "area_code", f"Area code {code!r} is not a known area") for code in sorted(codes - known)]
     indicator_ids = set(pd.unique(values["indicator_id"]))
     defined = set(result.indicators["indicator_id"]) if not result.indicators.empty else set()

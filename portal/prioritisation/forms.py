@@ -5,16 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
     DateField,
     DecimalField,
@@ -29,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import choices
+from portal.forms import GovCheckboxesInput, GovDateInput, GovRadioInput, choices
 from portal.models import DECISION_LABELS, SCORE_LEVELS, Criterion
 from portal.prioritisation.services import COMMENT_MAX, NOTE_MAX, REASON_MAX, WEIGHT_MAX
 

@@ -8,16 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
     DateField,
     Field,
@@ -30,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from portal.forms import choices
+from portal.forms import GovCheckboxesInput, GovDateInput, GovRadioInput, choices
 from portal.models import AUDIENCE_LABELS, DEFAULT_LIKERT_LABELS, QUESTION_KIND_LABELS, QuestionKind
 
 MAX_OPTIONS = 30
