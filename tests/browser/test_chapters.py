@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from playwright.sync_api import expect
+
 from portal.chapters import services
 from portal.extensions import db
 from portal.models import Indicator, Organisation, ProposalIndicator, ProposalStatus, Role, User
@@ -76,7 +78,7 @@ def test_the_loop_from_publishing_a_chapter_to_a_response_on_the_public_tracker(
     page.get_by_role("link", name="View the published chapter").click()
     page.get_by_role("heading", level=1, name="Food insecurity in families with young children").wait_for()
     page.locator('[data-bokeh-state="rendered"]').first.wait_for()  # the projection chart drew, under the CSP
-    assert page.get_by_text("Projection: A test series").first.is_visible()
+    expect(page.get_by_text("Projection: A test series").first).to_be_visible()
     assert_accessible(page)
     assert "Increase uptake of Healthy Start vouchers." in mailbox.last_to(commissioner.email).get_content()
 
@@ -105,8 +107,8 @@ def test_the_loop_from_publishing_a_chapter_to_a_response_on_the_public_tracker(
     page.context.clear_cookies()
     page.goto(f"/chapters/{slug}/recommendations")
     page.get_by_role("heading", name="Response from Black Country Integrated Care Board").wait_for()
-    assert page.get_by_text("Outreach in two children's centres this year.").is_visible()
-    assert page.get_by_text("Partially accepted").first.is_visible()
+    expect(page.get_by_text("Outreach in two children's centres this year.")).to_be_visible()
+    expect(page.get_by_text("Partially accepted").first).to_be_visible()
     assert commissioner.email not in page.content()
     assert_accessible(page)
     page.get_by_role("link", name="the proposal").click()
@@ -135,8 +137,8 @@ def test_an_analyst_previews_a_section_with_htmx_before_saving_it(
         page.get_by_role("button", name="Preview").click()
     page.locator("#section-preview strong", has_text="no local survey").wait_for()
     assert page.evaluate("window.__notReloaded") is True, "the preview should not reload the page"
-    assert page.locator("#section-preview").get_by_text("Not available").is_visible()
-    assert page.locator("#section-preview").get_by_text("(not saved)").is_visible()
+    expect(page.locator("#section-preview").get_by_text("Not available")).to_be_visible()
+    expect(page.locator("#section-preview").get_by_text("(not saved)")).to_be_visible()
     assert_accessible(page)
     db.session.expire_all()
     assert services.get_chapter(chapter_id).body_of("gaps") == ""  # a preview saves nothing

@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from portal.evidence import services
 from portal.models import Role, User
 from tests.conftest import TEST_PASSWORD
@@ -51,7 +53,7 @@ def test_public_searches_and_filters_without_reloading(page: Any, app: Any, asse
     assert_accessible(page)
 
     page.goto("/evidence/example-self-harm-assessment-and-support")
-    assert page.locator(".govuk-warning-text").get_by_text("may be out of date").is_visible()
+    expect(page.locator(".govuk-warning-text").get_by_text("may be out of date")).to_be_visible()
     assert_accessible(page)
 
 
@@ -101,5 +103,5 @@ def test_analyst_writes_attaches_and_publishes(
 
     page.goto("/evidence")
     page.get_by_role("link", name="Loneliness in older people").click()
-    assert page.get_by_role("link", name="Survey results.pdf").is_visible()
+    expect(page.get_by_role("link", name="Survey results.pdf")).to_be_visible()
     assert_accessible(page)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import expect
+
 from portal.models import Role, User
 from tests.conftest import TEST_PASSWORD
 
@@ -29,7 +31,7 @@ def test_admin_signs_in_and_searches_users_with_htmx(
     assert_accessible(page)
 
     page.goto("/admin/users")
-    assert page.locator("#user-results").get_by_text("3 users").is_visible()
+    expect(page.locator("#user-results").get_by_text("3 users")).to_be_visible()
     assert_accessible(page)
 
     # Typing in the search box swaps in results via HTMX without a full page load.
@@ -48,7 +50,7 @@ def test_admin_signs_in_and_searches_users_with_htmx(
     page.get_by_label("Steering group member").check()
     page.get_by_role("button", name="Save roles").click()
     page.get_by_text("Roles saved for amrit.sandhu@example.org").wait_for()
-    assert page.get_by_label("Steering group member").is_checked()
+    expect(page.get_by_label("Steering group member")).to_be_checked()
     assert_accessible(page)
 
 

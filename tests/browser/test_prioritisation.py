@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -74,11 +75,11 @@ def test_member_scores_with_autosave_and_reads_the_results(
     page.get_by_role("link", name="Topics for the 2027 JSNA").click()
     assert_accessible(page)
     page.get_by_role("link", name="Score the topics").click()
-    assert page.get_by_text("0 of 3 proposals scored").first.is_visible()
+    expect(page.get_by_text("0 of 3 proposals scored").first).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Start scoring").click()
     page.get_by_role("heading", name=f"{topics[0].reference}: Childhood obesity").wait_for()
-    assert page.get_by_text("4 people support this topic").is_visible()
+    expect(page.get_by_text("4 people support this topic")).to_be_visible()
     assert_accessible(page)
 
     # Ticking a radio saves at once, without reloading the page.

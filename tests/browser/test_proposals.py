@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import Area, Indicator, Proposal, ProposalStatus, Role, User
@@ -236,7 +237,7 @@ def test_proposing_and_filtering_work_without_javascript(browser: Any, live_serv
         tab.get_by_role("button", name="Continue").click()
         tab.wait_for_url("**/topics/propose/need")
         # The suggestions HTMX would have shown while typing appear on the next page instead.
-        assert tab.get_by_text("Has your topic already been proposed?").is_visible()
+        expect(tab.get_by_text("Has your topic already been proposed?")).to_be_visible()
         tab.get_by_role("link", name="Back").click()
         assert tab.get_by_label("What is the topic?").input_value() == "Lonely older residents"
 
