@@ -13,12 +13,15 @@ from portal.access import public
 from portal.api import bp
 from portal.api.openapi import INDICATOR_FIELDS, ROW_FIELDS, SEXES, openapi_document
 from portal.charts.tables import to_csv
+from portal.extensions import limiter
 from portal.indicators import services
 from portal.models import Indicator
 
 DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format"})
 AREA_CODE = re.compile(r"^[EWSNK]\d{8}$")
 MAX_TEXT_PARAMETER = 120
+# A whole indicator can be tens of megabytes of JSON (the population estimates): generous, but not unlimited.
+DATA_RATE_LIMIT = "60 per minute"
 
 
 def _error(status: int, error: str, message: str) -> Response:
@@ -49,6 +52,7 @@ def indicators() -> Response:
 
 @bp.route("/indicators/<indicator_id>/data")
 @public
+@limiter.limit(DATA_RATE_LIMIT)
 def indicator_data(indicator_id: str) -> Response:
     """An indicator's values with comparisons and trend, filtered by area, sex, age and breakdown; JSON or CSV."""
     indicator = services.get_indicator(indicator_id)

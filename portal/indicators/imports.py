@@ -380,15 +380,22 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress
     connection = db.session.connection()
     done = 0
     if connection.dialect.name == "postgresql":
+        import psycopg
+
         raw = connection.connection.dbapi_connection
         columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
-        with raw.cursor() as cursor, cursor.copy(f"COPY indicator_values ({columns}) FROM STDIN") as copy:  # type: ignore[union-attr]
-            for rows in _chunks(values, import_id):
-                for row in rows:
-                    copy.write_row(row)
-                done += len(rows)
-                if progress is not None:
-                    progress("loading", done, total)
+        statement = f"COPY indicator_values ({columns}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for rows in _chunks(values, import_id):
+                    for row in rows:
+                        copy.write_row(row)
+                    done += len(rows)
+                    if progress is not None:
+                        progress("loading", done, total)
+        except psycopg.errors.IntegrityError as exc:
+            # The raw cursor bypasses SQLAlchemy's exception wrapping; wrap it as the ORM path would.
+            raise IntegrityError(statement, None, exc) from exc
         return
     row_marks = "(" + ", ".join("?" for _ in INSERT_COLUMNS) + ")"
     columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)

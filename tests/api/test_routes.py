@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from tests.indicators.conftest import SeededIndicators
 COMPARISON_WORDS = {c.value for c in Comparison}
 
 
-def get_json(client, url: str, status: int = 200):  # noqa: ANN201
+def get_json(client, url: str, status: int = 200) -> Any:
     response = client.get(url)
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/json"
@@ -104,7 +105,7 @@ def test_csv_download_has_the_same_rows_and_columns(client, seeded_indicators) -
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(client, seeded_indicators, db) -> None:
     value = db.session.scalars(select(IndicatorValue).where(IndicatorValue.indicator_id == "41001")).first()
-    value.value_note = "=HYPERLINK(\"http://evil.example\",\"click\")"
+    value.value_note = '=HYPERLINK("http://evil.example","click")'
     value.age = "+1 yrs"
     indicator = db.session.get(Indicator, "41001")
     db.session.commit()

@@ -129,6 +129,19 @@ def test_rows_already_held_by_another_source_are_refused(db, areas) -> None:
     assert value_count() == 80
 
 
+def test_the_unique_key_still_guards_when_two_imports_race(db, areas, monkeypatch) -> None:
+    _load(SUICIDE)
+    # As if a concurrent import committed the same rows after this one checked for clashes.
+    monkeypatch.setattr(imports, "_check_clashes", lambda values, own: None)
+
+    with pytest.raises(ImportRejected) as raised:
+        load_import_result(read_fingertips(SUICIDE), source_key="other.csv", file_name="other.csv", checksum="5" * 64)
+
+    assert "already stored" in raised.value.errors[0].message
+    assert value_count() == 80
+    assert _count(db, DataImport) == 1
+
+
 def test_values_for_unknown_areas_are_refused(db, areas) -> None:
     result = read_fingertips(SUICIDE)
     result.areas = result.areas.iloc[0:0]
