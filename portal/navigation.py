@@ -18,6 +18,7 @@ class NavItem:
     roles: frozenset[Role] = field(default_factory=frozenset)
     # Other endpoints' prefixes under which this item is shown as the current section.
     section: str = ""
+    exclude: frozenset[str] = field(default_factory=frozenset)
 
 
 MAIN_NAV: list[NavItem] = [
@@ -25,7 +26,8 @@ MAIN_NAV: list[NavItem] = [
     NavItem("Topics", "proposals.index", section="proposals."),
     NavItem("Surveys", "surveys.index", section="surveys."),
     NavItem("Evidence", "evidence.index", section="evidence."),
-    NavItem("Chapters", "chapters.index", section="chapters."),
+    NavItem("Chapters", "chapters.index", section="chapters.", exclude=frozenset({"chapters.my_recommendations"})),
+    NavItem("My recommendations", "chapters.my_recommendations", frozenset({Role.COMMISSIONER})),
 ]
 
 _STAFF = frozenset({Role.STEERING, Role.ANALYST, Role.ADMIN})
@@ -55,6 +57,7 @@ def visible_items(items: list[NavItem], user: object) -> list[dict[str, object]]
             continue
         if item.roles and not (getattr(user, "is_authenticated", False) and user.has_role(*item.roles)):  # type: ignore[attr-defined]
             continue
-        active = endpoint == item.endpoint or bool(item.section and endpoint.startswith(item.section))
+        in_section = bool(item.section and endpoint.startswith(item.section) and endpoint not in item.exclude)
+        active = endpoint == item.endpoint or in_section
         shown.append({"text": item.label, "href": url_for(item.endpoint), "active": active})
     return shown

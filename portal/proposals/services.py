@@ -1258,7 +1258,7 @@ _EXAMPLES: list[dict[str, Any]] = [
         "decisions_informed": "Dental commissioning by the integrated care board and oral health promotion.",
         "proposer_type": "stakeholder",
         "sector": "nhs_provider",
-        "path": [S.PUBLISHED, S.SHORTLISTED, S.PRIORITISED, S.CHAPTER_IN_PROGRESS],
+        "path": [S.PUBLISHED, S.SHORTLISTED, S.PRIORITISED],
         "indicators": [],
     },
     {
