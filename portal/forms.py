@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from govuk_frontend_wtf import wtforms_widgets as gov
+from wtforms import DateField, Form
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -39,3 +42,43 @@ class GovCheckboxesInput(_LegendFromLabel, gov.GovCheckboxesInput):
 
 class GovDateInput(_LegendFromLabel, gov.GovDateInput):
     """A date (day, month, year) with the question as the legend."""
+
+
+class GovDateField(DateField):
+    """A day, month and year date with GOV.UK error messages ("Publication date must be a real date")."""
+
+    def __init__(self, label: str, *, name_in_messages: str, **kwargs: Any) -> None:
+        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
+        self.name_in_messages = name_in_messages
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        parts = [value.strip() for value in valuelist] + [""] * (3 - len(valuelist))
+        day, month, year = parts[:3]
+        self.data = None
+        if not (day or month or year):
+            return  # the required check says "Enter the …"
+        missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+        if missing:
+            raise ValueError(f"{self.name_in_messages} must include a {' and a '.join(missing)}")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValueError(f"{self.name_in_messages} must be a real date")
+        if len(year) != 4:
+            raise ValueError("Year must include 4 numbers")
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError as exc:
+            raise ValueError(f"{self.name_in_messages} must be a real date") from exc
+
+
+class DateRequired:
+    """Stops validation with ``message`` when no part of a GovDateField was given."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form: Form, field: GovDateField) -> None:
+        if field.data is None and not field.process_errors:
+            raise StopValidation(self.message)

@@ -9,9 +9,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import GovCheckboxesInput, GovRadioInput, choices
+from portal.forms import GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import PRIORITY_LABELS, PROGRESS_LABELS, RESPONSE_DECISION_LABELS, ResponseDecision
-from portal.surveys.forms import OptionalDateField
 
 MAX_SECTION_LENGTH = 50_000
 
@@ -137,7 +136,7 @@ class ResponseForm(FlaskForm):
         description="A job title or team, for example Head of Children's Commissioning",
         validators=[Length(max=200, message="The lead must be 200 characters or fewer")],
     )
-    target_date = OptionalDateField("Target date", what="Target date", description="For example, 31 3 2027")
+    target_date = GovDateField("Target date", name_in_messages="Target date", description="For example, 31 3 2027")
     submit = SubmitField("Send response", widget=GovSubmitInput())
 
     def validate(self, extra_validators: Any = None) -> bool:

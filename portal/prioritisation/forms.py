@@ -7,7 +7,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.forms import GovCheckboxesInput, GovDateInput, GovRadioInput, choices
+from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import DECISION_LABELS, SCORE_LEVELS, Criterion
 from portal.prioritisation.services import COMMENT_MAX, NOTE_MAX, REASON_MAX, WEIGHT_MAX
 
@@ -118,11 +117,10 @@ class RoundForm(FlaskForm):
         widget=GovTextArea(),
         validators=[Optional(), Length(max=2000, message="Description must be 2000 characters or fewer")],
     )
-    deadline = DateField(
+    deadline = GovDateField(
         "Deadline for scores",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        validators=[InputRequired(message="Enter the deadline for scores")],
+        name_in_messages="Deadline for scores",
+        validators=[DateRequired("Enter the deadline for scores")],
     )
     chair_id = SelectField("Chair", widget=GovSelect(), coerce=_optional_int, validate_choice=False)
     member_ids = SelectMultipleField(

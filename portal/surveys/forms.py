@@ -4,13 +4,12 @@ wording. (Respondents' answer pages are drawn from the questions themselves; see
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
-    DateField,
     Field,
     RadioField,
     SelectField,
@@ -21,39 +20,12 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from portal.forms import GovCheckboxesInput, GovDateInput, GovRadioInput, choices
+from portal.forms import GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import AUDIENCE_LABELS, DEFAULT_LIKERT_LABELS, QUESTION_KIND_LABELS, QuestionKind
 
 MAX_OPTIONS = 30
 MAX_OPTION_LENGTH = 200
 MAX_SCALE_POINTS = 7
-
-
-class OptionalDateField(DateField):
-    """A GOV.UK date input that may be left blank, with GOV.UK error messages."""
-
-    def __init__(self, label: str, *, what: str, **kwargs: Any) -> None:
-        super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
-        self.what = what
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist:
-            return
-        parts = [v.strip() for v in valuelist]
-        if not any(parts):
-            self.data = None
-            return
-        if not all(parts) or len(parts) != 3:
-            self.data = None
-            raise ValueError(f"{self.what} must include a day, month and year")
-        try:
-            self.data = datetime.strptime(" ".join(parts), "%d %m %Y").date()
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.what} must be a real date") from None
-        if not 2000 <= self.data.year <= 2100:
-            self.data = None
-            raise ValueError(f"{self.what} must be a real date")
 
 
 def yes_no() -> list[Any]:
@@ -97,12 +69,16 @@ class SurveySettingsForm(FlaskForm):
         description="This is stated on the survey page. It cannot be changed once anyone has started answering.",
         validators=[InputRequired(message="Select whether answers are anonymous")],
     )
-    opens_on = OptionalDateField("Opening date (optional)", what="Opening date", description="For example, 27 3 2027")
-    closes_on = OptionalDateField("Closing date (optional)", what="Closing date", description="For example, 30 4 2027")
+    opens_on = GovDateField(
+        "Opening date (optional)", name_in_messages="Opening date", description="For example, 27 3 2027"
+    )
+    closes_on = GovDateField(
+        "Closing date (optional)", name_in_messages="Closing date", description="For example, 30 4 2027"
+    )
     proposal_id = SelectField("Linked topic (optional)", widget=GovSelect(), choices=[], validate_choice=True)
     submit = SubmitField("Save survey", widget=GovSubmitInput())
 
-    def validate_closes_on(self, field: OptionalDateField) -> None:
+    def validate_closes_on(self, field: GovDateField) -> None:
         opens: date | None = self.opens_on.data
         if field.data and opens and field.data < opens:
             raise ValidationError("Closing date must be the same as or after the opening date")
