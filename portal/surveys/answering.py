@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
 from portal.extensions import db
+from portal.models.base import utcnow
 from portal.mail import send_email
 from portal.models import (
     Audience,
@@ -383,7 +384,17 @@ class SaveResult:
         return self.view is None
 
 
+def purge_stale_drafts() -> int:
+    """Delete saved answers untouched for longer than a resume link lasts (they may identify the respondent).
+
+    Runs in the caller's transaction; returns how many drafts were deleted.
+    """
+    cutoff = utcnow() - timedelta(seconds=RESUME_MAX_AGE)
+    return db.session.execute(delete(SurveyDraft).where(SurveyDraft.updated_at < cutoff)).rowcount or 0
+
+
 def _new_draft(survey_id: int, respondent: Respondent) -> tuple[SurveyDraft, str]:
+    purge_stale_drafts()
     key = secrets.token_urlsafe(32)
     draft = SurveyDraft(
         survey_id=survey_id,

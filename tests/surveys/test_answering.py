@@ -295,3 +295,27 @@ def test_build_survey_helper_orders_questions(make_survey: Callable[..., Any]) -
     survey = build_survey()
     assert [x.title for x in survey.questions][:2] == ["Do you smoke?", "Which GP practice are you registered with?"]
     assert q(survey, 4).condition_question_id == q(survey, 1).id
+
+
+def test_answers_saved_and_abandoned_for_longer_than_a_resume_link_lasts_are_deleted(
+    db: Any, make_survey: Callable[..., Any]
+) -> None:
+    from portal.models.base import utcnow
+
+    survey = make_survey()
+    old_key = save(survey, Respondent(), 1, {1: "Yes", 2: "Penn", 3: "30"}).new_key
+    recent_key = save(survey, Respondent(), 1, {1: "No", 3: "40"}).new_key
+    old_draft = db.session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == token_hash(old_key)))
+    # Set the clock back directly: the ORM's onupdate would otherwise stamp the row with the current time.
+    db.session.execute(
+        SurveyDraft.__table__.update()
+        .where(SurveyDraft.id == old_draft.id)
+        .values(updated_at=utcnow() - timedelta(days=31))
+    )
+    db.session.commit()
+
+    save(survey, Respondent(), 1, {1: "Yes", 3: "50"})  # starting any new draft purges abandoned ones
+
+    remaining = {d.key_hash for d in db.session.scalars(select(SurveyDraft))}
+    assert token_hash(old_key) not in remaining
+    assert token_hash(recent_key) in remaining
