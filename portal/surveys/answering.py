@@ -22,7 +22,6 @@ from werkzeug.datastructures import MultiDict
 
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
 from portal.extensions import db
-from portal.models.base import utcnow
 from portal.mail import send_email
 from portal.models import (
     Audience,
@@ -37,6 +36,7 @@ from portal.models import (
     SurveyStatus,
     User,
 )
+from portal.models.base import utcnow
 from portal.surveys.builder import question_numbers, token_hash
 from portal.surveys.questions import (
     Display,
