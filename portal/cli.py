@@ -1,4 +1,4 @@
-"""Operator commands: ``flask --app wsgi users create`` and ``flask --app wsgi seed``."""
+"""Operator commands: ``flask --app wsgi users create|ensure-admin`` and ``flask --app wsgi seed``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.auth.passwords import password_problem
 from portal.auth.services import create_user, find_user_by_email
 from portal.extensions import db
-from portal.models import Role, User, UserRole
+from portal.models import Role, UserRole
 from portal.seed import SEED_STEPS
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -76,5 +76,3 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_command)
 
-
-__all__ = ["User", "register"]
