@@ -35,6 +35,7 @@ def create_app(config: type[Config] | Config | str | None = None, **overrides: A
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     configure(app, config, overrides)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -56,6 +57,15 @@ def configure(app: Flask, config: type[Config] | Config | str | None, overrides:
         # SQLite takes no pool_pre_ping benefit but a busy timeout instead (set per connection below).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     os.makedirs(app.instance_path, exist_ok=True)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from TRUSTED_PROXY_HOPS proxies' X-Forwarded-* headers."""
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -80,3 +80,15 @@ def test_safe_next() -> None:
     assert is_safe_next("/topics?page=2")
     for evil in ("//evil.example", "https://evil.example", "/\\evil.example", "http:/evil", "", None, "/ok\n/x"):
         assert not is_safe_next(evil), evil
+
+
+def test_behind_a_trusted_proxy_https_and_the_client_address_are_recognised(app: object) -> None:
+    from portal import create_app
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]  # type: ignore[attr-defined]
+    proxied = create_app("test", SQLALCHEMY_DATABASE_URI=url, TRUSTED_PROXY_HOPS=1).test_client()
+    direct = create_app("test", SQLALCHEMY_DATABASE_URI=url).test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    assert "Strict-Transport-Security" in proxied.get("/", headers=forwarded).headers
+    # Not trusted by default: a client cannot claim HTTPS (or another address) by sending the header itself.
+    assert "Strict-Transport-Security" not in direct.get("/", headers=forwarded).headers
