@@ -256,3 +256,46 @@ def test_the_status_page_shows_a_running_import_with_a_polling_refresh_link(clie
     assert refresh["href"] == url and refresh["hx-trigger"] == "every 1s" and refresh["hx-target"] == "#upload-status"
     assert fragment.select_one("a[hx-trigger]") is not None
     assert fragment.find("h1") is None  # just the fragment, for HTMX to swap in
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set: no Redis server for RQ")
+def test_with_redis_configured_a_large_upload_waits_for_and_runs_on_an_rq_worker(
+    client_request, analyst, db, app
+) -> None:
+    import subprocess
+    import sys
+
+    from redis import Redis
+    from rq import Queue
+
+    from portal.indicators.jobs import QUEUE_NAME
+
+    redis_url = os.environ["TEST_REDIS_URL"]
+    Redis.from_url(redis_url).flushdb()
+    app.config.update(REDIS_URL=redis_url, IMPORT_BACKGROUND_BYTES=1024)
+    try:
+        status_url = post_file(client_request, SUICIDE.read_bytes(), SUICIDE.name)
+    finally:
+        app.config.update(REDIS_URL=None)
+        del app.config["IMPORT_BACKGROUND_BYTES"]
+
+    # The web request only queued the job: nothing is imported until a worker takes it.
+    assert Queue(QUEUE_NAME, connection=Redis.from_url(redis_url)).count == 1
+    assert value_count(db) == 0
+
+    # A real `rq worker` process, which builds its own app from the environment as in production.
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PORTAL_ENV": "development"}
+    worker = subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_url, QUEUE_NAME],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+
+    page = wait_until_finished(client_request, status_url)
+    assert "Import complete" in page.get_text()
+    db.session.expire_all()
+    assert value_count(db) == 80
