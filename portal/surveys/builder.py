@@ -150,6 +150,27 @@ def _renumber(items: Sequence[Any]) -> None:
         item.position = position
 
 
+def _move_and_check(items: Sequence[Any], item: Any, offset: int, survey: Survey) -> bool:
+    """Swap ``item`` with its neighbour ``offset`` away and renumber, keeping display conditions valid.
+
+    Returns False (changing nothing) when the item is already at that end; rolls back and re-raises when the
+    move would put a question before the question its display condition depends on.
+    """
+    ordered = sorted(items, key=lambda i: i.position)
+    index = ordered.index(item)
+    target = index + offset
+    if not 0 <= target < len(ordered):
+        return False
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    _renumber(ordered)
+    try:
+        _check_conditions(survey)
+    except BuilderError:
+        db.session.rollback()
+        raise
+    return True
+
+
 def _ordered_questions(survey: Survey) -> list[SurveyQuestion]:
     sections = sorted(survey.sections, key=lambda s: s.position)
     return [q for s in sections for q in sorted(s.questions, key=lambda q: q.position)]
@@ -224,18 +245,8 @@ def move_section(section_id: int, offset: int, actor_id: int | None) -> None:
         raise LookupError(section_id)
     survey = section.survey
     _require_unlocked(survey.id)
-    sections = sorted(survey.sections, key=lambda s: s.position)
-    index = sections.index(section)
-    target = index + offset
-    if not 0 <= target < len(sections):
+    if not _move_and_check(survey.sections, section, offset, survey):
         return
-    sections[index], sections[target] = sections[target], sections[index]
-    _renumber(sections)
-    try:
-        _check_conditions(survey)
-    except BuilderError:
-        db.session.rollback()
-        raise
     _audit(actor_id, "survey_section_moved", survey.id, section.title)
     db.session.commit()
 
@@ -313,18 +324,8 @@ def move_question(question_id: int, offset: int, actor_id: int | None) -> None:
         raise LookupError(question_id)
     section = question.section
     _require_unlocked(section.survey_id)
-    questions = sorted(section.questions, key=lambda q: q.position)
-    index = questions.index(question)
-    target = index + offset
-    if not 0 <= target < len(questions):
+    if not _move_and_check(section.questions, question, offset, section.survey):
         return
-    questions[index], questions[target] = questions[target], questions[index]
-    _renumber(questions)
-    try:
-        _check_conditions(section.survey)
-    except BuilderError:
-        db.session.rollback()
-        raise
     _audit(actor_id, "survey_question_moved", section.survey_id, question.title[:200])
     db.session.commit()
 
