@@ -57,7 +57,7 @@ db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_chang
 	$(FLASK) db migrate --rev-id $(REV) -m "$(MSG)"
 
 bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
 
 clean: ## Remove the virtualenv and local database
 	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache
