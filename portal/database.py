@@ -34,6 +34,13 @@ def is_postgresql(engine: Engine) -> bool:
 FTS_TABLE_SUFFIXES = ("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config", "_fts_content")
 
 
+# PostgreSQL-only expression indexes made by raw SQL in migrations (0008: the GIN index over briefings' weighted
+# tsvector). The ORM cannot model an index that exists on one backend only, so the comparison must ignore them.
+UNMODELLED_INDEXES = frozenset({"ix_evidence_briefings_search"})
+
+
 def include_in_autogenerate(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """Alembic ``include_name`` hook: leave full-text index tables out of the model comparison."""
+    """Alembic ``include_name`` hook: leave full-text index tables and indexes out of the model comparison."""
+    if type_ == "index":
+        return name not in UNMODELLED_INDEXES
     return not (type_ == "table" and name is not None and name.endswith(FTS_TABLE_SUFFIXES))
