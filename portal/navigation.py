@@ -16,7 +16,8 @@ class NavItem:
     label: str
     endpoint: str
     roles: frozenset[Role] = field(default_factory=frozenset)
-    # Other endpoints' prefixes under which this item is shown as the current section.
+    # Other endpoints' prefixes under which this item is shown as the current section (for pages whose URLs are not
+    # under the item's own URL). Pages under the item's URL are found by path: see visible_items.
     section: str = ""
     exclude: frozenset[str] = field(default_factory=frozenset)
 
@@ -37,19 +38,24 @@ STAFF_NAV: list[NavItem] = [
     NavItem("Staff dashboard", "staff.dashboard", _STAFF),
     NavItem("Import indicator data", "indicators.upload", _ANALYST, section="indicators.upload"),
     NavItem("Moderation queue", "proposals.moderation", _ANALYST, section="proposals.moderation"),
-    NavItem("Prioritisation rounds", "prioritisation.rounds", _STAFF, section="prioritisation."),
-    NavItem("Criteria", "prioritisation.criteria", _ANALYST, section="prioritisation.criteria"),
-    NavItem("Surveys", "surveys.manage", _ANALYST, section="surveys.manage"),
-    NavItem("Stakeholder organisations", "surveys.organisations", _ANALYST, section="surveys.organisations"),
-    NavItem("Evidence briefings", "evidence.manage", _ANALYST, section="evidence.manage"),
-    NavItem("Chapters", "chapters.manage", _ANALYST, section="chapters.manage"),
-    NavItem("Overdue responses", "chapters.overdue", _ANALYST, section="chapters.overdue"),
-    NavItem("Users", "admin.users", frozenset({Role.ADMIN}), section="admin."),
+    NavItem("Prioritisation rounds", "prioritisation.rounds", _STAFF),
+    NavItem("Criteria", "prioritisation.criteria", _ANALYST),
+    NavItem("Surveys", "surveys.manage", _ANALYST),
+    NavItem("Stakeholder organisations", "surveys.organisations", _ANALYST),
+    NavItem("Evidence briefings", "evidence.manage", _ANALYST),
+    NavItem("Chapters", "chapters.manage", _ANALYST),
+    NavItem("Overdue responses", "chapters.overdue", _ANALYST),
+    NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
 ]
 
 
 def visible_items(items: list[NavItem], user: object) -> list[dict[str, object]]:
-    """The items this user may see, as dicts with href and whether each is the current page."""
+    """The items this user may see, as dicts with href and whether each is the current page.
+
+    An item is current on its own page, on pages under its URL (/chapters/manage/3/details is under "Chapters" at
+    /chapters/manage) and on pages its ``section`` names. Where several items' URLs hold the page, only the longest
+    counts, so /staff/moderation/X marks "Moderation queue", not also "Staff dashboard" at /staff/.
+    """
     endpoint = request.endpoint or ""
     shown: list[dict[str, object]] = []
     for item in items:
@@ -60,4 +66,13 @@ def visible_items(items: list[NavItem], user: object) -> list[dict[str, object]]
         in_section = bool(item.section and endpoint.startswith(item.section) and endpoint not in item.exclude)
         active = endpoint == item.endpoint or in_section
         shown.append({"text": item.label, "href": url_for(item.endpoint), "active": active})
+    holding = [entry for entry in shown if _path_is_under(request.path, str(entry["href"]))]
+    if holding and not any(entry["active"] for entry in shown):
+        max(holding, key=lambda entry: len(str(entry["href"])))["active"] = True
     return shown
+
+
+def _path_is_under(path: str, href: str) -> bool:
+    """Whether a request path is the link's page or a page below it."""
+    base = href.rstrip("/")
+    return path == href or path.startswith(base + "/")
