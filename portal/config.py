@@ -91,6 +91,8 @@ class Config:
     RESET_TOKEN_MAX_AGE = 3600
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Survey invitations to more people than this are emailed in the background (the "email" queue).
+    INVITATIONS_INLINE_MAX = 20
     # Behind a load balancer or reverse proxy, how many proxies' X-Forwarded-For/-Proto/-Host headers to trust.
     # Without it every visitor shares the proxy's address (rate limits) and HTTPS is not recognised (HSTS).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

@@ -7,7 +7,16 @@ import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for emails (SERVER_BASE_URL + path), built with or without a request (background jobs)."""
+    base = current_app.config["SERVER_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
 
 
 def build_message(to: str, subject: str, body: str) -> EmailMessage:

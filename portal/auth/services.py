@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.passwords import dummy_verify, hash_password, verify_password
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
 from portal.extensions import db
-from portal.mail import send_email
+from portal.mail import external_url, send_email
 from portal.models import Organisation, Role, Sector, User, UserRole
 from portal.models.base import utcnow
 
@@ -62,11 +62,6 @@ def create_user(
     return user
 
 
-def _external_url(endpoint: str, **values: object) -> str:
-    base = current_app.config["SERVER_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
-
-
 def send_confirmation_email(user: User) -> None:
     """Email a link that confirms the user's address."""
     token = make_token(TokenPurpose.CONFIRM_EMAIL, {"uid": user.id, "email": user.email})
@@ -75,7 +70,7 @@ def send_confirmation_email(user: User) -> None:
         "Confirm your email address",
         "confirm_email.txt",
         user=user,
-        link=_external_url("auth.confirm_email", token=token),
+        link=external_url("auth.confirm_email", token=token),
     )
 
 
@@ -98,8 +93,8 @@ def register_account(
             existing.email,
             "You already have an account",
             "already_registered.txt",
-            sign_in_link=_external_url("auth.sign_in"),
-            reset_link=_external_url("auth.forgot_password"),
+            sign_in_link=external_url("auth.sign_in"),
+            reset_link=external_url("auth.forgot_password"),
         )
         return
     roles = [Role.PUBLIC]
@@ -191,7 +186,7 @@ def request_password_reset(email: str) -> None:
         "Reset your password",
         "reset_password.txt",
         user=user,
-        link=_external_url("auth.reset_password", token=token),
+        link=external_url("auth.reset_password", token=token),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
 

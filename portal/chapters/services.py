@@ -29,7 +29,7 @@ from portal.auth.services import create_user
 from portal.chapters import forecasts
 from portal.extensions import db
 from portal.indicators import services as indicators
-from portal.mail import send_email
+from portal.mail import external_url, send_email
 from portal.models import (
     CHAPTER_SECTIONS,
     Chapter,
@@ -650,8 +650,8 @@ def notify_addressees(chapter_id: int) -> tuple[int, int]:
     chapter = get_chapter(chapter_id)
     if not chapter.is_published:
         return 0, 0
-    chapter_url = proposals.external_url("chapters.detail", slug=chapter.slug)
-    mine_url = proposals.external_url("chapters.my_recommendations")
+    chapter_url = external_url("chapters.detail", slug=chapter.slug)
+    mine_url = external_url("chapters.my_recommendations")
     sent = failed = 0
 
     by_commissioner: dict[int, list[RecommendationCommissioner]] = defaultdict(list)

@@ -209,8 +209,12 @@ class SurveyInvitation(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sector: Mapped[str] = mapped_column(String(32), default="")
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it was created (invited)
     used_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # queued -> sent, or failed (the email could not be handed to SMTP; it can be sent again). Invitations made
+    # before emails moved to the background were all sent within the request, hence the server default.
+    email_status: Mapped[str] = mapped_column(String(16), default="queued", server_default="sent")
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SurveyDraft(db.Model):

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.mail import send_email
+from portal.mail import external_url, send_email
 from portal.models import (
     SECTOR_LABELS,
     Area,
@@ -1140,15 +1140,6 @@ def save_answers(draft: ProposalDraft, answers: dict[str, Any]) -> ProposalDraft
 # ---------------------------------------------------------------------------------------------------------------------
 # Email
 # ---------------------------------------------------------------------------------------------------------------------
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for emails, built with or without a request."""
-    base = current_app.config["SERVER_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
 
 
 def _send(to: str, subject: str, template: str, **context: Any) -> None:

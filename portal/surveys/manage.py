@@ -399,11 +399,14 @@ def invitations(survey_id: int) -> WerkzeugResponse | str:
             form.emails.errors = [*form.emails.errors, "Enter at least one email address"]
         else:
             return _send(survey, emails)
-    return render_template(
+    return render_page(
         "surveys/manage/invitations.html",
+        "surveys/manage/_invitations_sent.html",
         form=form,
         survey=survey,
         invitations=builder.invitations(survey.id),
+        delivery=builder.delivery_counts(survey.id),
+        resendable=builder.resendable_count(survey.id),
         rate=builder.response_rate(survey.id),
         opted_in=builder.opted_in_emails(survey),
         problems=problems if len(problems) > 1 else [],
@@ -416,12 +419,38 @@ def _send(survey: Survey, emails: list[str]) -> WerkzeugResponse:
     except BuilderError as error:
         flash(str(error), "error")
         return redirect(url_for("surveys.invitations", survey_id=survey.id), 303)
-    message = f"{len(report.sent)} invitation{'s' if len(report.sent) != 1 else ''} sent"
+    _flash_report(report)
+    return redirect(url_for("surveys.invitations", survey_id=survey.id), 303)
+
+
+def _flash_report(report: builder.InvitationReport) -> None:
+    """Say what a batch did: sent, being sent in the background, skipped, or not delivered."""
+    parts = []
+    if report.queued:
+        parts.append(f"{report.queued} invitation{'s are' if report.queued != 1 else ' is'} being sent")
+    if report.sent or not report.queued:
+        parts.append(f"{len(report.sent)} invitation{'s' if len(report.sent) != 1 else ''} sent")
     if report.already_invited:
-        message += f"; {len(report.already_invited)} already invited"
+        parts.append(f"{len(report.already_invited)} already invited")
     if report.failed:
-        message += f"; {len(report.failed)} could not be sent – try again later"
-    flash(message, "success" if not report.failed else "error")
+        parts.append(f"{len(report.failed)} could not be sent – send them again later")
+    flash("; ".join(parts), "error" if report.failed else "success")
+
+
+@bp.route("/surveys/manage/<int:survey_id>/invitations/resend", methods=["POST"])
+@role_required(*ANALYSTS)
+def resend_invitations(survey_id: int) -> WerkzeugResponse:
+    """Send again the invitations whose email could not be delivered."""
+    survey = _survey(survey_id)
+    try:
+        report = builder.resend_invitations(survey.id, current_user.id)
+    except BuilderError as error:
+        flash(str(error), "error")
+    else:
+        if report.sent or report.failed or report.queued:
+            _flash_report(report)
+        else:
+            flash("There are no invitations to send again", "info")
     return redirect(url_for("surveys.invitations", survey_id=survey.id), 303)
 
 

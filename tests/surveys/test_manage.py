@@ -3,8 +3,10 @@ opening, locks, invitations, and verifying organisations."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -402,3 +404,159 @@ def test_builder_forms_label_every_group(
         assert every_fieldset_has_a_legend(client_request.get(url))
     for number in (1, 2, 3):
         assert every_fieldset_has_a_legend(client_request.get(f"/surveys/manage/{survey.id}/preview/{number}"))
+
+
+def _wait_for_delivery(db: Any, survey_id: int, seconds: float = 20.0) -> dict[str, int]:
+    """Poll the invitations' email statuses until none is queued (the background job has finished)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.expire_all()
+        counts = builder.delivery_counts(survey_id)
+        if not counts["queued"] or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.05)
+
+
+def test_a_large_batch_of_invitations_is_emailed_in_the_background(
+    client_request: ClientRequest,
+    login_as: Callable[..., User],
+    make_survey: Callable[..., Any],
+    mailbox: Any,
+    db: Any,
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "INVITATIONS_INLINE_MAX", 2)
+    login_as(Role.ANALYST)
+    survey = make_survey(audience="invite")
+    url = f"/surveys/manage/{survey.id}/invitations"
+    emails = [f"person{n}@example.org" for n in range(5)]
+
+    page = client_request.get(client_request.post(url, {"emails": "\n".join(emails)}).headers["Location"])
+
+    assert "5 invitations are being sent" in page.get_text()
+    assert _wait_for_delivery(db, survey.id) == {"queued": 0, "sent": 5, "failed": 0}
+    assert sorted(str(m["To"]) for m in mailbox.messages) == emails
+    # Each emailed link is the one whose hash is stored: it opens the survey.
+    for email in emails:
+        link = links_in(mailbox.last_to(email))[0]
+        response = client_request.response(urlsplit(link).path)
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/surveys/{survey.id}")
+    page = client_request.get(url)
+    assert page.select_one("#response-rate").get_text(strip=True).startswith("Response rate: 0 of 5")
+    assert page.select("#invitations-progress") == [], "nothing is waiting, so the page stops polling"
+
+
+def test_undelivered_invitations_are_kept_and_can_be_sent_again(
+    client_request: ClientRequest,
+    login_as: Callable[..., User],
+    make_survey: Callable[..., Any],
+    mailbox: Any,
+    db: Any,
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    login_as(Role.ANALYST)
+    survey = make_survey(audience="invite")
+    url = f"/surveys/manage/{survey.id}/invitations"
+    with monkeypatch.context() as smtp_down:
+        smtp_down.setitem(app.config, "MAIL_PORT", 1)  # nothing listens there
+        page = client_request.get(
+            client_request.post(url, {"emails": "a@example.org\nb@example.org"}).headers["Location"]
+        )
+
+    assert "2 could not be sent" in page.get_text()
+    assert mailbox.messages == []
+    assert builder.delivery_counts(survey.id) == {"queued": 0, "sent": 0, "failed": 2}
+    assert "2 invitations were not delivered" in page.select_one("#invitations-not-delivered").get_text()
+    assert page.select_one("#response-rate") is None, "undelivered invitations do not count as invited"
+
+    page = client_request.get(client_request.post(f"{url}/resend", {}).headers["Location"])
+
+    assert "2 invitations sent" in page.get_text()
+    assert builder.delivery_counts(survey.id) == {"queued": 0, "sent": 2, "failed": 0}
+    assert {str(m["To"]) for m in mailbox.messages} == {"a@example.org", "b@example.org"}
+    link = links_in(mailbox.last_to("a@example.org"))[0]
+    assert client_request.response(urlsplit(link).path).status_code == 303
+    assert page.select_one("#invitations-not-delivered") is None
+
+
+def test_while_invitations_wait_the_list_refreshes_itself(
+    client_request: ClientRequest, login_as: Callable[..., User], make_survey: Callable[..., Any], db: Any
+) -> None:
+    login_as(Role.ANALYST)
+    survey = make_survey(audience="invite")
+    db.session.add_all(
+        [
+            SurveyInvitation(survey_id=survey.id, email="q@example.org", token_hash="1" * 64, email_status="queued"),
+            SurveyInvitation(survey_id=survey.id, email="s@example.org", token_hash="2" * 64, email_status="sent"),
+        ]
+    )
+    db.session.commit()
+    url = f"/surveys/manage/{survey.id}/invitations"
+
+    page = client_request.get(url)
+    fragment = client_request.get(url, htmx=True)
+
+    assert "1 sent, 1 waiting" in page.select_one("#invitations-progress").get_text(" ", strip=True)
+    refresh = page.select_one("#invitations-progress a")
+    assert refresh["href"] == refresh["hx-get"] == url and refresh["hx-target"] == "#invitations-sent"
+    assert fragment.find("h1") is None and fragment.select_one("#invitations-progress a[hx-trigger]") is not None
+    statuses = [td.get_text(strip=True) for td in page.select("#invitations-sent tbody td:nth-of-type(3)")]
+    assert sorted(statuses) == ["Sent", "Waiting"]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set: no Redis server for RQ")
+def test_with_redis_configured_invitations_wait_for_an_rq_worker_on_the_email_queue(
+    client_request: ClientRequest,
+    login_as: Callable[..., User],
+    make_survey: Callable[..., Any],
+    mailbox: Any,
+    db: Any,
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+    import sys
+
+    from redis import Redis
+    from rq import Queue
+
+    redis_url = os.environ["TEST_REDIS_URL"]
+    Redis.from_url(redis_url).flushdb()
+    monkeypatch.setitem(app.config, "INVITATIONS_INLINE_MAX", 0)
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    login_as(Role.ANALYST)
+    survey = make_survey(audience="invite")
+    client_request.post(f"/surveys/manage/{survey.id}/invitations", {"emails": "w@example.org"})
+
+    # The request only queued the job: nothing is emailed until a worker takes it.
+    assert Queue("email", connection=Redis.from_url(redis_url)).count == 1
+    assert mailbox.messages == [] and builder.delivery_counts(survey.id)["queued"] == 1
+
+    # A real `rq worker` process builds its own app from the environment, with no request to build links from.
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_ENV": "development",
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": app.config["MAIL_SERVER"],
+        "MAIL_PORT": str(app.config["MAIL_PORT"]),
+        "SERVER_BASE_URL": "https://jsna.example.gov.uk",
+    }
+    worker = subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_url, "email"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+
+    assert _wait_for_delivery(db, survey.id) == {"queued": 0, "sent": 1, "failed": 0}
+    link = links_in(mailbox.last_to("w@example.org"))[0]
+    assert link.startswith("https://jsna.example.gov.uk/surveys/invitation/")
+    assert client_request.response(urlsplit(link).path).status_code == 303
