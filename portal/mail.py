@@ -6,11 +6,12 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
 
 
-def external_url(endpoint: str, **values: object) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for emails (SERVER_BASE_URL + path), built with or without a request (background jobs)."""
     base = current_app.config["SERVER_BASE_URL"].rstrip("/")
     if has_request_context():

@@ -109,3 +109,21 @@ def email_body(message: EmailMessage) -> str:
 def links_in(message: EmailMessage) -> list[str]:
     """Every http(s) link in an email's body."""
     return re.findall(r"https?://\S+", email_body(message))
+
+
+def run_rq_worker(redis_url: str, queue_name: str, database_uri: str, **env: str) -> None:
+    """Run a real `rq worker` process in burst mode on one queue until it is empty. Like a production worker, it
+    builds its own app from the environment: the test's database plus any extra settings in ``env``."""
+    import os
+    import subprocess
+    import sys
+
+    worker = subprocess.run(
+        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_url, queue_name],
+        env={**os.environ, "DATABASE_URL": database_uri, "PORTAL_ENV": "development", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]

@@ -538,7 +538,7 @@ def resend_invitations(survey_id: int, actor_id: int | None) -> InvitationReport
     return _deliver_now_or_later(survey_id, [i.id for i in retry], [])
 
 
-def _needs_resending(survey_id: int) -> Select[tuple[SurveyInvitation]]:
+def _needs_resending(survey_id: int) -> Select[SurveyInvitation]:
     """Invitations of a survey that failed, or have waited in the queue too long."""
     stale = utcnow() - timedelta(minutes=STALE_QUEUED_MINUTES)
     return select(SurveyInvitation).where(

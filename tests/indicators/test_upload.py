@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from portal.indicators import upload as upload_module
 from portal.models import DataImport, Indicator, IndicatorValue, Role
+from tests.helpers import run_rq_worker
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SUICIDE = DATA / "fingertips" / "fingertips_suicide_west_midlands_countyua.csv"
@@ -262,9 +263,6 @@ def test_the_status_page_shows_a_running_import_with_a_polling_refresh_link(clie
 def test_with_redis_configured_a_large_upload_waits_for_and_runs_on_an_rq_worker(
     client_request, analyst, db, app
 ) -> None:
-    import subprocess
-    import sys
-
     from redis import Redis
     from rq import Queue
 
@@ -284,16 +282,7 @@ def test_with_redis_configured_a_large_upload_waits_for_and_runs_on_an_rq_worker
     assert value_count(db) == 0
 
     # A real `rq worker` process, which builds its own app from the environment as in production.
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "PORTAL_ENV": "development"}
-    worker = subprocess.run(
-        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_url, QUEUE_NAME],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert worker.returncode == 0, worker.stderr[-2000:]
+    run_rq_worker(redis_url, QUEUE_NAME, app.config["SQLALCHEMY_DATABASE_URI"])
 
     page = wait_until_finished(client_request, status_url)
     assert "Import complete" in page.get_text()

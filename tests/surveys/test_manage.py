@@ -26,7 +26,7 @@ from portal.models import (
     User,
 )
 from portal.surveys import builder
-from tests.helpers import ClientRequest, email_body, error_summary_texts, links_in
+from tests.helpers import ClientRequest, email_body, error_summary_texts, links_in, run_rq_worker
 from tests.surveys.conftest import q
 
 ANALYST_PAGES = [
@@ -518,9 +518,6 @@ def test_with_redis_configured_invitations_wait_for_an_rq_worker_on_the_email_qu
     app: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import subprocess
-    import sys
-
     from redis import Redis
     from rq import Queue
 
@@ -537,24 +534,15 @@ def test_with_redis_configured_invitations_wait_for_an_rq_worker_on_the_email_qu
     assert mailbox.messages == [] and builder.delivery_counts(survey.id)["queued"] == 1
 
     # A real `rq worker` process builds its own app from the environment, with no request to build links from.
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PORTAL_ENV": "development",
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": app.config["MAIL_SERVER"],
-        "MAIL_PORT": str(app.config["MAIL_PORT"]),
-        "SERVER_BASE_URL": "https://jsna.example.gov.uk",
-    }
-    worker = subprocess.run(
-        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_url, "email"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    run_rq_worker(
+        redis_url,
+        "email",
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=app.config["MAIL_SERVER"],
+        MAIL_PORT=str(app.config["MAIL_PORT"]),
+        SERVER_BASE_URL="https://jsna.example.gov.uk",
     )
-    assert worker.returncode == 0, worker.stderr[-2000:]
 
     assert _wait_for_delivery(db, survey.id) == {"queued": 0, "sent": 1, "failed": 0}
     link = links_in(mailbox.last_to("w@example.org"))[0]
