@@ -36,6 +36,8 @@ db-upgrade: install ## Bring the database schema up to date
 seed: db-upgrade ## Load the shipped real data and the demo content (idempotent)
 	$(FLASK) seed
 
+# Links in emails and console messages point at the address being served, unless SERVER_BASE_URL says otherwise.
+run: export SERVER_BASE_URL ?= http://$(HOST):$(PORT)
 run: seed ## Set everything up and serve the portal on http://127.0.0.1:5000 (SQLite)
 	@$(FLASK) users ensure-admin
 	@echo "Serving the Wolverhampton JSNA portal on http://$(HOST):$(PORT)"

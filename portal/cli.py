@@ -57,7 +57,8 @@ def ensure_admin_command(email: str) -> None:
     click.echo("First run: an administrator account was created. It is shown only once.")
     click.echo(f"  Email:    {email}")
     click.echo(f"  Password: {password}")
-    click.echo("Sign in at http://127.0.0.1:5000/sign-in and change the password.")
+    sign_in = current_app.config["SERVER_BASE_URL"].rstrip("/") + "/sign-in"
+    click.echo(f"Sign in at {sign_in} and change the password.")
     click.echo("=" * 60)
 
 

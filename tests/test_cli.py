@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from portal.auth.passwords import verify_password
@@ -37,10 +38,14 @@ def test_users_create_rejects_unknown_roles(app: Flask) -> None:
     assert result.exit_code != 0 and "wizard" in result.output
 
 
-def test_ensure_admin_creates_one_admin_once_and_prints_the_password(app: Flask, db: object) -> None:
+def test_ensure_admin_creates_one_admin_once_and_prints_the_password(
+    app: Flask, db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "SERVER_BASE_URL", "http://127.0.0.1:5055/")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["users", "ensure-admin"])
     assert first.exit_code == 0
+    assert "Sign in at http://127.0.0.1:5055/sign-in and change the password." in first.output
     password = next(line.split(":", 1)[1].strip() for line in first.output.splitlines() if "Password:" in line)
     admin = find_user_by_email("admin@example.org")
     assert verify_password(admin.password_hash, password)
