@@ -76,4 +76,3 @@ def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_command)
-

@@ -11,14 +11,19 @@ from portal.extensions import db
 ERROR_PAGES: dict[int, tuple[str, str]] = {
     400: ("There is a problem with your request", "We could not understand what was sent. Go back and try again."),
     403: ("You do not have permission to see this page", "If you think you should, contact the JSNA team."),
-    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you "
-          "copied the entire address."),
+    404: (
+        "Page not found",
+        "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.",
+    ),
     405: ("There is a problem with your request", "This page cannot be used in that way."),
     410: ("This link is no longer available", "The link has expired or has already been used."),
     413: ("The file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "You have tried too many times. Wait a few minutes, then try again."),
-    500: ("Sorry, there is a problem with the service", "Try again later. What you had already sent us has been "
-          "saved; anything on the page you were on may not have been."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. What you had already sent us has been "
+        "saved; anything on the page you were on may not have been.",
+    ),
 }
 
 

@@ -29,7 +29,7 @@ TEST_PASSWORD = "correct horse battery staple"
 
 
 def database_backend() -> str:
-    """"postgresql" when PORTAL_TEST_DB=postgres and TEST_DATABASE_URL is set, otherwise "sqlite"."""
+    """ "postgresql" when PORTAL_TEST_DB=postgres and TEST_DATABASE_URL is set, otherwise "sqlite"."""
     if os.environ.get("PORTAL_TEST_DB") == "postgres":
         if not os.environ.get("TEST_DATABASE_URL"):
             raise RuntimeError("PORTAL_TEST_DB=postgres needs TEST_DATABASE_URL")

@@ -128,9 +128,7 @@ def upgrade():
         sa.UniqueConstraint("briefing_id", "indicator_id", name=op.f("uq_evidence_briefing_indicators_briefing_id")),
     )
     with op.batch_alter_table("evidence_briefing_indicators", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_evidence_briefing_indicators_briefing_id"), ["briefing_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_evidence_briefing_indicators_briefing_id"), ["briefing_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_evidence_briefing_indicators_indicator_id"), ["indicator_id"], unique=False
         )

@@ -75,9 +75,7 @@ def upgrade():
             name=op.f("fk_prioritisation_criteria_criteria_set_id_prioritisation_criteria_sets"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prioritisation_criteria")),
-        sa.UniqueConstraint(
-            "criteria_set_id", "position", name=op.f("uq_prioritisation_criteria_criteria_set_id")
-        ),
+        sa.UniqueConstraint("criteria_set_id", "position", name=op.f("uq_prioritisation_criteria_criteria_set_id")),
     )
     with op.batch_alter_table("prioritisation_criteria", schema=None) as batch_op:
         batch_op.create_index(
@@ -144,16 +142,12 @@ def upgrade():
             name=op.f("fk_prioritisation_round_members_round_id_prioritisation_rounds"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_prioritisation_round_members_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_prioritisation_round_members_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prioritisation_round_members")),
         sa.UniqueConstraint("round_id", "user_id", name=op.f("uq_prioritisation_round_members_round_id")),
     )
     with op.batch_alter_table("prioritisation_round_members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_prioritisation_round_members_round_id"), ["round_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_prioritisation_round_members_round_id"), ["round_id"], unique=False)
 
     op.create_table(
         "prioritisation_round_proposals",
@@ -189,9 +183,7 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_prioritisation_round_proposals_proposal_id"), ["proposal_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_prioritisation_round_proposals_round_id"), ["round_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_prioritisation_round_proposals_round_id"), ["round_id"], unique=False)
 
     op.create_table(
         "prioritisation_conflicts",
@@ -212,9 +204,7 @@ def upgrade():
         ),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_prioritisation_conflicts_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prioritisation_conflicts")),
-        sa.UniqueConstraint(
-            "round_id", "user_id", "proposal_id", name=op.f("uq_prioritisation_conflicts_round_id")
-        ),
+        sa.UniqueConstraint("round_id", "user_id", "proposal_id", name=op.f("uq_prioritisation_conflicts_round_id")),
     )
     with op.batch_alter_table("prioritisation_conflicts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_prioritisation_conflicts_round_id"), ["round_id"], unique=False)
@@ -289,18 +279,12 @@ def upgrade():
             ["prioritisation_rounds.id"],
             name=op.f("fk_prioritisation_score_changes_round_id_prioritisation_rounds"),
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_prioritisation_score_changes_user_id_users")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_prioritisation_score_changes_user_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prioritisation_score_changes")),
     )
     with op.batch_alter_table("prioritisation_score_changes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_prioritisation_score_changes_changed_at"), ["changed_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_prioritisation_score_changes_round_id"), ["round_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_prioritisation_score_changes_changed_at"), ["changed_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_prioritisation_score_changes_round_id"), ["round_id"], unique=False)
 
     # The score change log is append-only: the database itself refuses an UPDATE. (DELETE is refused by the ORM;
     # a database rule against it would also stop operators emptying a test database.)

@@ -61,9 +61,7 @@ class RegisterForm(FlaskForm):
     account_type = RadioField(
         "Are you registering as a member of the public or for an organisation?",
         widget=GovRadioInput(),
-        choices=choices(
-            [("public", "Member of the public"), ("stakeholder", "For an organisation (a stakeholder)")]
-        ),
+        choices=choices([("public", "Member of the public"), ("stakeholder", "For an organisation (a stakeholder)")]),
         default="public",
         validators=[InputRequired(message="Select how you are registering")],
     )

@@ -20,8 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-KIND_LABELS: dict[str, str] = {"pdf": "PDF", "docx": "Word document (DOCX)", "xlsx": "Excel spreadsheet (XLSX)",
-                               "csv": "CSV"}
+KIND_LABELS: dict[str, str] = {
+    "pdf": "PDF",
+    "docx": "Word document (DOCX)",
+    "xlsx": "Excel spreadsheet (XLSX)",
+    "csv": "CSV",
+}
 CONTENT_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -75,8 +75,13 @@ def test_register_as_stakeholder_creates_unverified_organisation(client_request:
 def test_register_form_errors_keep_what_was_typed(client_request: ClientRequest) -> None:
     response = client_request.post(
         "/register",
-        {"email": "kept@example.org", "display_name": "Kept Name", "password": "short", "password_confirm": "other",
-         "account_type": "stakeholder"},
+        {
+            "email": "kept@example.org",
+            "display_name": "Kept Name",
+            "password": "short",
+            "password_confirm": "other",
+            "account_type": "stakeholder",
+        },
         expected_status=200,
     )
     from bs4 import BeautifulSoup
@@ -240,9 +245,7 @@ def test_missing_csrf_token_gets_a_clear_400(client_request: ClientRequest) -> N
 
 def test_remember_me_cookie_lasts_at_most_30_days(client: FlaskClient, make_user: Callable[..., User]) -> None:
     user = make_user(Role.PUBLIC)
-    response = ClientRequest(client).post(
-        "/sign-in", {"email": user.email, "password": TEST_PASSWORD, "remember": "y"}
-    )
+    response = ClientRequest(client).post("/sign-in", {"email": user.email, "password": TEST_PASSWORD, "remember": "y"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     import re

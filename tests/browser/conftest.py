@@ -75,9 +75,11 @@ def page(app: Flask, browser: Any, live_server: str) -> Iterator[Any]:
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     tab.on(
         "console",
-        lambda message: problems.append(f"console {message.type}: {message.text}")
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     tab.problems = problems
     try:
