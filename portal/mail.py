@@ -49,3 +49,20 @@ def deliver(message: EmailMessage) -> None:
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(message)
+
+
+def send_email_logged(to: str, subject: str, template: str, **context: object) -> bool:
+    """Send with the service's name in the context, logging (not raising) a failure: the change is already saved."""
+    try:
+        send_email(
+            to,
+            subject,
+            template,
+            service_name=current_app.config["SERVICE_NAME"],
+            council_name=current_app.config["COUNCIL_NAME"],
+            **context,
+        )
+    except (smtplib.SMTPException, OSError):
+        current_app.logger.exception("Could not send %s", template)
+        return False
+    return True

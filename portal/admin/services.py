@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from portal.audit import record_audit
 from portal.extensions import db
 from portal.models import AuditEvent, Role, User, UserRole
 
@@ -41,9 +42,7 @@ class AdminRuleError(Exception):
 
 
 def _audit(actor: User, action: str, user: User, detail: str) -> None:
-    db.session.add(
-        AuditEvent(actor_id=actor.id, action=action, object_type="user", object_id=str(user.id), detail=detail)
-    )
+    record_audit(actor.id, action, "user", user.id, detail)
 
 
 def set_roles(user_id: int, roles: set[Role], actor: User) -> User:

@@ -13,6 +13,7 @@ from portal.access import public
 from portal.api import bp
 from portal.api.openapi import INDICATOR_FIELDS, ROW_FIELDS, SEXES, openapi_document
 from portal.charts.tables import to_csv
+from portal.downloads import download_response
 from portal.extensions import limiter
 from portal.indicators import services
 from portal.models import Indicator
@@ -87,10 +88,8 @@ def indicator_data(indicator_id: str) -> Response:
     if output == "csv":
         columns = list(ROW_FIELDS)
         text = to_csv(columns, ([row.get(c) for c in columns] for row in rows))
-        response = Response(text, mimetype="text/csv")
         name = re.sub(r"[^A-Za-z0-9_-]+", "-", indicator.id).strip("-") or "indicator"
-        response.headers["Content-Disposition"] = f'attachment; filename="indicator-{name}-data.csv"'
-        return response
+        return download_response(text, f"indicator-{name}-data.csv")
     return jsonify(rows)
 
 

@@ -27,6 +27,7 @@ from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
 from portal.charts.forecast import FORECAST_CHART_VERSION, population_projection_chart, projection_chart
 from portal.charts.tables import to_csv
+from portal.downloads import download_response
 from portal.forms import choices
 from portal.htmx import render_page
 from portal.models import CHAPTER_SECTIONS, Chapter, Role
@@ -85,8 +86,7 @@ def _show_error(form: Any, error: services.ChapterError, default: str) -> None:
 
 
 def _csv(body: str, filename: str) -> Response:
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = download_response(body, filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

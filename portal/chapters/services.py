@@ -8,16 +8,12 @@ Emails go out after the commit, so a publication is durable even when the mail s
 
 from __future__ import annotations
 
-import re
 import secrets
-import smtplib
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -25,11 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
+from portal import text as text_helpers
 from portal.auth.services import create_user
 from portal.chapters import forecasts
+from portal.clock import LONDON, london_today
+from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.indicators import services as indicators
-from portal.mail import external_url, send_email
+from portal.mail import external_url, send_email_logged
 from portal.models import (
     CHAPTER_SECTIONS,
     Chapter,
@@ -58,7 +57,6 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.proposals import services as proposals
 
-LONDON = ZoneInfo("Europe/London")
 MAX_SLUG_LENGTH = 100
 # Slugs that would clash with the blueprint's fixed paths.
 RESERVED_SLUGS = frozenset({"manage", "overdue", "my-recommendations", "report", "recommendations"})
@@ -80,26 +78,14 @@ class ChapterError(Exception):
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def london_today() -> date:
-    """Today's date in Wolverhampton (target dates are calendar dates there)."""
-    return datetime.now(LONDON).date()
-
-
 def response_days() -> int:
     """How many days commissioners have to respond after a chapter is published."""
     return int(current_app.config.get("CHAPTER_RESPONSE_DAYS", DEFAULT_RESPONSE_DAYS))
 
 
-def home_area_code() -> str:
-    """The area chapters are about."""
-    return str(current_app.config["HOME_AREA_CODE"])
-
-
 def slugify(title: str) -> str:
-    """A readable URL part from a title: ``Food insecurity: families`` → ``food-insecurity-families``."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "chapter"
+    """A readable URL part from a chapter title."""
+    return text_helpers.slugify(title, fallback="chapter", max_length=MAX_SLUG_LENGTH)
 
 
 def _free_slug(base: str) -> str:
@@ -624,21 +610,7 @@ def get_recommendation(recommendation_id: int) -> Recommendation:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def _send(to: str, subject: str, template: str, **context: Any) -> bool:
-    """Send one email, logging (not raising) a failure: the publication is already saved."""
-    try:
-        send_email(
-            to,
-            subject,
-            template,
-            service_name=current_app.config["SERVICE_NAME"],
-            council_name=current_app.config["COUNCIL_NAME"],
-            **context,
-        )
-    except (smtplib.SMTPException, OSError):
-        current_app.logger.exception("Could not send %s", template)
-        return False
-    return True
+_send = send_email_logged
 
 
 def notify_addressees(chapter_id: int) -> tuple[int, int]:

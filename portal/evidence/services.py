@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from portal import text as text_helpers
+from portal.audit import record_audit
+from portal.clock import london_today
 from portal.evidence import attachments
 from portal.evidence.search import SearchPage, search_briefings
 from portal.extensions import db
@@ -23,7 +24,6 @@ from portal.models import (
     EVIDENCE_GRADES,
     EVIDENCE_TOPICS,
     EVIDENCE_TYPES,
-    AuditEvent,
     BriefingStatus,
     EvidenceAttachment,
     EvidenceBriefing,
@@ -57,7 +57,6 @@ PUBLIC_PROPOSAL_STATUSES = frozenset(
         ProposalStatus.CHAPTER_PUBLISHED.value,
     }
 )
-LONDON = ZoneInfo("Europe/London")
 
 
 class BriefingError(ValueError):
@@ -91,16 +90,9 @@ class BriefingInput:
 # --- parsing helpers shared by the form and the seed ---------------------------------------------------------
 
 
-def london_today() -> date:
-    """Today's date in Wolverhampton (review-by dates are calendar dates there)."""
-    return datetime.now(LONDON).date()
-
-
 def slugify(title: str) -> str:
-    """A readable URL part from a title: ``Suicide prevention: what works`` → ``suicide-prevention-what-works``."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "briefing"
+    """A readable URL part from a briefing title."""
+    return text_helpers.slugify(title, fallback="briefing", max_length=MAX_SLUG_LENGTH)
 
 
 def split_list(text: str) -> list[str]:
@@ -258,11 +250,7 @@ def stale_briefings(today: date | None = None) -> list[EvidenceBriefing]:
 
 
 def _audit(actor_id: int | None, action: str, briefing: EvidenceBriefing, detail: str = "") -> None:
-    db.session.add(
-        AuditEvent(
-            actor_id=actor_id, action=action, object_type="evidence_briefing", object_id=str(briefing.id), detail=detail
-        )
-    )
+    record_audit(actor_id, action, "evidence_briefing", briefing.id, detail)
 
 
 def _check_input(data: BriefingInput) -> tuple[list[str], list[Proposal]]:

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, request, url_for
 from portal.access import public
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
+from portal.downloads import download_response
 from portal.htmx import render_page
 from portal.indicators import bp, services
 from portal.stats.comparison import Comparison
@@ -68,8 +69,7 @@ def _chart_response(body: str) -> Response:
 
 
 def _csv_response(text: str, filename: str) -> Response:
-    response = Response(text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = download_response(text, filename)
     response.cache_control.max_age = CHART_MAX_AGE
     return response
 

@@ -20,12 +20,14 @@ from bokeh.model import Model
 from flask import current_app
 from sqlalchemy import case, func, select
 
+from portal import text as text_helpers
 from portal.charts.compare import compare_areas_chart
 from portal.charts.inequality import breakdown_chart
 from portal.charts.maps import WardShape, ward_map
 from portal.charts.pyramid import population_pyramid_chart
 from portal.charts.tables import format_number, to_csv
 from portal.charts.trend import trend_chart
+from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.models import Area, ComparatorGroup, ComparatorGroupMember, DataImport, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison, Polarity, compare_to_benchmark, describe_comparison
@@ -213,9 +215,9 @@ def _period_label(periods: Sequence[str]) -> str:
     return f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else (periods[0] if periods else "")
 
 
-def slugify(text: str) -> str:
+def slugify(label: str) -> str:
     """A URL-safe slug: "County & UA deprivation deciles" -> "county-ua-deprivation-deciles"."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "category"
+    return text_helpers.slugify(label, fallback="category", max_length=80)
 
 
 def _is_suppressed(row: Row) -> bool:
@@ -244,11 +246,6 @@ def get_indicator(indicator_id: str) -> Indicator | None:
 def topic_label(topic: str) -> str:
     """The topic's name for people."""
     return TOPIC_LABELS.get(topic, topic.replace("_", " ").capitalize())
-
-
-def home_area_code() -> str:
-    """The deployment's home area (config HOME_AREA_CODE)."""
-    return str(current_app.config["HOME_AREA_CODE"])
 
 
 def get_area(code: str) -> Area | None:

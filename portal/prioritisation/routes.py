@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +12,8 @@ from portal.access import public, role_required
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
 from portal.charts.tables import to_csv
+from portal.clock import london_time
+from portal.downloads import download_response
 from portal.errors import render_error
 from portal.extensions import db
 from portal.htmx import is_htmx_request, render_page
@@ -31,7 +32,6 @@ from portal.prioritisation.services import PermissionDenied, PrioritisationError
 
 STAFF = (Role.STEERING, Role.ANALYST, Role.ADMIN)
 ANALYSTS = (Role.ANALYST, Role.ADMIN)
-LOCAL_TIME = ZoneInfo("Europe/London")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
 # Bump when a chart builder changes, so cached JSON drawn by the old code is never served.
@@ -49,7 +49,7 @@ def local_time(value: datetime | None) -> str:
     """A UTC timestamp as the time in Wolverhampton, e.g. 2:15pm."""
     if value is None:
         return ""
-    local = value.astimezone(LOCAL_TIME)
+    local = london_time(value)
     return f"{local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
@@ -82,10 +82,7 @@ def prioritisation_helpers() -> dict[str, object]:
 
 
 def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(body, filename, mimetype, private=True)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.audit import record_audit
 from portal.extensions import db
 from portal.models import (
     SCORE_LEVELS,
-    AuditEvent,
     ConflictOfInterest,
     CriteriaSet,
     Criterion,
@@ -133,10 +133,7 @@ def round_proposal(round_: PrioritisationRound, proposal_id: int) -> RoundPropos
     abort(404)  # a proposal outside the round is as missing as an unknown id (db.get_or_404 does the same)
 
 
-def _audit(actor_id: int | None, action: str, object_type: str, object_id: object, detail: str = "") -> None:
-    db.session.add(
-        AuditEvent(actor_id=actor_id, action=action, object_type=object_type, object_id=str(object_id), detail=detail)
-    )
+_audit = record_audit
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -9,19 +9,17 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal.clock import london_now
 from portal.extensions import db
-from portal.mail import external_url, send_email
+from portal.mail import external_url, send_email_logged
 from portal.models import (
     SECTOR_LABELS,
     Area,
@@ -166,7 +164,6 @@ WHOLE_CITY = "whole_city"
 REFERENCE_PATTERN = re.compile(r"^JSNA-\d{4}-\d{4,}$")
 PAGE_SIZE = 20
 DRAFT_MAX_AGE = timedelta(days=3)
-LOCAL_TIMEZONE = ZoneInfo("Europe/London")
 
 # Text fields a moderator may edit to take personal data out before publishing.
 EDITABLE_FIELDS: dict[str, str] = {
@@ -394,7 +391,7 @@ def submit_proposal(
     email = clean_text(answers.get("email"), single_line=True).lower()
     consent = bool(answers.get("consent")) and bool(email)
     try:
-        reference = _allocate_reference(datetime.now(LOCAL_TIMEZONE).year)
+        reference = _allocate_reference(london_now().year)
         proposal = Proposal(
             reference=reference,
             title=clean_text(answers.get("title"), single_line=True),
@@ -1143,19 +1140,10 @@ def save_answers(draft: ProposalDraft, answers: dict[str, Any]) -> ProposalDraft
 
 
 def _send(to: str, subject: str, template: str, **context: Any) -> None:
-    """Send, logging (not raising) a mail failure: the change is already saved."""
-    try:
-        send_email(
-            to,
-            subject,
-            template,
-            link=external_url("proposals.detail", reference=context["proposal"].reference),
-            service_name=current_app.config["SERVICE_NAME"],
-            council_name=current_app.config["COUNCIL_NAME"],
-            **context,
-        )
-    except (smtplib.SMTPException, OSError):
-        current_app.logger.exception("Could not send %s to a proposer", template)
+    """Send a proposer email with the link to their proposal (failures are logged: the change is saved)."""
+    send_email_logged(
+        to, subject, template, link=external_url("proposals.detail", reference=context["proposal"].reference), **context
+    )
 
 
 def followers(proposal: Proposal) -> list[Proposal]:

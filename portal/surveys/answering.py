@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
+from portal.clock import london_today
 from portal.extensions import db
 from portal.mail import send_email
 from portal.models import (
@@ -51,7 +52,7 @@ from portal.surveys.questions import (
     raw_form_state,
     visible_answers,
 )
-from portal.surveys.state import SurveyState, local_today, survey_state
+from portal.surveys.state import SurveyState, survey_state
 
 RESUME_MAX_AGE = 30 * 24 * 3600
 
@@ -511,7 +512,7 @@ def _response_sector(respondent: Respondent, invitation: SurveyInvitation | None
 
 def submit(survey_id: int, respondent: Respondent, today: date | None = None) -> str:
     """Turn the respondent's draft into a response, exactly once. Returns the response's reference."""
-    today = today or local_today()
+    today = today or london_today()
     survey = load_for_answering(survey_id, respondent, today)
     draft = find_draft(survey.id, respondent)
     if draft is None:

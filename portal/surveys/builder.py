@@ -16,11 +16,12 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.audit import record_audit
+from portal.clock import london_today
 from portal.extensions import db
 from portal.mail import external_url, send_email
 from portal.models import (
     Audience,
-    AuditEvent,
     EngagementOptIn,
     QuestionKind,
     Survey,
@@ -34,7 +35,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.surveys.questions import CONDITION_KINDS
-from portal.surveys.state import SurveyState, local_today, survey_state
+from portal.surveys.state import SurveyState, survey_state
 
 MAX_INVITATIONS_PER_BATCH = 500
 # Queued invitations older than this are offered for sending again (their job was lost, e.g. in a restart).
@@ -50,9 +51,7 @@ class BuilderError(Exception):
 
 
 def _audit(actor_id: int | None, action: str, survey_id: int, detail: str = "") -> None:
-    db.session.add(
-        AuditEvent(actor_id=actor_id, action=action, object_type="survey", object_id=str(survey_id), detail=detail)
-    )
+    record_audit(actor_id, action, "survey", survey_id, detail)
 
 
 def response_count(survey_id: int) -> int:
@@ -397,7 +396,7 @@ def open_survey(survey_id: int, actor_id: int | None, today: date | None = None)
     survey = db.session.get(Survey, survey_id, with_for_update=True)
     if survey is None:
         raise LookupError(survey_id)
-    today = today or local_today()
+    today = today or london_today()
     if not survey.questions:
         db.session.rollback()
         raise BuilderError("Add at least one question before you open the survey")

@@ -15,6 +15,7 @@ from portal.access import role_required
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
 from portal.charts.tables import to_csv
+from portal.downloads import XLSX_MIMETYPE, download_response
 from portal.extensions import db
 from portal.forms import choices
 from portal.htmx import render_page
@@ -536,11 +537,7 @@ def analysis_chart_csv(survey_id: int, question_id: int) -> Response:
     survey, result, sector, _ = _analysis_question(survey_id, question_id)
     assert result.table is not None
     name = f"survey-{survey.id}-question-{result.number}-{sector}.csv"
-    return Response(
-        to_csv(result.table.plain_columns(), result.table.rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download_response(to_csv(result.table.plain_columns(), result.table.rows), name, private=True)
 
 
 @bp.route("/surveys/manage/<int:survey_id>/export.<fmt>")
@@ -552,14 +549,9 @@ def export_responses(survey_id: int, fmt: str) -> Response:
         abort(404)
     header, rows = export.export_table(survey)
     filename = f"survey-{survey.id}-responses.{fmt}"
-    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
-        return Response(export.to_csv_text(header, rows), mimetype="text/csv", headers=disposition)
-    return Response(
-        export.to_xlsx_bytes(survey.title, header, rows),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=disposition,
-    )
+        return download_response(export.to_csv_text(header, rows), filename, private=True)
+    return download_response(export.to_xlsx_bytes(survey.title, header, rows), filename, XLSX_MIMETYPE, private=True)
 
 
 @bp.route("/surveys/manage/<int:survey_id>/publish", methods=["GET", "POST"])

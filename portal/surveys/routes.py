@@ -14,6 +14,7 @@ from portal.access import public, signed_in
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
 from portal.charts.tables import to_csv
+from portal.downloads import download_response
 from portal.extensions import db, limiter
 from portal.forms import choices
 from portal.models import Role, Survey, SurveyStatus
@@ -319,10 +320,8 @@ def public_chart_csv(survey_id: int, question_id: int) -> Response:
     """A published question's table as CSV."""
     survey, match, _, _ = _public_question(survey_id, question_id)
     assert match.table is not None
-    return Response(
-        to_csv(match.table.plain_columns(), match.table.rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="survey-{survey.id}-question-{match.number}.csv"'},
+    return download_response(
+        to_csv(match.table.plain_columns(), match.table.rows), f"survey-{survey.id}-question-{match.number}.csv"
     )
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.clock import london_today
 from portal.extensions import db
 from portal.models import (
     DEFAULT_LIKERT_LABELS,
@@ -37,7 +38,7 @@ from portal.models import (
     User,
 )
 from portal.surveys.questions import visible_answers
-from portal.surveys.state import SurveyState, local_today, survey_state
+from portal.surveys.state import SurveyState, survey_state
 
 # The proposal statuses shown publicly as topics (the same set the topics pages list), so people can follow them.
 TOPIC_STATUSES: frozenset[str] = frozenset(
@@ -272,7 +273,7 @@ def leave_survey(user_id: int, survey_id: int) -> None:
 
 def public_surveys(today: date | None = None) -> list[tuple[Survey, SurveyState]]:
     """Surveys the public list shows: open or not yet open ones, then closed ones with published results."""
-    today = today or local_today()
+    today = today or london_today()
     surveys = db.session.scalars(
         select(Survey).where(Survey.status != SurveyStatus.DRAFT.value).order_by(Survey.created_at.desc())
     )
@@ -512,7 +513,7 @@ def _add_example_responses(survey: Survey, count: int, sectors: Sequence[str], s
 
 def seed() -> str:
     """Add two example surveys with example responses, unless they exist already."""
-    today = local_today()
+    today = london_today()
     existing = set(db.session.scalars(select(Survey.title).where(Survey.is_example.is_(True))))
     created = 0
     if EXAMPLE_PRIORITIES_TITLE not in existing:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from portal.clock import london_today
 from portal.models.surveys import Survey, SurveyStatus
-
-LOCAL_ZONE = ZoneInfo("Europe/London")
-
-
-def local_today() -> date:
-    """Today's date in the UK (a survey closing on 31 March takes answers until midnight UK time)."""
-    return datetime.now(LOCAL_ZONE).date()
 
 
 class SurveyState(StrEnum):
@@ -35,7 +28,7 @@ class SurveyState(StrEnum):
 
 def survey_state(survey: Survey, today: date | None = None) -> SurveyState:
     """Draft until opened; then scheduled before its open date, open until the end of its close date, closed after."""
-    today = today or local_today()
+    today = today or london_today()
     if survey.status == SurveyStatus.DRAFT:
         return SurveyState.DRAFT
     if survey.status == SurveyStatus.CLOSED:

@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from portal.clock import london_now
 from portal.extensions import db
 from portal.models import Indicator, Proposal, ProposalDraft, ProposalStatus, Role
-from portal.proposals import services, wizard
+from portal.proposals import wizard
 from tests.conftest import Mailbox
 from tests.helpers import ClientRequest, email_body, error_summary_texts, links_in
 from tests.proposals.conftest import DEFAULT_PAGES, answer_with_errors, submit, walk
@@ -76,7 +77,7 @@ def test_references_run_in_sequence_for_the_year(client_request: ClientRequest, 
         walk(client_request)
         submit(client_request)
         references.append(client_request.get("/topics/propose/confirmation").select_one(".govuk-panel strong").text)
-    year = datetime.now(services.LOCAL_TIMEZONE).year
+    year = london_now().year
     assert references == [f"JSNA-{year}-0001", f"JSNA-{year}-0002", f"JSNA-{year}-0003"]
 
 

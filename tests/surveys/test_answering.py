@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import inspect, select, text
 from werkzeug.datastructures import MultiDict
 
+from portal.clock import london_today
 from portal.models import Organisation, Role, SurveyDraft, SurveyInvitation, SurveyParticipation, SurveyResponse, User
 from portal.surveys import answering
 from portal.surveys.answering import AnswerRefused, MissingAnswers, Refusal, Respondent
 from portal.surveys.builder import token_hash
-from portal.surveys.state import local_today
 from tests.helpers import email_body, links_in
 from tests.surveys.conftest import answer_form, build_survey, q
 
@@ -78,7 +78,7 @@ def test_anonymous_response_rows_hold_no_identity_and_only_the_date(
     assert row["invitation_id"] is None
     assert row["sector"] == "housing"  # the verified organisation's sector, for segmenting results
     stored_date = row["submitted_on"]
-    assert str(stored_date) == local_today().isoformat(), "only the date, with no time of day"
+    assert str(stored_date) == london_today().isoformat(), "only the date, with no time of day"
     assert "Penn Manor" in str(row["answers"])
 
     # Who took part is recorded (so nobody answers twice) with no link to the response and no time.
@@ -207,7 +207,7 @@ def test_a_used_invitation_is_rejected(db: Any, make_survey: Callable[..., Any])
     who = complete(survey, Respondent(invitation_id=invitation.id))
     answering.submit(survey.id, who)
     db.session.refresh(invitation)
-    assert invitation.used_on == local_today()
+    assert invitation.used_on == london_today()
     assert answering.read_invitation_link(token) is answering.LinkProblem.USED
     with pytest.raises(AnswerRefused) as refused:
         save(survey, Respondent(invitation_id=invitation.id), 1, {1: "No"})
