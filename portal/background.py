@@ -2,7 +2,7 @@
 
 Each queue ("imports", "email") gets its own single-thread executor in the embedded default, so a long import never
 holds up invitation emails and imports still run one at a time. With Redis, run a worker for both queues:
-``rq worker imports email --url $REDIS_URL``; a job builds its own app with ``create_app()`` from the environment.
+``python worker.py imports email`` (worker.py beside wsgi.py builds the app once and runs every job inside it).
 A task is a module-level function (RQ pickles it by name) that runs inside an app context.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from portal.extensions import db
 
@@ -35,7 +35,7 @@ def submit(
         from rq import Queue
 
         queue = Queue(queue_name, connection=Redis.from_url(redis_url))
-        return str(queue.enqueue(run_in_new_app, task, *args, job_timeout=timeout).id)
+        return str(queue.enqueue(run_job, task, *args, job_timeout=timeout).id)
     return _executor(queue_name).submit(run_in_app, app, task, *args)
 
 
@@ -58,8 +58,11 @@ def run_in_app(app: Flask, task: Callable[..., Any], *args: Any) -> None:
             db.session.remove()
 
 
-def run_in_new_app(task: Callable[..., Any], *args: Any) -> None:
-    """The RQ job: it runs in a worker process, so it builds the app from the environment first."""
-    from portal import create_app
-
-    run_in_app(create_app(), task, *args)
+def run_job(task: Callable[..., Any], *args: Any) -> None:
+    """The RQ job: it runs in worker.py's process, inside the app that worker built once for all its jobs."""
+    if not has_app_context():
+        raise RuntimeError("Run background jobs with `python worker.py`, which builds the portal's app for them")
+    try:
+        task(*args)
+    finally:
+        db.session.remove()

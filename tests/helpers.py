@@ -13,6 +13,8 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from portal.config import PROJECT_ROOT
+
 
 def check_page_structure(html: str, url: str) -> BeautifulSoup:
     """Assert one <h1>, no duplicate ids, a question on every field group, and a CSRF field in every POST form."""
@@ -112,14 +114,14 @@ def links_in(message: EmailMessage) -> list[str]:
 
 
 def run_rq_worker(redis_url: str, queue_name: str, database_uri: str, **env: str) -> None:
-    """Run a real `rq worker` process in burst mode on one queue until it is empty. Like a production worker, it
-    builds its own app from the environment: the test's database plus any extra settings in ``env``."""
+    """Run the real worker entry point (worker.py) in burst mode on one queue until it is empty. Like a production
+    worker, it builds its own app from the environment: the test's database plus any extra settings in ``env``."""
     import os
     import subprocess
     import sys
 
     worker = subprocess.run(
-        [sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", redis_url, queue_name],
+        [sys.executable, str(PROJECT_ROOT / "worker.py"), "--burst", "--url", redis_url, queue_name],
         env={**os.environ, "DATABASE_URL": database_uri, "PORTAL_ENV": "development", **env},
         capture_output=True,
         text=True,

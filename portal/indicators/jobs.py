@@ -1,7 +1,7 @@
 """Background processing of large uploads, on the "imports" queue of ``portal.background``.
 
 The embedded default runs imports one at a time in the web process (fine for one council's analysts). With Redis,
-run a worker with ``rq worker imports email --url $REDIS_URL``.
+run a worker with ``python worker.py imports email``.
 """
 
 from __future__ import annotations

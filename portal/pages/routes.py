@@ -42,12 +42,28 @@ def accessibility() -> str:
 @bp.route("/healthz")
 @public
 def healthz() -> tuple[Response, int]:
-    """Liveness and database check for load balancers."""
+    """Readiness for load balancers: the database answers and, when configured, Redis (cache, limits, queues) too."""
+    checks: dict[str, str] = {}
     try:
         db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
     except Exception:
-        return jsonify(status="unavailable"), 503
-    return jsonify(status="ok"), 200
+        db.session.rollback()
+        checks["database"] = "unavailable"
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except RedisError:
+            checks["redis"] = "unavailable"
+    healthy = all(state == "ok" for state in checks.values())
+    response = jsonify(status="ok" if healthy else "unavailable", checks=checks)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if healthy else 503
 
 
 @bp.route("/assets/<path:filename>")

@@ -281,7 +281,7 @@ def test_with_redis_configured_a_large_upload_waits_for_and_runs_on_an_rq_worker
     assert Queue(QUEUE_NAME, connection=Redis.from_url(redis_url)).count == 1
     assert value_count(db) == 0
 
-    # A real `rq worker` process, which builds its own app from the environment as in production.
+    # A real worker.py process, which builds its own app from the environment as in production.
     run_rq_worker(redis_url, QUEUE_NAME, app.config["SQLALCHEMY_DATABASE_URI"])
 
     page = wait_until_finished(client_request, status_url)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from flask import Flask
 
 from tests.helpers import ClientRequest
 
@@ -39,7 +42,23 @@ def test_unknown_page_is_a_govuk_404(client_request: ClientRequest) -> None:
 def test_healthz_checks_the_database(client_request: ClientRequest) -> None:
     response = client_request.response("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert response.headers["Cache-Control"] == "no-store", "a load balancer must never see a cached answer"
+
+
+def test_healthz_reports_an_unreachable_redis_as_unavailable(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Port 9 (discard) has no Redis: an instance that cannot reach its cache and queues must be taken out of service.
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:9/0")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "checks": {"database": "ok", "redis": "unavailable"}}
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set: no Redis server")
+def test_healthz_checks_redis_when_it_is_configured(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "REDIS_URL", os.environ["TEST_REDIS_URL"])
+    response = app.test_client().get("/healthz")
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
 
 
 def test_flash_banners_render_markup_once_and_escape_the_message(app: object) -> None:

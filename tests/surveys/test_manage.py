@@ -533,7 +533,7 @@ def test_with_redis_configured_invitations_wait_for_an_rq_worker_on_the_email_qu
     assert Queue("email", connection=Redis.from_url(redis_url)).count == 1
     assert mailbox.messages == [] and builder.delivery_counts(survey.id)["queued"] == 1
 
-    # A real `rq worker` process builds its own app from the environment, with no request to build links from.
+    # A real worker.py process builds its own app from the environment, with no request to build links from.
     run_rq_worker(
         redis_url,
         "email",
