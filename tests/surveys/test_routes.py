@@ -83,6 +83,9 @@ def test_complete_a_survey_from_start_to_confirmation(
     assert response.location.endswith(f"/surveys/{survey.id}/submitted")
     page = client_request.get(f"/surveys/{survey.id}/submitted")
     assert page.select_one(".govuk-panel__title").get_text(strip=True) == "Answers sent"
+    panel_body = page.select_one(".govuk-panel__body")
+    assert "<br>" not in panel_body.get_text(), "the reference is shown as text, not as escaped markup"
+    assert panel_body.strong is not None and len(panel_body.strong.get_text(strip=True)) == 8
     assert response_count(db) == 1
     stored = db.session.scalar(select(SurveyResponse)).answers
     assert stored[str(q(survey, 6).id)] == ["Health", "Housing", "Jobs"]
