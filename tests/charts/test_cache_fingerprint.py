@@ -29,6 +29,7 @@ def _feature_pages() -> dict[str, list[str]]:
         select(IndicatorValue.indicator_id).where(IndicatorValue.area_code == home_area_code()).limit(1)
     )
     ward = db.session.scalar(select(Area.code).where(Area.area_type == "ward").order_by(Area.code).limit(1))
+    closed_rounds = db.session.scalars(select(PrioritisationRound.id).where(PrioritisationRound.status == "closed"))
     return {
         "indicators": [f"/indicators/{indicator_id}", f"/areas/wards/{ward}"],
         "chapters": [f"/chapters/{slug}" for slug in db.session.scalars(select(Chapter.slug))],
