@@ -34,12 +34,7 @@ def _feature_pages() -> dict[str, list[str]]:
         "indicators": [f"/indicators/{indicator_id}", f"/areas/wards/{ward}"],
         "chapters": [f"/chapters/{slug}" for slug in db.session.scalars(select(Chapter.slug))],
         "surveys": [f"/surveys/manage/{survey_id}/results" for survey_id in db.session.scalars(select(Survey.id))],
-        "prioritisation": [
-            f"/prioritisation/rounds/{round_id}/results"
-            for round_id in db.session.scalars(
-                select(PrioritisationRound.id).where(PrioritisationRound.status == "closed")
-            )
-        ],
+        "prioritisation": [f"/prioritisation/rounds/{round_id}/results" for round_id in closed_rounds],
     }
 
 
