@@ -52,9 +52,10 @@ test: install-test ## Run the whole suite (PostgreSQL too when TEST_DATABASE_URL
 		echo "TEST_DATABASE_URL is not set: PostgreSQL tests were not run."; \
 	fi
 
-lint: install-test ## ruff check and ruff format --check
+lint: install-test ## ruff check, ruff format --check and mypy (settings in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_changed MSG="what changed"
 	$(FLASK) db migrate --rev-id $(REV) -m "$(MSG)"

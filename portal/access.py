@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from flask import Flask, abort, current_app, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.models.users import Role
@@ -77,7 +78,7 @@ def access_rule_for(app: Flask, endpoint: str) -> AccessRule | None:
     return getattr(view, "access_rule", None)
 
 
-def enforce_access() -> object | None:
+def enforce_access() -> ResponseReturnValue | None:
     """``before_request`` hook: apply the endpoint's declared rule."""
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: the 404/405 handlers take over

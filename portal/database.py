@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Delete, Update, event
 from sqlalchemy.engine import Engine
+
+from portal.extensions import db
 
 
 def configure_sqlite_connections(engine: Engine) -> None:
@@ -22,6 +24,12 @@ def configure_sqlite_connections(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def rows_changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session's transaction and return how many rows it changed."""
+    # Session.execute is typed as returning Result; for a DML statement it is always a CursorResult.
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 def is_postgresql(engine: Engine) -> bool:

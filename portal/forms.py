@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from govuk_frontend_wtf import wtforms_widgets as gov
-from wtforms import DateField, Form
-from wtforms.fields.choices import SelectChoice
+from wtforms import DateField, Field, Form
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 from wtforms.validators import StopValidation
+
+T = TypeVar("T")
 
 
 def choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """Build WTForms choices from (value, label) pairs (WTForms 3.3 deprecates tuple choices)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def validated(value: T | None) -> T:
+    """A required field's data after the form validated: its validator already refused a missing value."""
+    if value is None:
+        raise ValueError("a required field has no data: validate the form first")
+    return value
+
+
+def add_field_error(field: Field, message: str) -> None:
+    """Show ``message`` against ``field`` when a service refuses what the validated form held."""
+    field.errors = [*field.errors, message]
 
 
 class _LegendFromLabel:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, get_flashed_messages
 from flask_login import current_user
@@ -36,7 +36,9 @@ def number(value: float | int | None, places: int = 1) -> str:
 def flash_banners() -> list[dict[str, Any]]:
     """Flashed messages grouped for GOV.UK notification banners."""
     banners = []
-    for category, message in get_flashed_messages(with_categories=True):
+    # with_categories=True always gives (category, message) pairs
+    flashed = cast(list[tuple[str, str]], get_flashed_messages(with_categories=True))
+    for category, message in flashed:
         category = category if category in FLASH_TITLES else "info"
         banners.append({"category": category, "title": FLASH_TITLES[category], "message": message})
     return banners

@@ -10,6 +10,7 @@ from portal.access import role_required
 from portal.admin import bp, services
 from portal.admin.forms import ConfirmForm, RolesForm
 from portal.extensions import db
+from portal.forms import add_field_error
 from portal.htmx import render_page
 from portal.models import Role, User
 
@@ -42,7 +43,7 @@ def user_detail(user_id: int) -> Response | str:
         try:
             services.set_roles(user.id, {Role(r) for r in form.roles.data or []}, current_user)
         except services.AdminRuleError as exc:
-            form.roles.errors.append(str(exc))
+            add_field_error(form.roles, str(exc))
         else:
             flash(f"Roles saved for {user.email}", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), 303)

@@ -11,6 +11,7 @@ from portal.auth import bp
 from portal.auth import services as accounts
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
 from portal.extensions import limiter
+from portal.forms import add_field_error
 from portal.models import Sector
 from portal.security import safe_next
 
@@ -31,14 +32,14 @@ def sign_in() -> Response | str:
         return redirect(safe_next(next_path, url_for("auth.account")), 303)
     form = SignInForm()
     if form.validate_on_submit():
-        result = accounts.authenticate(form.email.data, form.password.data)
+        result = accounts.authenticate(form.email.data or "", form.password.data or "")
         if result.outcome is accounts.SignInOutcome.OK and result.user:
             login_user(result.user, remember=form.remember.data)
             flash("You are signed in", "success")
             return redirect(safe_next(next_path, url_for("auth.account")), 303)
         if result.outcome is accounts.SignInOutcome.UNCONFIRMED:
             return render_template("auth/check_email.html", purpose="unconfirmed")
-        form.email.errors.append(SIGN_IN_FAILED)
+        add_field_error(form.email, SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form, next_path=next_path if safe_next(next_path, "") else None)
 
 
@@ -60,8 +61,8 @@ def register() -> Response | str:
     if form.validate_on_submit():
         stakeholder = form.account_type.data == "stakeholder"
         accounts.register_account(
-            form.email.data,
-            form.password.data,
+            form.email.data or "",
+            form.password.data or "",
             form.display_name.data or "",
             stakeholder_organisation=form.organisation_name.data if stakeholder else None,
             sector=Sector(form.sector.data) if stakeholder and form.sector.data else None,
@@ -99,7 +100,7 @@ def forgot_password() -> Response | str:
     """Ask for a password reset link; the response never says whether the email is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        accounts.request_password_reset(form.email.data or "")
         return redirect(url_for("auth.check_email", purpose="reset"), 303)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -114,7 +115,7 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
         return render_template("auth/link_problem.html", problem=str(found), kind="reset"), status
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.set_password(found, form.password.data)
+        accounts.set_password(found, form.password.data or "")
         logout_user()
         flash("Your password has been changed. Sign in with your new password", "success")
         return redirect(url_for("auth.sign_in"), 303)
@@ -134,8 +135,8 @@ def change_password() -> Response | str:
     """Change the password while signed in."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current_password.data, form.password.data):
+        if accounts.change_password(current_user, form.current_password.data or "", form.password.data or ""):
             flash("Your password has been changed", "success")
             return redirect(url_for("auth.account"), 303)
-        form.current_password.errors.append("Your current password is incorrect")
+        add_field_error(form.current_password, "Your current password is incorrect")
     return render_template("auth/change_password.html", form=form)

@@ -19,7 +19,9 @@ The contract for every feature that shows a chart
        )
        return Response(body, mimetype=CHART_JSON_MIMETYPE)
 
-   A warm chart does no Bokeh work (in-process LRU first, then a JSON file under ``CHART_CACHE_DIR``).
+   A warm chart does no Bokeh work (in-process LRU first, then a JSON file under ``CHART_CACHE_DIR``). The cache adds
+   the code and Bokeh versions to every key itself (``portal.charts.cache.renderer_fingerprint``): give only what the
+   chart shows and the version of its data, never a style or Bokeh version of your own.
 3. In the page template::
 
        {% from "components/charts.html" import chart_with_table, chart_scripts %}

@@ -1,8 +1,10 @@
 """A cache of rendered chart JSON, so a warm chart page does no Bokeh work.
 
 Two levels: an in-process LRU (fastest) and JSON files in a directory the caller names (shared by the worker
-processes of one server and kept across restarts). Entries are keyed by what the chart shows *and* the version of
-the data behind it, so new data never shows an old chart; stale files are simply never read again.
+processes of one server and kept across restarts). Entries are keyed by what the chart shows, the version of the
+data behind it *and* a fingerprint of what renders it (the portal's code and the Bokeh version), so new data never
+shows an old chart, and after a deployment or a Bokeh upgrade no page is served JSON that older code drew or that
+the new BokehJS cannot read. Callers give only the key and the data version; stale files are simply never read again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+import bokeh
 from bokeh.model import Model
 
 from portal.charts.embed import chart_json
@@ -53,9 +56,31 @@ class _LRU:
 _memory = _LRU(MEMORY_ENTRIES)
 
 
+def _code_fingerprint() -> str:
+    """A digest of the portal's Python code: the chart builders and every feature's code that shapes chart data.
+
+    Read once at import (about a megabyte), so any deployment that changes the code starts a fresh set of entries.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_FINGERPRINT = _code_fingerprint()
+
+
+def renderer_fingerprint() -> str:
+    """What every cached chart depends on besides its data: the code that drew it and the Bokeh version that must
+    read it (looked up on each call, so an upgrade in place is noticed)."""
+    return f"{CODE_FINGERPRINT}:{bokeh.__version__}"
+
+
 def cache_key(key: str, data_version: str) -> str:
-    """A file-safe digest of the chart key and its data version."""
-    return hashlib.sha256(f"{key}\x00{data_version}".encode()).hexdigest()
+    """A file-safe digest of the chart key, its data version and the renderer fingerprint."""
+    return hashlib.sha256(f"{key}\x00{data_version}\x00{renderer_fingerprint()}".encode()).hexdigest()
 
 
 def _read_file(path: Path) -> str | None:
@@ -84,7 +109,11 @@ def cached_chart_json(
     build: Callable[[], Model],
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> str:
-    """Return the chart's ``json_item`` JSON, calling ``build`` and rendering only on a cache miss."""
+    """Return the chart's ``json_item`` JSON, calling ``build`` and rendering only on a cache miss.
+
+    ``key`` names what the chart shows (and for whom); ``data_version`` changes whenever the data behind it does.
+    The code and Bokeh versions are added here, so callers need not (and older callers that add them still work).
+    """
     digest = cache_key(key, data_version)
     body = _memory.get(digest)
     if body is not None:

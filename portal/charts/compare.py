@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource
+from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
 from portal.charts.theme import (
@@ -58,7 +60,7 @@ def compare_areas_chart(
     fig.xaxis.axis_label = x_label
     number_axis(fig.xaxis)
     fig.ygrid.grid_line_color = None
-    data = {
+    data: dict[str, list[Any]] = {
         "label": labels,
         "value": [_nan(v) for v in values],
         "lower": [_nan(v) for v in lower],

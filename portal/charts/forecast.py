@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bokeh.models import BoxAnnotation, ColumnDataSource, NumeralTickFormatter, Title
+from bokeh.models import ColumnDataSource, NumeralTickFormatter
+from bokeh.models.annotations import BoxAnnotation, Title
 from bokeh.plotting import figure
 
 from portal.charts.theme import BLUE, FONT, ORANGE, SECONDARY_TEXT, SERIES_COLOURS, new_figure, style_legend

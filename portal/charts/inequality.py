@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource
+from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
 from portal.charts.theme import BLUE, DARK_GREY, TEXT, new_figure, number_axis, style_legend

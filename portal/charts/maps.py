@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
+from bokeh.models import ColumnDataSource, LinearColorMapper
+from bokeh.models.annotations import ColorBar
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
@@ -44,7 +46,7 @@ def ward_map(
 ) -> figure:
     """Choropleth of the wards (one patch per ring), the highlighted ward outlined thickly, and a colour bar."""
     scale, _ = _project([w.rings for w in wards])
-    data: dict[str, list] = {
+    data: dict[str, list[Any]] = {
         "xs": [],
         "ys": [],
         "code": [],
@@ -70,7 +72,7 @@ def ward_map(
         palette=palette, low=min(known) if known else 0, high=max(known) if known else 1, nan_color=GREY
     )
     fig = new_figure(title, height=520, match_aspect=True, tooltips=[(area_word, "@name"), (value_label, "@label")])
-    source = ColumnDataSource(data)
+    source = ColumnDataSource(dict(data))
     fig.patches(
         xs="xs",
         ys="ys",

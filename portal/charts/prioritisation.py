@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from bokeh.layouts import column
-from bokeh.models import ColumnDataSource, LayoutDOM, LinearColorMapper, Range1d
+from bokeh.models import BasicTicker, ColumnDataSource, LayoutDOM, LinearColorMapper, Range1d
 from bokeh.palettes import Blues9
 from bokeh.plotting import figure
 
@@ -44,7 +45,7 @@ def ranking_chart(
     labels = list(labels)
     order = list(reversed(labels))  # Bokeh draws the first factor at the bottom; the best should be on top
     in_top = [r <= top_k for r in ranks]
-    data = {
+    data: dict[str, list[Any]] = {
         "label": labels,
         "score": [_nan(s) for s in scores],
         "rank": [float(r) for r in ranks],
@@ -57,7 +58,7 @@ def ranking_chart(
         "Weighted score (1 to 5)",
         height=height,
         y_range=order,
-        x_range=Range1d(0, SCORE_MAX),
+        x_range=Range1d(start=0, end=SCORE_MAX),
         tooltips=[("Topic", "@label"), ("Weighted score", "@score{0.00}"), ("Rank", "@rank{0.0}")],
     )
     bars.xaxis.axis_label = "Weighted score"
@@ -86,13 +87,13 @@ def ranking_chart(
         f"Rank, with the range across {draws:,} weightings (±{spread:.0%})",
         height=height,
         y_range=order,
-        x_range=Range1d(0.5, n + 0.5),
+        x_range=Range1d(start=0.5, end=n + 0.5),
         tooltips=[("Topic", "@label"), ("Rank", "@rank{0.0}"), ("90% of weightings", "@low{0} to @high{0}")],
     )
     intervals.xaxis.axis_label = "Rank (1 = highest priority)"
-    intervals.xaxis.ticker.desired_num_ticks = min(n, 10)
+    intervals.xaxis.ticker = BasicTicker(desired_num_ticks=min(n, 10))
     intervals.ygrid.grid_line_color = None
-    source = ColumnDataSource(data)
+    source = ColumnDataSource(dict(data))
     intervals.segment(x0="low", x1="high", y0="label", y1="label", source=source, line_color=TEXT, line_width=3)
     intervals.scatter(
         x="rank", y="label", source=source, size=11, marker="diamond", fill_color=BLUE, line_color=TEXT,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
-from bokeh.models import ColumnDataSource, FixedTicker, Legend
+from bokeh.models import ColumnDataSource, FixedTicker
+from bokeh.models.annotations import Legend
+from bokeh.models.renderers import GlyphRenderer
 from bokeh.plotting import figure
 
 from portal.charts.theme import BLUE, ORANGE, TEXT, new_figure, style_legend
@@ -53,7 +56,7 @@ def population_pyramid_chart(
     )
     fig.xaxis.ticker = FixedTicker(ticks=ticks)
     fig.xaxis.major_label_overrides = {tick: f"{abs(tick):g}%" for tick in ticks}
-    renderers = []
+    renderers: list[tuple[str, list[GlyphRenderer[Any]]]] = []
     for sex, shares, sign, colour in (("Male", male_percent, -1, BLUE), ("Female", female_percent, 1, ORANGE)):
         source = ColumnDataSource(
             {

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource, DataRange1d
+from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
 from portal.charts.theme import BLUE, GREY, TEXT, new_figure, style_legend
@@ -133,10 +134,10 @@ def number_histogram(title: str, edges: Sequence[float], counts: Sequence[int], 
         title,
         height=320,
         tooltips=[("From", "@left{0,0.[00]}"), ("To", "@right{0,0.[00]}"), ("People", "@count")],
+        y_range=DataRange1d(start=0),
     )
     fig.xaxis.axis_label = unit_label
     fig.yaxis.axis_label = "Number of people"
-    fig.y_range.start = 0
     fig.xgrid.grid_line_color = None
     source = ColumnDataSource(
         {"left": list(edges[:-1]), "right": list(edges[1:]), "count": list(counts), "bottom": [0] * len(counts)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bokeh.models import HoverTool, NumeralTickFormatter
+from bokeh.models.annotations import Title
 from bokeh.plotting import figure
 
 FONT = "Arial, Helvetica, sans-serif"
@@ -58,7 +59,7 @@ def new_figure(
     long title), so it is read once by screen readers and wraps like any other text.
     """
     fig = figure(
-        title=title,
+        title=Title(text=title, visible=False, text_font=FONT, text_font_size="16px", text_color=TEXT),
         height=height,
         sizing_mode="stretch_width",
         tools="",
@@ -67,10 +68,6 @@ def new_figure(
     )
     if tooltips:
         fig.add_tools(HoverTool(tooltips=tooltips))
-    fig.title.visible = False
-    fig.title.text_font = FONT
-    fig.title.text_font_size = "16px"
-    fig.title.text_color = TEXT
     for axis in (*fig.xaxis, *fig.yaxis):
         axis.axis_label_text_font = FONT
         axis.axis_label_text_font_style = "normal"

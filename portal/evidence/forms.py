@@ -15,7 +15,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.evidence.services import BriefingError, parse_sources, parse_tags
+from portal.evidence.services import BriefingError, SearchFilters, parse_sources, parse_tags
 from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import EVIDENCE_GRADES, EVIDENCE_TOPICS, EVIDENCE_TYPES
 
@@ -176,7 +176,7 @@ class SearchForm(Form):
         validate_choice=False,
     )
 
-    def filters(self) -> dict[str, str | None]:
+    def filters(self) -> SearchFilters:
         """The filters with unknown values dropped, as search_briefings keywords."""
         return {
             "topic": self.topic.data if self.topic.data in EVIDENCE_TOPICS else None,

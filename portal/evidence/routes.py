@@ -13,6 +13,7 @@ from portal.access import public, role_required
 from portal.evidence import bp, services
 from portal.evidence.attachments import CONTENT_TYPES, KIND_LABELS, AttachmentError, human_size
 from portal.evidence.forms import AttachmentForm, BriefingForm, ConfirmForm, SearchForm
+from portal.forms import add_field_error, validated
 from portal.htmx import render_page
 from portal.markdown import render_markdown
 from portal.models import EvidenceBriefing, Proposal, Role
@@ -149,8 +150,8 @@ def _input_from(form: BriefingForm) -> services.BriefingInput:
         body=form.body.data or "",
         evidence_type=form.evidence_type.data or "",
         grade=form.grade.data or "",
-        published_on=form.published_on.data,
-        review_by=form.review_by.data,
+        published_on=validated(form.published_on.data),
+        review_by=validated(form.review_by.data),
         topics=list(form.topics.data or []),
         tags=services.parse_tags(form.tags.data or ""),
         sources=services.parse_sources(form.sources.data or ""),
@@ -184,7 +185,7 @@ def new() -> Response | str:
         try:
             briefing = services.create_briefing(_input_from(form), current_user.id)
         except services.BriefingError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            add_field_error(getattr(form, exc.field), exc.message)
         else:
             flash(f"‘{briefing.title}’ is saved as a draft. Only analysts can see it until it is published.", "success")
             return redirect(url_for("evidence.edit", briefing_id=briefing.id), 303)
@@ -205,7 +206,7 @@ def edit(briefing_id: int) -> Response | str:
         try:
             services.update_briefing(briefing.id, _input_from(form), current_user.id)
         except services.BriefingError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            add_field_error(getattr(form, exc.field), exc.message)
         else:
             flash(f"Changes to ‘{briefing.title}’ are saved", "success")
             return redirect(url_for("evidence.edit", briefing_id=briefing.id), 303)
@@ -249,12 +250,12 @@ def new_attachment(briefing_id: int) -> Response | str:
     if form.validate_on_submit():
         upload = form.file.data
         if upload is None or not upload.filename:
-            form.file.errors.append("Select a file")
+            add_field_error(form.file, "Select a file")
         else:
             try:
                 attachment = services.add_attachment(briefing.id, upload.filename, upload.stream, current_user.id)
             except AttachmentError as exc:
-                form.file.errors.append(str(exc))
+                add_field_error(form.file, str(exc))
             else:
                 flash(f"{attachment.original_name} is attached", "success")
                 return redirect(url_for("evidence.edit", briefing_id=briefing.id), 303)

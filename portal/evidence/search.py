@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import ColumnElement, Float, Integer, Select, Text, exists, func, literal_column, select, text
 
@@ -23,6 +24,14 @@ SQLITE_WEIGHTS = (10.0, 4.0, 3.0, 1.0, 6.0)
 # A SQL literal, not a bind parameter, so that the query's tsvector expression is the GIN index's (see
 # _postgres_document).
 POSTGRES_CONFIG = "'english'::regconfig"
+
+
+class SearchFilters(TypedDict):
+    """The optional filters of a search, as search_briefings keywords (None: not filtered)."""
+
+    topic: str | None
+    evidence_type: str | None
+    grade: str | None
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ def _postgres_document() -> ColumnElement:
     config, the weights and the separator are SQL literals. Migration 0008 repeats this expression, and
     tests/evidence/test_search_index.py checks that the search can use the index.
     """
-    config = literal_column(POSTGRES_CONFIG)
+    config: ColumnElement[str] = literal_column(POSTGRES_CONFIG)
 
     def weighted(column: object, weight: str) -> ColumnElement:
         return func.setweight(func.to_tsvector(config, column), literal_column(f"'{weight}'"))

@@ -18,7 +18,7 @@ from portal import text as text_helpers
 from portal.audit import record_audit
 from portal.clock import london_today
 from portal.evidence import attachments
-from portal.evidence.search import SearchPage, search_briefings
+from portal.evidence.search import SearchFilters, SearchPage, search_briefings
 from portal.extensions import db
 from portal.models import (
     EVIDENCE_GRADES,
@@ -36,7 +36,8 @@ from portal.models import (
     ProposalStatus,
 )
 
-__all__ = ["SearchPage", "search_briefings"]  # the search contract lives in search.py; re-exported here
+# The search contract lives in search.py; re-exported here.
+__all__ = ["SearchFilters", "SearchPage", "search_briefings"]
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # Paths under /evidence/ that a briefing's slug must never take.

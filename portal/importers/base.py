@@ -504,7 +504,7 @@ def map_text(series: pd.Series, transform: Callable[[pd.Index], pd.Index]) -> pd
     empty = categories.index("")
     old = cat.cat.codes.to_numpy()
     codes = np.where(old >= 0, new_codes[old] if len(new_codes) else empty, empty)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=series.index)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories)), index=series.index)
 
 
 def clean_text(series: pd.Series) -> pd.Series:
@@ -632,7 +632,8 @@ def validate_values(
         return errors
     rows = row_numbers.reindex(values.index).to_numpy()
 
-    def report(mask: pd.Series | np.ndarray, column: str, message: Callable[[object], str]) -> None:
+    # message(cell) -> str; Callable[..., str] because the lambdas below bind loop values through default arguments.
+    def report(mask: pd.Series | np.ndarray, column: str, message: Callable[..., str]) -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
             cells = values[column].to_numpy()[mask]

@@ -42,6 +42,7 @@ Problems are reported by spreadsheet row number (the header is row 1), for examp
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -299,15 +300,15 @@ def _indicators(
         described[column] = cells
     firsts = described.replace("", np.nan).groupby("indicator_id", sort=False).first()
     defaults = {**GENERIC_DEFAULTS, "source": source_name, "publisher": publisher}
-    from_file = []
+    from_file: list[dict[str, Any]] = []
     for indicator_id, row in firsts.iterrows():
-        given = {k: v for k, v in row.items() if isinstance(v, str)}
+        texts = {str(k): v for k, v in row.items() if isinstance(v, str)}
         from_file.append(
             {
                 **defaults,
-                **{k: v for k, v in given.items() if k != "indicator_name"},
+                **{k: v for k, v in texts.items() if k != "indicator_name"},
                 "indicator_id": indicator_id,
-                "name": given.get("indicator_name", indicator_id),
+                "name": texts.get("indicator_name", indicator_id),
             }
         )
     file_meta = pd.DataFrame(from_file) if from_file else None

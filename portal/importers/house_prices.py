@@ -34,8 +34,9 @@ FORMAT = "house-prices"
 COLUMNS = ["LSOAcode", "LSOAname", "houseprice"]
 LSOA_INDICATOR = "median-house-price-lsoa"
 WARD_INDICATOR = "median-house-price-ward"
-# The source file does not say which period it covers (it was published by March 2020), so the label says so.
-PERIOD = "Period not stated (file of March 2020)"
+# The source file does not say which period it covers (it was published by March 2020), so the label says so
+# (within the 32 characters a period may have).
+PERIOD = "Not stated (file of March 2020)"
 PERIOD_SORTABLE = 20200000
 WARD_NOTE = "Derived: median of LSOA medians (reference period not stated by the source)"
 LSOA_NOTE = "Reference period not stated by the source"

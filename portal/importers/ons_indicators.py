@@ -246,7 +246,8 @@ def read_ons_subnational(
     usual_name = names.groupby(codes).agg(lambda n: n.value_counts().index[0])
     repeated = pd.DataFrame({"code": codes, "title": titles}).duplicated(keep=False)
     mislabelled = repeated & (names != codes.map(usual_name))
-    raw, rows, codes, titles, names = (x[~mislabelled] for x in (raw, rows, codes, titles, names))
+    kept = ~mislabelled
+    raw, rows, codes, titles, names = raw[kept], rows[kept], codes[kept], titles[kept], names[kept]
 
     specs = titles.map(INDICATORS)
     numbers, suppressed, cell_errors = parse_numbers(

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+from portal.extensions import Base, db
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as FlaskModel
+
+    class Model(FlaskModel, Base):
+        """What `db.Model` is at run time: our declarative base plus Flask-SQLAlchemy's `query` and table naming.
+
+        Type checkers cannot follow a base class given as an attribute (`class User(db.Model)`, mypy issue 8603),
+        so models subclass this name instead; at run time it is `db.Model` itself.
+        """
+
+        __abstract__ = True
+
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:

@@ -8,10 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Mapper, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
 from portal.models.indicators import Indicator
 from portal.models.proposals import Proposal
 from portal.models.users import Organisation, User
@@ -104,7 +103,7 @@ PROGRESS_LABELS: dict[ProgressStatus, str] = {
 }
 
 
-class Chapter(db.Model):
+class Chapter(Model):
     """A topic JSNA chapter, written from a prioritised proposal."""
 
     __tablename__ = "chapters"
@@ -129,7 +128,7 @@ class Chapter(db.Model):
     projections: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     projections_version: Mapped[str] = mapped_column(String(64), default="")
 
-    proposal: Mapped[Proposal] = relationship(backref=backref("chapter", uselist=False))
+    proposal: Mapped[Proposal] = relationship(back_populates="chapter")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     sections: Mapped[list[ChapterSection]] = relationship(
@@ -163,7 +162,7 @@ class Chapter(db.Model):
         return found.body if found else ""
 
 
-class ChapterSection(db.Model):
+class ChapterSection(Model):
     """One section of a chapter: a Markdown body with embeddable blocks."""
 
     __tablename__ = "chapter_sections"
@@ -184,7 +183,7 @@ class ChapterSection(db.Model):
         return SECTION_HEADINGS.get(self.key, self.key)
 
 
-class ChapterVersion(db.Model):
+class ChapterVersion(Model):
     """A snapshot of the whole chapter taken at each section save and state change: who, when, what. Append-only."""
 
     __tablename__ = "chapter_versions"
@@ -207,7 +206,7 @@ class ChapterVersion(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class ChapterIndicator(db.Model):
+class ChapterIndicator(Model):
     """An indicator from the key dataset that the chapter projects under "Future need"."""
 
     __tablename__ = "chapter_indicators"
@@ -222,7 +221,7 @@ class ChapterIndicator(db.Model):
     indicator: Mapped[Indicator] = relationship()
 
 
-class Recommendation(db.Model):
+class Recommendation(Model):
     """A recommendation of a chapter, addressed to commissioners and provider organisations."""
 
     __tablename__ = "recommendations"
@@ -271,7 +270,7 @@ class Recommendation(db.Model):
         return next((a for a in self.acknowledgements if a.organisation_id == organisation_id), None)
 
 
-class RecommendationCommissioner(db.Model):
+class RecommendationCommissioner(Model):
     """A commissioner (a user with the commissioner role) a recommendation is addressed to."""
 
     __tablename__ = "rec_commissioners"
@@ -287,7 +286,7 @@ class RecommendationCommissioner(db.Model):
     commissioner: Mapped[User] = relationship()
 
 
-class RecommendationOrganisation(db.Model):
+class RecommendationOrganisation(Model):
     """A provider organisation a recommendation is addressed to; its stakeholders may acknowledge it."""
 
     __tablename__ = "rec_organisations"
@@ -302,7 +301,7 @@ class RecommendationOrganisation(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class RecommendationResponse(db.Model):
+class RecommendationResponse(Model):
     """A commissioner's response to a recommendation addressed to them (one each)."""
 
     __tablename__ = "rec_responses"
@@ -345,7 +344,7 @@ class RecommendationResponse(db.Model):
         return ProgressStatus(self.progress_status).label
 
 
-class ProgressUpdate(db.Model):
+class ProgressUpdate(Model):
     """A progress update on a response's planned action. Append-only: updates are added, never changed."""
 
     __tablename__ = "rec_progress_updates"
@@ -364,7 +363,7 @@ class ProgressUpdate(db.Model):
         return ProgressStatus(self.status).label
 
 
-class RecommendationAcknowledgement(db.Model):
+class RecommendationAcknowledgement(Model):
     """A provider organisation's acknowledgement that it has received a recommendation and will consider it."""
 
     __tablename__ = "rec_acknowledgements"

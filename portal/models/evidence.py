@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.models.indicators import Indicator
+    from portal.models.proposals import Proposal
+    from portal.models.users import User
 
 
 class BriefingStatus(StrEnum):
@@ -58,7 +63,7 @@ EVIDENCE_TOPICS: dict[str, str] = {
 }
 
 
-class EvidenceBriefing(db.Model):
+class EvidenceBriefing(Model):
     """A summary of the evidence on a question, written by analysts to support decisions."""
 
     __tablename__ = "evidence_briefings"
@@ -83,7 +88,7 @@ class EvidenceBriefing(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    author = relationship("User")
+    author: Mapped[User | None] = relationship()
     topic_links: Mapped[list[EvidenceBriefingTopic]] = relationship(
         cascade="all, delete-orphan", order_by="EvidenceBriefingTopic.topic", lazy="selectin"
     )
@@ -129,7 +134,7 @@ class EvidenceBriefing(db.Model):
         return self.review_by < today
 
 
-class EvidenceBriefingTopic(db.Model):
+class EvidenceBriefingTopic(Model):
     """One topic from EVIDENCE_TOPICS a briefing belongs to."""
 
     __tablename__ = "evidence_briefing_topics"
@@ -140,7 +145,7 @@ class EvidenceBriefingTopic(db.Model):
     topic: Mapped[str] = mapped_column(String(32), index=True)
 
 
-class EvidenceSource(db.Model):
+class EvidenceSource(Model):
     """A source the briefing draws on, with a link (http or https only)."""
 
     __tablename__ = "evidence_sources"
@@ -152,7 +157,7 @@ class EvidenceSource(db.Model):
     url: Mapped[str] = mapped_column(String(2000))
 
 
-class EvidenceBriefingIndicator(db.Model):
+class EvidenceBriefingIndicator(Model):
     """An indicator from the key dataset the briefing relates to."""
 
     __tablename__ = "evidence_briefing_indicators"
@@ -162,10 +167,10 @@ class EvidenceBriefingIndicator(db.Model):
     briefing_id: Mapped[int] = mapped_column(ForeignKey("evidence_briefings.id", ondelete="CASCADE"), index=True)
     indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
 
-    indicator = relationship("Indicator")
+    indicator: Mapped[Indicator] = relationship()
 
 
-class EvidenceBriefingProposal(db.Model):
+class EvidenceBriefingProposal(Model):
     """A topic proposal the briefing informs."""
 
     __tablename__ = "evidence_briefing_proposals"
@@ -175,10 +180,10 @@ class EvidenceBriefingProposal(db.Model):
     briefing_id: Mapped[int] = mapped_column(ForeignKey("evidence_briefings.id", ondelete="CASCADE"), index=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
 
-    proposal = relationship("Proposal")
+    proposal: Mapped[Proposal] = relationship()
 
 
-class EvidenceAttachment(db.Model):
+class EvidenceAttachment(Model):
     """A file attached to a briefing, stored on disk under a random name."""
 
     __tablename__ = "evidence_attachments"

@@ -17,14 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
 
 # Area types, from the widest to the smallest.
 AREA_TYPES = ("country", "region", "county_ua", "district", "ward", "lsoa")
 
 
-class Area(db.Model):
+class Area(Model):
     """A geography: England, a region, a local authority, a ward or an LSOA."""
 
     __tablename__ = "areas"
@@ -39,7 +38,7 @@ class Area(db.Model):
     parent: Mapped[Area | None] = relationship(remote_side=[code])
 
 
-class ComparatorGroup(db.Model):
+class ComparatorGroup(Model):
     """A named set of areas the home area is compared with (such as its statistical neighbours)."""
 
     __tablename__ = "comparator_groups"
@@ -55,7 +54,7 @@ class ComparatorGroup(db.Model):
     )
 
 
-class ComparatorGroupMember(db.Model):
+class ComparatorGroupMember(Model):
     """One area in a comparator group, in the group's order (closest neighbour first)."""
 
     __tablename__ = "comparator_group_members"
@@ -70,7 +69,7 @@ class ComparatorGroupMember(db.Model):
     area: Mapped[Area] = relationship()
 
 
-class DataImport(db.Model):
+class DataImport(Model):
     """One import of one source file: who, when, which file, its checksum and row count."""
 
     __tablename__ = "data_imports"
@@ -91,7 +90,7 @@ class DataImport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class Indicator(db.Model):
+class Indicator(Model):
     """A health or social care indicator and its metadata."""
 
     __tablename__ = "indicators"
@@ -113,7 +112,7 @@ class Indicator(db.Model):
     )
 
 
-class IndicatorValue(db.Model):
+class IndicatorValue(Model):
     """One value of an indicator for one area, period and breakdown."""
 
     __tablename__ = "indicator_values"

@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
 from portal.models.proposals import Proposal, ProposalStatus
 from portal.models.users import User
 
@@ -58,7 +57,7 @@ DECISION_LABELS: dict[Decision, str] = {
 }
 
 
-class CriteriaSet(db.Model):
+class CriteriaSet(Model):
     """One version of the prioritisation criteria. Versions are never changed: an edit makes the next version."""
 
     __tablename__ = "prioritisation_criteria_sets"
@@ -75,7 +74,7 @@ class CriteriaSet(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class Criterion(db.Model):
+class Criterion(Model):
     """A criterion in one version of the set: its question, a descriptor per score level and its weight."""
 
     __tablename__ = "prioritisation_criteria"
@@ -101,7 +100,7 @@ class Criterion(db.Model):
         return [getattr(self, f"descriptor_{level}") for level in SCORE_LEVELS]
 
 
-class PrioritisationRound(db.Model):
+class PrioritisationRound(Model):
     """The steering group scoring a shortlist of proposals against one version of the criteria."""
 
     __tablename__ = "prioritisation_rounds"
@@ -143,7 +142,7 @@ class PrioritisationRound(db.Model):
         return self.summary_published_at is not None
 
 
-class RoundMember(db.Model):
+class RoundMember(Model):
     """A steering group member who scores a round."""
 
     __tablename__ = "prioritisation_round_members"
@@ -158,7 +157,7 @@ class RoundMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class RoundProposal(db.Model):
+class RoundProposal(Model):
     """A shortlisted proposal in a round, with the chair's decision once it is made."""
 
     __tablename__ = "prioritisation_round_proposals"
@@ -181,7 +180,7 @@ class RoundProposal(db.Model):
         return Decision(self.decision).label if self.decision else ""
 
 
-class ConflictOfInterest(db.Model):
+class ConflictOfInterest(Model):
     """A member's declared conflict of interest in one proposal of a round: they cannot score it."""
 
     __tablename__ = "prioritisation_conflicts"
@@ -197,7 +196,7 @@ class ConflictOfInterest(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Score(db.Model):
+class Score(Model):
     """A member's current score and comment for one criterion of one proposal in a round.
 
     Exactly one row per member × proposal × criterion (the unique constraint), so two saves at the same moment
@@ -221,7 +220,7 @@ class Score(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ScoreChange(db.Model):
+class ScoreChange(Model):
     """One change to a score or comment: who, when, the old and the new value. Append-only."""
 
     __tablename__ = "prioritisation_score_changes"

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from portal.models.chapters import Chapter
     from portal.models.indicators import Area, Indicator
     from portal.models.users import User
 
@@ -34,7 +34,7 @@ class ProposalStatus(StrEnum):
     MERGED = "merged"
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """A JSNA topic proposed by a member of the public or a stakeholder."""
 
     __tablename__ = "proposals"
@@ -82,6 +82,7 @@ class Proposal(db.Model):
     )
     merged_into: Mapped[Proposal | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     proposer: Mapped[User | None] = relationship(foreign_keys=[proposer_id])
+    chapter: Mapped[Chapter | None] = relationship(back_populates="proposal")
 
     @property
     def status_enum(self) -> ProposalStatus:
@@ -96,7 +97,7 @@ class Proposal(db.Model):
         return [code for code in self.age_groups.split(",") if code]
 
 
-class ProposalStatusEvent(db.Model):
+class ProposalStatusEvent(Model):
     """One status change with its public official answer: who, when, why."""
 
     __tablename__ = "proposal_status_events"
@@ -119,7 +120,7 @@ class ProposalStatusEvent(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class ProposalEdit(db.Model):
+class ProposalEdit(Model):
     """A moderator's edit of a proposal's text (to take personal data out). The original is visible to staff only."""
 
     __tablename__ = "proposal_edits"
@@ -136,7 +137,7 @@ class ProposalEdit(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class ProposalSupport(db.Model):
+class ProposalSupport(Model):
     """A signed-in user's support for a published proposal (once each)."""
 
     __tablename__ = "proposal_supports"
@@ -148,7 +149,7 @@ class ProposalSupport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ProposalIndicator(db.Model):
+class ProposalIndicator(Model):
     """An indicator from the key dataset that shows the need a proposal describes."""
 
     __tablename__ = "proposal_indicators"
@@ -161,7 +162,7 @@ class ProposalIndicator(db.Model):
     indicator: Mapped[Indicator] = relationship()
 
 
-class ProposalWard(db.Model):
+class ProposalWard(Model):
     """A ward a proposal's need affects. A proposal with no wards affects the whole city."""
 
     __tablename__ = "proposal_wards"
@@ -174,7 +175,7 @@ class ProposalWard(db.Model):
     ward: Mapped[Area] = relationship()
 
 
-class ProposalDraft(db.Model):
+class ProposalDraft(Model):
     """Answers given so far on the question pages, kept on the server (they outgrow a session cookie).
 
     The browser's session holds only the draft's random id. Drafts are deleted on submission and purged when old.
@@ -189,7 +190,7 @@ class ProposalDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
 
-class ProposalReferenceCounter(db.Model):
+class ProposalReferenceCounter(Model):
     """The last reference number given out in a year (JSNA-<year>-<number>), incremented under a row lock."""
 
     __tablename__ = "proposal_reference_counters"

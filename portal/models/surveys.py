@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.proposals import Proposal
@@ -88,7 +87,7 @@ DEFAULT_LIKERT_LABELS: list[str] = [
 ]
 
 
-class OrganisationWard(db.Model):
+class OrganisationWard(Model):
     """A ward a stakeholder organisation serves."""
 
     __tablename__ = "organisation_wards"
@@ -99,7 +98,7 @@ class OrganisationWard(db.Model):
     ward_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
 
 
-class EngagementOptIn(db.Model):
+class EngagementOptIn(Model):
     """A person joining engagement on a topic (a proposal) or a survey: they agree to be invited."""
 
     __tablename__ = "engagement_opt_ins"
@@ -113,7 +112,7 @@ class EngagementOptIn(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Survey(db.Model):
+class Survey(Model):
     """An engagement survey built by analysts."""
 
     __tablename__ = "surveys"
@@ -148,7 +147,7 @@ class Survey(db.Model):
         return [question for section in self.sections for question in section.questions]
 
 
-class SurveySection(db.Model):
+class SurveySection(Model):
     """A page of a survey."""
 
     __tablename__ = "survey_sections"
@@ -165,7 +164,7 @@ class SurveySection(db.Model):
     )
 
 
-class SurveyQuestion(db.Model):
+class SurveyQuestion(Model):
     """One question. ``options`` are the choices (or a matrix's rows); ``scale`` the Likert or matrix labels."""
 
     __tablename__ = "survey_questions"
@@ -198,7 +197,7 @@ class SurveyQuestion(db.Model):
         return QuestionKind(self.kind).label
 
 
-class SurveyInvitation(db.Model):
+class SurveyInvitation(Model):
     """A single-use invitation emailed for an invite-only survey. Only a hash of the link's token is kept."""
 
     __tablename__ = "survey_invitations"
@@ -217,7 +216,7 @@ class SurveyInvitation(db.Model):
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class SurveyDraft(db.Model):
+class SurveyDraft(Model):
     """Answers saved while someone is part-way through a survey; deleted when they submit."""
 
     __tablename__ = "survey_drafts"
@@ -237,7 +236,7 @@ class SurveyDraft(db.Model):
     survey: Mapped[Survey] = relationship()
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """A submitted response. Anonymous ones keep no user, no invitation and only the date."""
 
     __tablename__ = "survey_responses"
@@ -264,7 +263,7 @@ class SurveyResponse(db.Model):
         return self.id[:8].upper()
 
 
-class SurveyParticipation(db.Model):
+class SurveyParticipation(Model):
     """That a person or invitation has answered a survey, with no link to which response is theirs."""
 
     __tablename__ = "survey_participations"

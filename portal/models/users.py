@@ -9,8 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import Model, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -69,7 +68,7 @@ SECTOR_LABELS: dict[Sector, str] = {
 }
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A stakeholder organisation. Staff verify organisations before their sector is trusted."""
 
     __tablename__ = "organisations"
@@ -87,7 +86,7 @@ class Organisation(db.Model):
         return Sector(self.sector).label
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person with an account. Anonymous visitors have none."""
 
     __tablename__ = "users"
@@ -108,7 +107,7 @@ class User(UserMixin, db.Model):
     )
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -128,7 +127,7 @@ class User(UserMixin, db.Model):
         return self.display_name or self.email
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role granted to one user."""
 
     __tablename__ = "user_roles"

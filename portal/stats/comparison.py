@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 
 
 class Polarity(StrEnum):
@@ -50,7 +51,7 @@ _PHRASES: dict[Comparison, str] = {
 }
 
 
-def _as_float(x: float | None) -> float:
+def _as_float(x: float | NAType | None) -> float:
     """The value as a float, with None and pandas' missing markers as NaN."""
     if x is None or x is pd.NA:
         return math.nan

@@ -3,6 +3,7 @@
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -208,10 +209,14 @@ def _add_ets_candidates(errors: dict[str, float], y: FloatArray, origins: range,
         if origins.start < spec.min_points:
             continue
         try:
-            errors[name] = _backtest(lambda i, spec=spec: _ets_forecast(y[:i], 1, spec).point[0], y, origins)
+            errors[name] = _backtest(partial(_ets_one_step, y, spec), y, origins)
         except _FitFailedError:
             continue
     return "" if len(errors) > 1 else "ETS not fitted: the model failed to fit"
+
+
+def _ets_one_step(y: FloatArray, spec: _EtsSpec, i: int) -> float:
+    return float(_ets_forecast(y[:i], 1, spec).point[0])
 
 
 def _backtest(forecast_at: Callable[[int], float], y: FloatArray, origins: range) -> float:
@@ -231,7 +236,7 @@ def _linear_forecast(t: FloatArray, y: FloatArray, future: FloatArray) -> _Forec
     residual = y - (intercept + slope * t)
     sigma = np.sqrt(float((residual**2).sum()) / (n - 2))
     se = sigma * np.sqrt(1 + 1 / n + (future - t_mean) ** 2 / sxx)
-    q80, q95 = stats.t.ppf([0.9, 0.975], n - 2)
+    q80, q95 = stats.t.ppf(0.9, n - 2), stats.t.ppf(0.975, n - 2)
     return _Forecast(point, point - q80 * se, point + q80 * se, point - q95 * se, point + q95 * se)
 
 

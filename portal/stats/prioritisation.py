@@ -284,7 +284,7 @@ def weight_sensitivity(
     s, w = s[:, :, positive], w[positive]
     # The mean over members of Σw·s equals Σw·(mean over members of s) when each member's scoring is complete, so
     # each draw is one row of a single matmul.
-    complete = ~np.isnan(s).any(axis=2)
+    complete = np.asarray(~np.isnan(s).any(axis=2))
     n_complete = complete.sum(axis=0)
     rated = n_complete > 0
     criterion_means = np.where(complete[..., None], s, 0.0).sum(axis=0)[rated] / n_complete[rated, None]
@@ -378,7 +378,7 @@ def _validate(scores: npt.ArrayLike, weights: npt.ArrayLike) -> tuple[FloatArray
 
 
 def _complete_mask(s: FloatArray, w: FloatArray) -> npt.NDArray[np.bool_]:
-    return ~np.isnan(s[:, :, w > 0]).any(axis=2)
+    return np.asarray(~np.isnan(s[:, :, w > 0]).any(axis=2))
 
 
 def _weighted(s: FloatArray, w: FloatArray) -> FloatArray:

@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
 from portal.clock import london_today
+from portal.database import rows_changed
 from portal.extensions import db
 from portal.mail import send_email
 from portal.models import (
@@ -267,7 +268,7 @@ def stored_errors(survey: Survey, number: int, answers: Mapping[str, Any]) -> di
     for question in section.questions:
         if not is_visible(question, answers, by_id):
             continue
-        form = MultiDict()
+        form: MultiDict[str, str] = MultiDict()
         for key, value in form_state(question, answers.get(str(question.id))).items():
             form.setlist(key, value if isinstance(value, list) else [value])
         parsed = parse_answer(question, form, numbers[question.id])
@@ -391,7 +392,7 @@ def purge_stale_drafts() -> int:
     Runs in the caller's transaction; returns how many drafts were deleted.
     """
     cutoff = utcnow() - timedelta(seconds=RESUME_MAX_AGE)
-    return db.session.execute(delete(SurveyDraft).where(SurveyDraft.updated_at < cutoff)).rowcount or 0
+    return rows_changed(delete(SurveyDraft).where(SurveyDraft.updated_at < cutoff)) or 0
 
 
 def _new_draft(survey_id: int, respondent: Respondent) -> tuple[SurveyDraft, str]:
@@ -525,21 +526,21 @@ def submit(survey_id: int, respondent: Respondent, today: date | None = None) ->
     invitation = _invitation_for(survey, respondent)
     # Deleting the draft first makes a replayed or double-clicked submit find nothing to submit: only one
     # transaction can delete it (the other waits for the row lock, then deletes nothing).
-    deleted = db.session.execute(
+    deleted = rows_changed(
         delete(SurveyDraft).where(SurveyDraft.id == draft.id).execution_options(synchronize_session=False)
     )
-    if deleted.rowcount != 1:
+    if deleted != 1:
         db.session.rollback()
         raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey)
     db.session.expunge(draft)
     if invitation is not None:
-        used = db.session.execute(
+        used = rows_changed(
             update(SurveyInvitation)
             .where(SurveyInvitation.id == invitation.id, SurveyInvitation.used_on.is_(None))
             .values(used_on=today)
             .execution_options(synchronize_session=False)
         )
-        if used.rowcount != 1:
+        if used != 1:
             db.session.rollback()
             raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey)
     identified = not survey.anonymous

@@ -281,9 +281,10 @@ def save_question(section_id: int, question_id: int | None, spec: QuestionSpec, 
         question = SurveyQuestion(survey_id=survey.id, kind=str(spec.kind), position=len(section.questions))
         section.questions.append(question)
     else:
-        question = db.session.get(SurveyQuestion, question_id)
-        if question is None or question.section_id != section.id:
+        found = db.session.get(SurveyQuestion, question_id)
+        if found is None or found.section_id != section.id:
             raise LookupError(question_id)
+        question = found
     question.title = spec.title.strip()
     question.help_text = spec.help_text.strip()
     question.required = spec.required

@@ -37,9 +37,9 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
     for question in survey.questions:
         label = f"Q{numbers[question.id]} {question.title}"
         if question.kind == QuestionKind.MATRIX:
-            for row in question.options:
-                header.append(f"{label}: {row}")
-                columns.append((question, ("row", row)))
+            for statement in question.options:
+                header.append(f"{label}: {statement}")
+                columns.append((question, ("row", statement)))
         elif question.kind == QuestionKind.RANKING:
             for option in question.options:
                 header.append(f"{label}: position of {option}")

@@ -17,7 +17,7 @@ from portal.charts.embed import CHART_JSON_MIMETYPE
 from portal.charts.tables import to_csv
 from portal.downloads import XLSX_MIMETYPE, download_response
 from portal.extensions import db
-from portal.forms import choices
+from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Audience, Proposal, QuestionKind, Role, Survey, SurveyQuestion, SurveySection
 from portal.surveys import answering, bp, builder, export, results, services
@@ -96,7 +96,7 @@ def create() -> WerkzeugResponse | str:
         try:
             survey = builder.create_survey(**_settings_values(form), actor_id=current_user.id)
         except BuilderError as error:
-            getattr(form, error.field or "title").errors.append(str(error))
+            add_field_error(getattr(form, error.field or "title"), str(error))
         else:
             flash(f"Survey ‘{survey.title}’ created. Add its questions", "success")
             return _back_to_builder(survey.id)
@@ -122,7 +122,7 @@ def settings(survey_id: int) -> WerkzeugResponse | str:
         try:
             builder.update_settings(survey.id, **_settings_values(form), actor_id=current_user.id)
         except BuilderError as error:
-            getattr(form, error.field or "title").errors.append(str(error))
+            add_field_error(getattr(form, error.field or "title"), str(error))
         else:
             flash("Survey settings saved", "success")
             return _back_to_builder(survey.id)
@@ -196,7 +196,7 @@ def new_section(survey_id: int) -> WerkzeugResponse | str:
     form = SectionForm()
     if form.validate_on_submit():
         try:
-            builder.add_section(survey.id, form.title.data, form.description.data or "", current_user.id)
+            builder.add_section(survey.id, form.title.data or "", form.description.data or "", current_user.id)
         except BuilderError as error:
             flash(str(error), "error")
         else:
@@ -213,7 +213,7 @@ def edit_section(survey_id: int, section_id: int) -> WerkzeugResponse | str:
     section = _section(survey, section_id)
     form = SectionForm(obj=section if request.method == "GET" else None)
     if form.validate_on_submit():
-        builder.update_section(section.id, form.title.data, form.description.data or "", current_user.id)
+        builder.update_section(section.id, form.title.data or "", form.description.data or "", current_user.id)
         flash("Section saved", "success")
         return _back_to_builder(survey.id)
     return render_template("surveys/manage/section.html", form=form, survey=survey, section=section)
@@ -303,7 +303,7 @@ def _question_page(
             builder.save_question(section.id, question.id if question else None, _spec(form, survey), current_user.id)
         except BuilderError as error:
             if error.field == "condition":
-                form.condition.errors = [*form.condition.errors, str(error)]
+                add_field_error(form.condition, str(error))
             else:
                 flash(str(error), "error")
                 return _back_to_builder(survey.id)
@@ -391,13 +391,13 @@ def invitations(survey_id: int) -> WerkzeugResponse | str:
     form = InvitationsForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        emails, problems = builder.parse_email_list(form.emails.data)
+        emails, problems = builder.parse_email_list(form.emails.data or "")
         if len(problems) == 1:
-            form.emails.errors = [*form.emails.errors, problems[0]]
+            add_field_error(form.emails, problems[0])
         elif problems:
-            form.emails.errors = [*form.emails.errors, f"{len(problems)} lines have problems: fix them and try again"]
+            add_field_error(form.emails, f"{len(problems)} lines have problems: fix them and try again")
         elif not emails:
-            form.emails.errors = [*form.emails.errors, "Enter at least one email address"]
+            add_field_error(form.emails, "Enter at least one email address")
         else:
             return _send(survey, emails)
     return render_page(

@@ -200,7 +200,7 @@ def save_for_later(survey_id: int) -> WerkzeugResponse | str | tuple[str, int]:
         return redirect(url_for("surveys.start", survey_id=survey.id), 303)
     form = ResumeEmailForm()
     if form.validate_on_submit():
-        answering.send_resume_link(survey.id, respondent.draft_key, form.email.data)
+        answering.send_resume_link(survey.id, respondent.draft_key, form.email.data or "")
         return render_template("surveys/saved.html", survey=survey, how="email")
     return render_template("surveys/save_for_later.html", survey=survey, form=form)
 

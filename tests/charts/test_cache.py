@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from bokeh.plotting import figure
 
+from portal.charts import cache as chart_cache
 from portal.charts.cache import cached_chart_json, clear_memory_cache
 from portal.charts.embed import chart_json
 
@@ -66,6 +67,27 @@ def test_new_data_version_rebuilds(tmp_path: Path) -> None:
     body = cached_chart_json("k", "v2", new, cache_dir=tmp_path)
     assert (old.calls, new.calls) == (1, 1)
     assert "New data" in body and "Old data" not in body
+
+
+def test_new_code_redraws_what_older_code_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = Builder("Drawn by the old code"), Builder("Drawn by the new code")
+    cached_chart_json("k", "v1", old, cache_dir=tmp_path)
+    monkeypatch.setattr(chart_cache, "CODE_FINGERPRINT", "a-later-deployment")
+    clear_memory_cache()  # the new code runs in new processes; only the cache files are shared
+    body = cached_chart_json("k", "v1", new, cache_dir=tmp_path)
+    assert (old.calls, new.calls) == (1, 1)
+    assert "Drawn by the new code" in body
+
+
+def test_the_code_fingerprint_follows_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "portal"
+    (package / "charts").mkdir(parents=True)
+    module = package / "charts" / "cache.py"
+    module.write_text("x = 1\n")
+    monkeypatch.setattr(chart_cache, "__file__", str(module))
+    before = chart_cache._code_fingerprint()
+    (package / "feature.py").write_text("def shape_chart_data(): ...\n")
+    assert chart_cache._code_fingerprint() != before
 
 
 def test_different_keys_do_not_collide(tmp_path: Path) -> None:
