@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -17,7 +18,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.forms import GovCheckboxesInput, GovRadioInput, choices
 from portal.models import SECTOR_LABELS, ProposalStatus
-from portal.proposals.services import (
+from portal.proposals.submission import existing_indicator_ids
+from portal.proposals.vocabulary import (
     AGE_GROUPS,
     NOT_PUBLISHED_REASONS,
     POPULATION_GROUPS,
@@ -104,7 +106,7 @@ class WhoForm(QuestionForm):
         "Who is affected?",
         widget=GovCheckboxesInput(),
         choices=choices(POPULATION_GROUPS.items()),
-        invalid_choice_message="Select groups from the list",
+        invalid_choice_message="Select groups from the list",  # type: ignore[call-arg]  # in wtforms 3.2+, not yet in its stubs
         validators=[InputRequired(message="Select who is affected")],
     )
     population_other = StringField(
@@ -115,7 +117,7 @@ class WhoForm(QuestionForm):
     )
 
     def validate_population_groups(self, field: SelectMultipleField) -> None:
-        if "everyone" in (field.data or []) and len(field.data) > 1:
+        if "everyone" in (chosen := field.data or []) and len(chosen) > 1:
             raise ValidationError("Select ‘Everyone’ or particular groups, not both")
 
     def validate_population_other(self, field: StringField) -> None:
@@ -139,12 +141,12 @@ class AgesForm(QuestionForm):
         "Which age groups are affected?",
         widget=GovCheckboxesInput(),
         choices=choices(AGE_GROUPS.items()),
-        invalid_choice_message="Select age groups from the list",
+        invalid_choice_message="Select age groups from the list",  # type: ignore[call-arg]  # in wtforms 3.2+, not yet in its stubs
         validators=[InputRequired(message="Select the age groups affected")],
     )
 
     def validate_age_groups(self, field: SelectMultipleField) -> None:
-        if "all" in (field.data or []) and len(field.data) > 1:
+        if "all" in (chosen := field.data or []) and len(chosen) > 1:
             raise ValidationError("Select ‘All ages’ or particular age groups, not both")
 
 
@@ -155,7 +157,7 @@ class WardsForm(QuestionForm):
 
     wards = SelectMultipleField(
         "Which parts of Wolverhampton are affected?",
-        invalid_choice_message="Select wards from the list",
+        invalid_choice_message="Select wards from the list",  # type: ignore[call-arg]  # in wtforms 3.2+, not yet in its stubs
         validators=[InputRequired(message="Select the wards affected, or select the whole city")],
     )
 
@@ -165,7 +167,7 @@ class WardsForm(QuestionForm):
         self.wards.choices = choices([*self.ward_list, (WHOLE_CITY, "The whole city")])
 
     def validate_wards(self, field: SelectMultipleField) -> None:
-        if WHOLE_CITY in (field.data or []) and len(field.data) > 1:
+        if WHOLE_CITY in (chosen := field.data or []) and len(chosen) > 1:
             raise ValidationError("Select particular wards or the whole city, not both")
 
 
@@ -194,8 +196,6 @@ class IndicatorsForm(QuestionForm):
     q = StringField("Search the indicators", filters=[_one_line], validators=[Optional(), Length(max=100)])
 
     def answers(self) -> dict[str, Any]:
-        from portal.proposals.services import existing_indicator_ids
-
         return {"indicators": existing_indicator_ids(self.indicators.data or [])}
 
 
@@ -378,7 +378,7 @@ class StatusForm(FlaskForm):
     )
     submit = SubmitField("Change status", id="status-submit", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, allowed: list[ProposalStatus] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allowed: Sequence[ProposalStatus] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = choices((str(status), STATUS_LABELS[status]) for status in allowed or [])
 
