@@ -18,12 +18,14 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.forms import GovCheckboxesInput, GovRadioInput, choices
 from portal.models import SECTOR_LABELS, ProposalStatus
+from portal.proposals.finding import normalise_reference
 from portal.proposals.submission import existing_indicator_ids
 from portal.proposals.vocabulary import (
     AGE_GROUPS,
     NOT_PUBLISHED_REASONS,
     POPULATION_GROUPS,
     PROPOSER_TYPES,
+    REFERENCE_PATTERN,
     STATUS_LABELS,
     WHOLE_CITY,
     clean_text,
@@ -299,6 +301,40 @@ class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class NewManageLinkForm(FlaskForm):
+    """Ask for a fresh "follow or manage your proposal" link, sent to the email address given with the proposal."""
+
+    reference = StringField(
+        "Reference number",
+        widget=GovTextInput(),
+        filters=[_one_line],
+        description="For example, JSNA-2026-0042. It is in the emails we sent you.",
+        validators=[
+            InputRequired(message="Enter the reference number of your proposal"),
+            Length(max=20, message="Enter a reference number like JSNA-2026-0042"),
+        ],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[_one_line],
+        description="The email address you gave when you sent the proposal.",
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    submit = SubmitField("Send me a new link", widget=GovSubmitInput())
+
+    def validate_reference(self, field: StringField) -> None:
+        if not REFERENCE_PATTERN.match(normalise_reference(field.data or "")):
+            raise ValidationError("Enter a reference number like JSNA-2026-0042")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

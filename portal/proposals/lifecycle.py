@@ -13,6 +13,7 @@ from portal.models import Proposal, ProposalStatus, ProposalStatusEvent, Proposa
 from portal.models.base import utcnow
 from portal.proposals.finding import final_target, get_by_reference, is_owner, support_count
 from portal.proposals.notifications import notify_followers
+from portal.proposals.proposer_links import LinkProblem, proposal_for_token
 from portal.proposals.vocabulary import (
     DEFAULT_ANSWERS,
     MERGE_TARGET_STATUSES,
@@ -192,6 +193,14 @@ def withdraw(proposal_id: int, user: User) -> Proposal:
     if proposal is None or not is_owner(proposal, user):
         raise NotAllowed("You can only withdraw your own proposals")
     return withdraw_as_proposer(proposal, user.id)
+
+
+def withdraw_by_link(token: str) -> Proposal:
+    """The proposer withdraws their proposal through their manage link (no account needed)."""
+    proposal = proposal_for_token(token)
+    if isinstance(proposal, LinkProblem):
+        raise NotAllowed("This link cannot be used")
+    return withdraw_as_proposer(proposal, None)
 
 
 def withdraw_as_proposer(proposal: Proposal, actor_id: int | None) -> Proposal:

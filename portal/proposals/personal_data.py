@@ -9,6 +9,7 @@ from portal.models import Proposal, ProposalEdit, ProposalStatus, User
 from portal.models.base import utcnow
 from portal.proposals.finding import is_owner
 from portal.proposals.lifecycle import locked
+from portal.proposals.proposer_links import LinkProblem, proposal_for_token
 from portal.proposals.vocabulary import EDITABLE_FIELDS, NotAllowed, ProposalError, clean_text
 
 REMOVED = "[Removed at the proposer’s request]"
@@ -20,6 +21,14 @@ def remove_personal_data(proposal_id: int, user: User) -> Proposal:
     if proposal is None or not is_owner(proposal, user):
         raise NotAllowed("You can only remove your own personal data")
     return erase_proposer(proposal, user.id)
+
+
+def remove_personal_data_by_link(token: str) -> Proposal:
+    """The proposer erases their personal data through their manage link; the link stops working."""
+    proposal = proposal_for_token(token)
+    if isinstance(proposal, LinkProblem):
+        raise NotAllowed("This link cannot be used")
+    return erase_proposer(proposal, None)
 
 
 def erase_proposer(proposal: Proposal, actor_id: int | None) -> Proposal:

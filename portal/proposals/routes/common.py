@@ -15,8 +15,8 @@ from portal.proposals import bp, finding, vocabulary
 MODERATORS = (Role.ANALYST, Role.ADMIN)
 
 
-def no_store(page: Response | str) -> Response:
-    """Question pages must be fetched again on Back, so they show the saved answers."""
+def no_store(page: Response | str | tuple[str, int]) -> Response:
+    """Never cached: question pages are fetched again on Back (to show saved answers); manage-link pages are private."""
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -39,7 +39,13 @@ def withdraw(reference: str) -> Response | str:
         else:
             flash(f"You have withdrawn {proposal.reference}", "success")
         return redirect(url_for("proposals.mine"), 303)
-    return render_template("proposals/withdraw.html", proposal=proposal, form=form)
+    return render_template(
+        "proposals/withdraw.html",
+        proposal=proposal,
+        form=form,
+        action_url=url_for("proposals.withdraw", reference=proposal.reference),
+        back_url=url_for("proposals.mine"),
+    )
 
 
 @bp.route("/topics/<reference>/remove-personal-data", methods=["GET", "POST"])
@@ -55,4 +61,11 @@ def remove_personal_data(reference: str) -> Response | str:
             abort(404)
         flash(f"Your personal data has been removed from {proposal.reference}", "success")
         return redirect(url_for("proposals.mine"), 303)
-    return render_template("proposals/remove_personal_data.html", proposal=proposal, form=form)
+    return render_template(
+        "proposals/remove_personal_data.html",
+        proposal=proposal,
+        form=form,
+        via_link=False,
+        action_url=url_for("proposals.remove_personal_data", reference=proposal.reference),
+        back_url=url_for("proposals.mine"),
+    )

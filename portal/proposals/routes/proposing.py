@@ -16,7 +16,7 @@ from portal.access import public
 from portal.extensions import limiter
 from portal.htmx import is_htmx_request, render_page
 from portal.models import Proposal, ProposalDraft
-from portal.proposals import bp, choices, drafts, finding, search, submission, vocabulary, wizard
+from portal.proposals import bp, choices, drafts, finding, proposer_links, search, submission, vocabulary, wizard
 from portal.proposals.forms import QuestionForm, SubmitProposalForm
 from portal.proposals.routes.common import no_store
 
@@ -294,4 +294,11 @@ def confirmation() -> Response:
     proposal = finding.get_by_reference(session.get(wizard.SUBMITTED_KEY, ""))
     if proposal is None:
         return redirect(url_for("proposals.start"), 303)
-    return no_store(render_page("proposals/confirmation.html", proposal=proposal))
+    return no_store(
+        render_page(
+            "proposals/confirmation.html",
+            proposal=proposal,
+            manage_url=url_for("proposals.manage", token=proposer_links.make_manage_token(proposal)),
+            link_days=proposer_links.link_days(),
+        )
+    )
