@@ -22,6 +22,7 @@ BLUEPRINT_MODULES: list[str] = [
     "portal.proposals",
     "portal.prioritisation",
     "portal.chapters",
+    "portal.search",
     "portal.api",
 ]
 

@@ -15,6 +15,7 @@ class TokenPurpose(StrEnum):
     CONFIRM_EMAIL = "confirm-email"
     RESET_PASSWORD = "reset-password"  # noqa: S105 - a salt name, not a password
     RESUME = "resume"
+    MANAGE_PROPOSAL = "manage-proposal"  # a proposer without an account follows, withdraws or erases their proposal
 
 
 class TokenError(Exception):

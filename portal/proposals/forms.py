@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -17,11 +18,14 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.forms import GovCheckboxesInput, GovRadioInput, choices
 from portal.models import SECTOR_LABELS, ProposalStatus
-from portal.proposals.services import (
+from portal.proposals.finding import normalise_reference
+from portal.proposals.submission import existing_indicator_ids
+from portal.proposals.vocabulary import (
     AGE_GROUPS,
     NOT_PUBLISHED_REASONS,
     POPULATION_GROUPS,
     PROPOSER_TYPES,
+    REFERENCE_PATTERN,
     STATUS_LABELS,
     WHOLE_CITY,
     clean_text,
@@ -104,7 +108,7 @@ class WhoForm(QuestionForm):
         "Who is affected?",
         widget=GovCheckboxesInput(),
         choices=choices(POPULATION_GROUPS.items()),
-        invalid_choice_message="Select groups from the list",
+        invalid_choice_message="Select groups from the list",  # type: ignore[call-arg]  # in wtforms 3.2+, not yet in its stubs
         validators=[InputRequired(message="Select who is affected")],
     )
     population_other = StringField(
@@ -115,7 +119,7 @@ class WhoForm(QuestionForm):
     )
 
     def validate_population_groups(self, field: SelectMultipleField) -> None:
-        if "everyone" in (field.data or []) and len(field.data) > 1:
+        if "everyone" in (chosen := field.data or []) and len(chosen) > 1:
             raise ValidationError("Select ‘Everyone’ or particular groups, not both")
 
     def validate_population_other(self, field: StringField) -> None:
@@ -139,12 +143,12 @@ class AgesForm(QuestionForm):
         "Which age groups are affected?",
         widget=GovCheckboxesInput(),
         choices=choices(AGE_GROUPS.items()),
-        invalid_choice_message="Select age groups from the list",
+        invalid_choice_message="Select age groups from the list",  # type: ignore[call-arg]  # in wtforms 3.2+, not yet in its stubs
         validators=[InputRequired(message="Select the age groups affected")],
     )
 
     def validate_age_groups(self, field: SelectMultipleField) -> None:
-        if "all" in (field.data or []) and len(field.data) > 1:
+        if "all" in (chosen := field.data or []) and len(chosen) > 1:
             raise ValidationError("Select ‘All ages’ or particular age groups, not both")
 
 
@@ -155,7 +159,7 @@ class WardsForm(QuestionForm):
 
     wards = SelectMultipleField(
         "Which parts of Wolverhampton are affected?",
-        invalid_choice_message="Select wards from the list",
+        invalid_choice_message="Select wards from the list",  # type: ignore[call-arg]  # in wtforms 3.2+, not yet in its stubs
         validators=[InputRequired(message="Select the wards affected, or select the whole city")],
     )
 
@@ -165,7 +169,7 @@ class WardsForm(QuestionForm):
         self.wards.choices = choices([*self.ward_list, (WHOLE_CITY, "The whole city")])
 
     def validate_wards(self, field: SelectMultipleField) -> None:
-        if WHOLE_CITY in (field.data or []) and len(field.data) > 1:
+        if WHOLE_CITY in (chosen := field.data or []) and len(chosen) > 1:
             raise ValidationError("Select particular wards or the whole city, not both")
 
 
@@ -194,8 +198,6 @@ class IndicatorsForm(QuestionForm):
     q = StringField("Search the indicators", filters=[_one_line], validators=[Optional(), Length(max=100)])
 
     def answers(self) -> dict[str, Any]:
-        from portal.proposals.services import existing_indicator_ids
-
         return {"indicators": existing_indicator_ids(self.indicators.data or [])}
 
 
@@ -301,6 +303,40 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+class NewManageLinkForm(FlaskForm):
+    """Ask for a fresh "follow or manage your proposal" link, sent to the email address given with the proposal."""
+
+    reference = StringField(
+        "Reference number",
+        widget=GovTextInput(),
+        filters=[_one_line],
+        description="For example, JSNA-2026-0042. It is in the emails we sent you.",
+        validators=[
+            InputRequired(message="Enter the reference number of your proposal"),
+            Length(max=20, message="Enter a reference number like JSNA-2026-0042"),
+        ],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[_one_line],
+        description="The email address you gave when you sent the proposal.",
+        validators=[
+            InputRequired(message="Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    submit = SubmitField("Send me a new link", widget=GovSubmitInput())
+
+    def validate_reference(self, field: StringField) -> None:
+        if not REFERENCE_PATTERN.match(normalise_reference(field.data or "")):
+            raise ValidationError("Enter a reference number like JSNA-2026-0042")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Moderation. Each form gives its fields their own ids, so several can share the review page.
 # ---------------------------------------------------------------------------------------------------------------------
@@ -378,7 +414,7 @@ class StatusForm(FlaskForm):
     )
     submit = SubmitField("Change status", id="status-submit", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, allowed: list[ProposalStatus] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allowed: Sequence[ProposalStatus] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.status.choices = choices((str(status), STATUS_LABELS[status]) for status in allowed or [])
 

@@ -1,6 +1,8 @@
-"""The question pages: their order, which apply, where Back and Continue go, and the draft held for the session.
+"""The question pages: their order, which apply, where Back and Continue go, saving a page to the draft, and the
+signed start time that stops forms filled in faster than a person could.
 
-Answers are kept in a server-side draft (long answers outgrow a session cookie); the session holds only its id.
+Answers are kept in a server-side draft (long answers outgrow a session cookie); the routes keep only its id in the
+session, under DRAFT_KEY.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from portal.models import ProposalDraft
-from portal.proposals import forms
-from portal.proposals import services as proposals
+from portal.proposals import drafts, forms
 
+# The session keys the routes use: the draft being answered, and the reference just sent.
 DRAFT_KEY = "proposal_draft"
 SUBMITTED_KEY = "proposal_submitted"
 COMPLETED = "_completed"  # the slugs of the pages answered so far
@@ -108,62 +110,54 @@ def last_step(answers: dict[str, Any]) -> Step:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# The draft for this browser session
+# The draft (the routes keep its id in the browser's session under DRAFT_KEY)
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def current_draft() -> ProposalDraft | None:
-    """This session's draft, if any."""
-    return proposals.get_draft(session.get(DRAFT_KEY))
-
-
-def current_answers() -> dict[str, Any]:
-    """This session's answers so far (empty when there is no draft)."""
-    draft = current_draft()
+def answers_of(draft: ProposalDraft | None) -> dict[str, Any]:
+    """A draft's answers so far (empty when there is no draft)."""
     return dict(draft.answers or {}) if draft else {}
 
 
-def save(step: Step, answers: dict[str, Any], started_token: str | None = None, complete: bool = True) -> ProposalDraft:
-    """Save one page's answers to this session's draft, starting one if needed; ``complete`` marks the page done."""
-    draft = current_draft()
+def save(
+    draft: ProposalDraft | None,
+    step: Step,
+    answers: dict[str, Any],
+    started_token: str | None = None,
+    complete: bool = True,
+) -> ProposalDraft:
+    """Save one page's answers to the draft, starting one if there is none; ``complete`` marks the page done."""
     if draft is None:
-        draft = proposals.create_draft(started_at=read_started(started_token))
-        session[DRAFT_KEY] = draft.id
+        draft = drafts.create_draft(started_at=read_started(started_token))
     merged = dict(draft.answers or {})
     merged.update(answers)
     done = list(merged.get(COMPLETED, []))
     if complete and step.slug not in done:
         done.append(step.slug)
     merged[COMPLETED] = done
-    return proposals.save_answers(draft, merged)
+    return drafts.save_answers(draft, merged)
 
 
-def stash_invalid(step: Step, formdata: dict[str, list[str]], started_token: str | None = None) -> None:
+def stash_invalid(
+    draft: ProposalDraft | None, step: Step, formdata: dict[str, list[str]], started_token: str | None = None
+) -> ProposalDraft:
     """Keep what was typed on a page with errors, so a GET can show it with the messages (post/redirect/get).
 
     Showing errors from a GET means the browser history never holds a POST, so Back never asks to resend a form.
     """
-    draft = current_draft()
     if draft is None:
-        draft = proposals.create_draft(started_at=read_started(started_token))
-        session[DRAFT_KEY] = draft.id
+        draft = drafts.create_draft(started_at=read_started(started_token))
     typed = {key: values for key, values in formdata.items() if key != "csrf_token"}
-    proposals.save_answers(draft, {INVALID: {"step": step.slug, "data": typed}})
+    return drafts.save_answers(draft, {INVALID: {"step": step.slug, "data": typed}})
 
 
-def take_invalid(step: Step) -> dict[str, list[str]] | None:
+def take_invalid(draft: ProposalDraft | None, step: Step) -> dict[str, list[str]] | None:
     """What was typed on this page when it last had errors (once), or None."""
-    draft = current_draft()
     pending = (draft.answers or {}).get(INVALID) if draft else None
-    if not pending:
+    if draft is None or not pending:
         return None
-    proposals.save_answers(draft, {INVALID: None})  # type: ignore[arg-type]
+    drafts.save_answers(draft, {INVALID: None})
     return pending["data"] if pending.get("step") == step.slug else None
-
-
-def forget_draft() -> None:
-    """Drop the draft id from the session (after submission)."""
-    session.pop(DRAFT_KEY, None)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -164,6 +164,34 @@ def test_the_whole_proposal_journey(
     assert (proposal.proposer_organisation, proposal.proposer_sector) == ("Age Concern Wolverhampton", "vcs")
     assert [link.indicator_id for link in proposal.indicator_links] == ["90001"]
 
+    # Without an account: follow the proposal through the link on the confirmation page, and withdraw it.
+    page.get_by_role("link", name=f"Follow or manage proposal {reference}").click()
+    page.wait_for_url("**/topics/manage/**")
+    expect(page.locator("h1")).to_have_text("Loneliness in later life")
+    assert_accessible(page)
+    page.get_by_role("link", name="Withdraw your proposal").click()
+    page.wait_for_url("**/withdraw")
+    assert_accessible(page)
+    page.get_by_role("button", name="Withdraw proposal").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(f"You have withdrawn {reference}")
+    assert_accessible(page)
+
+
+def test_an_unusable_manage_link_offers_a_new_one(page: Any, assert_accessible: Callable[[Any], None]) -> None:
+    page.goto("/topics/manage/not-a-real-link")
+    expect(page.locator("h1")).to_have_text("This link cannot be used")
+    assert_accessible(page)
+    page.get_by_role("button", name="Send me a new link").click()
+    page.wait_for_url("**/topics/manage/new-link")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the reference number of your proposal")
+    assert_accessible(page)
+    page.get_by_label("Reference number").fill("JSNA-2026-0001")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_role("button", name="Send me a new link").click()
+    page.wait_for_url("**/topics/manage/link-sent")
+    expect(page.locator("h1")).to_have_text("Check your email")
+    assert_accessible(page)
+
 
 def sign_in(page: Any, user: User) -> None:
     page.goto("/sign-in")

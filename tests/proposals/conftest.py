@@ -11,7 +11,7 @@ from flask import Flask
 
 from portal.extensions import db
 from portal.models import Area, Indicator, Proposal, ProposalStatus
-from portal.proposals import services
+from portal.proposals import lifecycle, submission
 from tests.helpers import ClientRequest
 
 WARDS = {
@@ -97,11 +97,11 @@ def make_proposal(app: Flask) -> Callable[..., Proposal]:
     def make(status: ProposalStatus = ProposalStatus.PUBLISHED, **overrides: Any) -> Proposal:
         counter["n"] += 1
         proposer_id = overrides.pop("proposer_id", None)
-        result = services.submit_proposal(
+        result = submission.submit_proposal(
             _answers(**overrides), idempotency_key=f"test-{counter['n']}", proposer_id=proposer_id
         )
         for step in PATHS[status]:
-            services.change_status(result.proposal.id, step, "", None)
+            lifecycle.change_status(result.proposal.id, step, "", None)
         return db.session.get(Proposal, result.proposal.id)
 
     return make

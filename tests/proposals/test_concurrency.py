@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Proposal
-from portal.proposals import services, wizard
+from portal.proposals import drafts, wizard
 from tests.helpers import ClientRequest
 
 ANSWERS: dict[str, Any] = {
@@ -36,8 +36,8 @@ ANSWERS: dict[str, Any] = {
 def ready_to_send(app: Flask, title: str) -> tuple[FlaskClient, dict[str, str]]:
     """A browser session whose answers are complete, and the final form as "Check your answers" renders it."""
     client = app.test_client()
-    draft = services.create_draft()
-    services.save_answers(draft, {**ANSWERS, "title": title, wizard.COMPLETED: [s.slug for s in wizard.STEPS]})
+    draft = drafts.create_draft()
+    drafts.save_answers(draft, {**ANSWERS, "title": title, wizard.COMPLETED: [s.slug for s in wizard.STEPS]})
     with client.session_transaction() as session:
         session[wizard.DRAFT_KEY] = draft.id
     page = ClientRequest(client).get("/topics/propose/check")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Proposal, ProposalStatus, Role, User
-from portal.proposals import services
+from portal.proposals import lifecycle, personal_data, vocabulary
 from tests.conftest import Mailbox, sign_in
 from tests.helpers import ClientRequest
 
@@ -55,7 +55,7 @@ def test_withdrawing_my_proposal(
     proposal = db.session.get(Proposal, proposal.id)
     assert proposal.status == S.WITHDRAWN
     event = proposal.events[-1]
-    assert (event.actor_id, event.public_answer) == (me.id, services.DEFAULT_ANSWERS[S.WITHDRAWN])
+    assert (event.actor_id, event.public_answer) == (me.id, vocabulary.DEFAULT_ANSWERS[S.WITHDRAWN])
     assert "Withdrawn" in mailbox.last_to("me@example.org").get_body().get_content()
     mine = client_request.get("/topics/mine")
     assert not mine.find("a", href=f"/topics/{proposal.reference}/withdraw"), "nothing left to withdraw"
@@ -72,8 +72,8 @@ def test_removing_my_personal_data_keeps_the_proposal(
 ) -> None:
     me = login_as(Role.PUBLIC)
     proposal = make_proposal(S.SUBMITTED, proposer_id=me.id, name="Me Myself", email="me@example.org", consent=True)
-    services.edit_text(proposal.id, {"need": "Edited need"}, "It named a neighbour", make_user(Role.ANALYST).id)
-    services.change_status(proposal.id, S.PUBLISHED, "", None)
+    personal_data.edit_text(proposal.id, {"need": "Edited need"}, "It named a neighbour", make_user(Role.ANALYST).id)
+    lifecycle.change_status(proposal.id, S.PUBLISHED, "", None)
     client_request.get(f"/topics/{proposal.reference}/remove-personal-data")
     response = client_request.post(f"/topics/{proposal.reference}/remove-personal-data", {})
     assert response.headers["Location"] == "/topics/mine"
@@ -81,14 +81,14 @@ def test_removing_my_personal_data_keeps_the_proposal(
     proposal = db.session.get(Proposal, proposal.id)
     assert (proposal.proposer_name, proposal.proposer_email, proposal.proposer_id) == ("", "", None)
     assert proposal.personal_data_removed_at is not None
-    assert proposal.edits[0].original_value == services.REMOVED, "the moderator's copy of the original goes too"
+    assert proposal.edits[0].original_value == personal_data.REMOVED, "the moderator's copy of the original goes too"
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "proposal_personal_data_removed"))
     assert (audit.object_id, audit.actor_id) == (str(proposal.id), me.id)
     public = client_request.get(f"/topics/{proposal.reference}")
     assert public.h1.get_text(strip=True) == proposal.title, "the proposal stays, de-personalised"
     assert proposal.reference not in client_request.get("/topics/mine").get_text()
     mailbox.clear()
-    services.change_status(proposal.id, S.SHORTLISTED, "", None)
+    lifecycle.change_status(proposal.id, S.SHORTLISTED, "", None)
     assert mailbox.messages == [], "no more emails"
 
 

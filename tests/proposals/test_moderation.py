@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Proposal, ProposalStatus, Role, User
-from portal.proposals import services
+from portal.proposals import finding, supports, vocabulary
 from tests.conftest import Mailbox
 from tests.helpers import ClientRequest, email_body, error_summary_texts
 
@@ -103,7 +103,7 @@ def test_quick_publish_from_the_queue_with_htmx(
     assert html.lstrip().startswith("<tr") and "Published" in html
     assert status_of(proposal) == S.PUBLISHED
     event = db.session.get(Proposal, proposal.id).events[-1]
-    assert event.actor_id == analyst.id and event.public_answer == services.DEFAULT_ANSWERS[S.PUBLISHED]
+    assert event.actor_id == analyst.id and event.public_answer == vocabulary.DEFAULT_ANSWERS[S.PUBLISHED]
     assert "New status: Published" in email_body(mailbox.last_to("p@example.org"))
 
 
@@ -183,12 +183,12 @@ def test_merging_from_the_review_page(
     make_user: Callable[..., User],
 ) -> None:
     target, duplicate = make_proposal(title="Target"), make_proposal(title="Duplicate")
-    services.add_support(duplicate.id, make_user(Role.PUBLIC))
+    supports.add_support(duplicate.id, make_user(Role.PUBLIC))
     login_as(Role.ANALYST)
     response = client_request.post(f"/staff/moderation/{duplicate.reference}/merge", {"target": target.reference})
     assert response.headers["Location"] == f"/staff/moderation/{target.reference}"
     assert status_of(duplicate) == S.MERGED
-    assert services.support_count(target.id) == 1
+    assert finding.support_count(target.id) == 1
     page = client_request.get(f"/staff/moderation/{target.reference}")
     assert duplicate.reference in page.get_text()
     response = client_request.post(
@@ -205,7 +205,7 @@ def test_editing_personal_data_out_keeps_the_original_for_staff_only(
     analyst = login_as(Role.ANALYST)
     form = client_request.get(f"/staff/moderation/{proposal.reference}/edit")
     assert form.select_one("textarea#need").get_text().strip() == original
-    fields = {name: services.EDITABLE_FIELDS for name in services.EDITABLE_FIELDS}
+    fields = {name: vocabulary.EDITABLE_FIELDS for name in vocabulary.EDITABLE_FIELDS}
     data = {name: getattr(proposal, name) for name in fields}
     data.update(need="An older neighbour never goes out.", reason="Named a neighbour and an address")
     response = client_request.post(f"/staff/moderation/{proposal.reference}/edit", data)

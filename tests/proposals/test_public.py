@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Proposal, ProposalStatus, ProposalWard, Role, User
-from portal.proposals import services
+from portal.proposals import examples, finding, lifecycle, supports, vocabulary
 from portal.stats.comparison import Comparison
 from tests.helpers import ClientRequest
 
@@ -37,7 +37,7 @@ def test_the_list_shows_only_published_proposals_with_status_tags(
 
 
 def test_examples_are_tagged(client_request: ClientRequest, app: Any) -> None:
-    services.seed()
+    examples.seed()
     page = client_request.get("/topics")
     assert len(page.select("#proposal-results .portal-example-tag")) == len(titles(page)) == 7
     detail = client_request.get(page.select_one("#proposal-results h2 a")["href"])
@@ -56,8 +56,8 @@ def test_search_filters_and_sort(
     )
     air = make_proposal(title="Air quality", need="Fumes near schools at 100% of peak times")
     for _ in range(2):
-        services.add_support(dental.id, make_user(Role.PUBLIC))
-    services.add_support(air.id, make_user(Role.PUBLIC))
+        supports.add_support(dental.id, make_user(Role.PUBLIC))
+    supports.add_support(air.id, make_user(Role.PUBLIC))
 
     assert titles(client_request.get("/topics?q=dental")) == [dental.title]
     assert titles(client_request.get("/topics?q=fumes")) == [air.title], "search looks in the need too"
@@ -76,10 +76,10 @@ def test_search_filters_and_sort(
 
 
 def test_pagination_keeps_the_filters(client_request: ClientRequest, make_proposal: Callable[..., Proposal]) -> None:
-    for number in range(services.PAGE_SIZE + 3):
+    for number in range(vocabulary.PAGE_SIZE + 3):
         make_proposal(title=f"Topic number {number:02d}")
     first = client_request.get("/topics?q=topic")
-    assert len(titles(first)) == services.PAGE_SIZE
+    assert len(titles(first)) == vocabulary.PAGE_SIZE
     next_link = first.select_one(".govuk-pagination__next a")["href"]
     assert "q=topic" in next_link and "page=2" in next_link
     second = client_request.get(next_link)
@@ -105,8 +105,8 @@ def test_a_proposal_page_shows_answers_timeline_and_supports(
     client_request: ClientRequest, make_proposal: Callable[..., Proposal], wards: dict[str, str]
 ) -> None:
     proposal = make_proposal(S.SUBMITTED, wards=["E05001323"], name="Secret Name", email="secret@example.org")
-    services.change_status(proposal.id, S.PUBLISHED, "Published because it is in scope.", None)
-    services.change_status(proposal.id, S.SHORTLISTED, "It will be scored in March.", None)
+    lifecycle.change_status(proposal.id, S.PUBLISHED, "Published because it is in scope.", None)
+    lifecycle.change_status(proposal.id, S.SHORTLISTED, "It will be scored in March.", None)
     page = client_request.get(f"/topics/{proposal.reference}")
     assert page.h1.get_text(strip=True) == proposal.title
     text = page.get_text(" ", strip=True)
@@ -213,7 +213,7 @@ def test_a_merged_proposal_redirects_to_the_one_it_joined(
     client_request: ClientRequest, make_proposal: Callable[..., Proposal]
 ) -> None:
     target, duplicate = make_proposal(title="Target"), make_proposal(title="Duplicate")
-    services.merge_proposals(duplicate.id, target.reference, "", None)
+    lifecycle.merge_proposals(duplicate.id, target.reference, "", None)
     response = client_request.response(f"/topics/{duplicate.reference}")
     assert response.status_code == 301
     assert response.headers["Location"] == f"/topics/{target.reference}?merged_from={duplicate.reference}"
@@ -227,12 +227,12 @@ def test_a_withdrawn_proposal_keeps_its_public_page(
 ) -> None:
     owner = make_user(Role.PUBLIC)
     published = make_proposal(proposer_id=owner.id)
-    services.withdraw(published.id, owner)
+    lifecycle.withdraw(published.id, owner)
     page = client_request.get(f"/topics/{published.reference}")
     assert "Withdrawn" in page.select_one("main h1 ~ p .govuk-tag").get_text()
     assert titles(client_request.get("/topics")) == []
     never_published = make_proposal(S.SUBMITTED, proposer_id=owner.id)
-    services.withdraw(never_published.id, owner)
+    lifecycle.withdraw(never_published.id, owner)
     client_request.get(f"/topics/{never_published.reference}", expected_status=404)
 
 
@@ -256,9 +256,9 @@ def test_supporting_without_javascript(
     assert "You support this proposal" in page.select_one(".govuk-notification-banner").get_text()
     assert page.select_one("#support-panel form")["action"] == f"/topics/{proposal.reference}/support/remove"
     client_request.post(f"/topics/{proposal.reference}/support", {})  # again: still one
-    assert services.support_count(proposal.id) == 1
+    assert finding.support_count(proposal.id) == 1
     client_request.post(f"/topics/{proposal.reference}/support/remove", {})
-    assert services.support_count(proposal.id) == 0
+    assert finding.support_count(proposal.id) == 0
 
 
 def test_supporting_with_htmx_swaps_the_panel(
@@ -278,7 +278,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     proposal = make_proposal()
     response = client_request.post(f"/topics/{proposal.reference}/support", {}, expected_status=302)
     assert response.headers["Location"].startswith("/sign-in")
-    assert services.support_count(proposal.id) == 0
+    assert finding.support_count(proposal.id) == 0
 
 
 def test_staff_without_a_public_role_cannot_support(

@@ -1,0 +1,58 @@
+"""What a proposal links to and where it led: its indicators with their latest verdicts, published evidence
+briefings, the published prioritisation rounds that scored it and its published chapter (read through the models,
+never by importing the higher features)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.evidence import services as evidence
+from portal.extensions import db
+from portal.indicators import services as indicators
+from portal.models import Chapter, EvidenceBriefing, PrioritisationRound, Proposal, RoundProposal
+
+
+@dataclass(frozen=True)
+class LinkedIndicator:
+    """An indicator linked to a proposal, with its latest verdict against England when the key dataset has one."""
+
+    id: str
+    name: str
+    summary: indicators.IndicatorSummary | None
+
+
+def linked_indicators(proposal: Proposal) -> list[LinkedIndicator]:
+    """The proposal's indicators with their latest summary (verdict against England, latest value)."""
+    return [
+        LinkedIndicator(link.indicator_id, link.indicator.name, indicators.indicator_summary(link.indicator_id))
+        for link in proposal.indicator_links
+    ]
+
+
+def linked_briefings(proposal: Proposal) -> list[EvidenceBriefing]:
+    """Published evidence briefings linked to the proposal."""
+    return list(evidence.published_briefings_for_proposal(proposal.id))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Where a proposal led: published prioritisation rounds that scored it, and its published chapter."""
+
+    rounds: list[PrioritisationRound]
+    chapter: Chapter | None
+
+
+def outcomes(proposal: Proposal) -> Outcomes:
+    """The published rounds that scored this proposal and its chapter, once published."""
+    rounds = list(
+        db.session.scalars(
+            select(PrioritisationRound)
+            .join(RoundProposal, RoundProposal.round_id == PrioritisationRound.id)
+            .where(RoundProposal.proposal_id == proposal.id, PrioritisationRound.summary_published_at.is_not(None))
+            .order_by(PrioritisationRound.summary_published_at)
+        )
+    )
+    chapter = db.session.scalar(select(Chapter).where(Chapter.proposal_id == proposal.id))
+    return Outcomes(rounds=rounds, chapter=chapter if chapter is not None and chapter.is_published else None)
