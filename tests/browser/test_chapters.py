@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from portal.chapters import services
+from portal.clock import london_today
 from portal.extensions import db
 from portal.models import Indicator, Organisation, ProposalIndicator, ProposalStatus, Role, User
 from portal.proposals import services as proposals
@@ -95,7 +96,7 @@ def test_the_loop_from_publishing_a_chapter_to_a_response_on_the_public_tracker(
     page.get_by_label("Why?").fill("Vouchers help, but outreach needs new money.")
     page.get_by_label("What action will you take?").fill("Outreach in two children's centres this year.")
     page.get_by_label("Who will lead the action?").fill("Head of Children's Commissioning")
-    target = services.london_today() + timedelta(days=180)
+    target = london_today() + timedelta(days=180)
     page.get_by_label("Day").fill(str(target.day))
     page.get_by_label("Month").fill(str(target.month))
     page.get_by_label("Year").fill(str(target.year))

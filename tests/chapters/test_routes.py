@@ -10,8 +10,18 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from portal.chapters import services
+from portal.clock import london_today
 from portal.extensions import db
-from portal.models import Chapter, Indicator, Proposal, ProposalStatus, RecommendationResponse, Role, User
+from portal.models import (
+    CHAPTER_SECTIONS,
+    Chapter,
+    Indicator,
+    Proposal,
+    ProposalStatus,
+    RecommendationResponse,
+    Role,
+    User,
+)
 from portal.models.base import utcnow
 from tests.chapters.conftest import LINEAR_ID, Setup
 from tests.conftest import sign_in
@@ -62,7 +72,7 @@ def test_the_chapter_page_links_back_to_its_proposal_and_to_its_tracker(
     hrefs = [a["href"] for a in page.find_all("a", href=True)]
     assert f"/topics/{setup.chapter.proposal.reference}" in hrefs
     assert f"/chapters/{setup.chapter.slug}/recommendations" in hrefs
-    assert [h2.get_text(strip=True) for h2 in page.select("section h2")] == [h for _, h in services.CHAPTER_SECTIONS]
+    assert [h2.get_text(strip=True) for h2 in page.select("section h2")] == [h for _, h in CHAPTER_SECTIONS]
     assert page.select_one("#section-summary").find_next("strong").get_text() == "hungry"
 
 
@@ -199,7 +209,7 @@ def test_the_overdue_page_flags_missing_responses(
 
 
 def _response_form(**changes: str) -> dict[str, str]:
-    target = services.london_today() + timedelta(days=120)
+    target = london_today() + timedelta(days=120)
     data = {
         "decision": "partial",
         "rationale": "Vouchers help but outreach costs money.",
@@ -309,7 +319,7 @@ def test_every_writing_and_reply_page_renders_as_a_well_formed_page(
     services.respond(
         published.recommendations[0].id,
         published.commissioner,
-        services.ResponseInput("accept", "Agreed.", "Do it.", "Lead", services.london_today() + timedelta(days=9)),
+        services.ResponseInput("accept", "Agreed.", "Do it.", "Lead", london_today() + timedelta(days=9)),
     )
     chapter_id, recommendation_id = draft.chapter.id, draft.recommendations[0].id
     sign_in(client, draft.analyst.email)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DatabaseError
 from werkzeug.exceptions import NotFound
 
 from portal.chapters import services
+from portal.clock import london_today
 from portal.extensions import db
 from portal.models import (
     Chapter,
@@ -35,7 +36,7 @@ def _answer(decision: str = "accept", **kw: object) -> services.ResponseInput:
         "rationale": "We agree uptake is too low.",
         "planned_action": "Fund outreach in children's centres.",
         "lead": "Head of Children's Commissioning",
-        "target_date": services.london_today() + timedelta(days=200),
+        "target_date": london_today() + timedelta(days=200),
     }
     values.update(kw)
     return services.ResponseInput(**values)  # type: ignore[arg-type]
@@ -335,8 +336,8 @@ def test_no_response_after_the_response_period_is_overdue(
 def test_a_passed_target_date_is_overdue_until_the_action_is_done(make_chapter: Callable[..., Setup]) -> None:
     setup = make_chapter("published")
     first = setup.recommendations[0]
-    services.respond(first.id, setup.commissioner, _answer(target_date=services.london_today() + timedelta(days=10)))
-    later = services.london_today() + timedelta(days=11)
+    services.respond(first.id, setup.commissioner, _answer(target_date=london_today() + timedelta(days=10)))
+    later = london_today() + timedelta(days=11)
     state = services.overdue_state(first, setup.commissioner.id, later)
     assert state is not None and state.reason == "target_passed" and state.label == "Target date passed"
 
