@@ -15,6 +15,8 @@ from portal.extensions import db
 from portal.models import Chapter
 
 DEFAULT_RESPONSE_DAYS = 60
+# An unfinished action with no progress update for this long is flagged as stale on the tracker.
+DEFAULT_PROGRESS_STALE_DAYS = 90
 CONCURRENT_CHANGE = "Someone else changed this chapter at the same time. Check it and try again"
 
 
@@ -29,6 +31,11 @@ class ChapterError(Exception):
 def response_days() -> int:
     """How many days commissioners have to respond after a chapter is published."""
     return int(current_app.config.get("CHAPTER_RESPONSE_DAYS", DEFAULT_RESPONSE_DAYS))
+
+
+def progress_stale_days() -> int:
+    """How many days an unfinished action may go without a progress update before it is flagged."""
+    return int(current_app.config.get("CHAPTER_PROGRESS_STALE_DAYS", DEFAULT_PROGRESS_STALE_DAYS))
 
 
 def response_due(chapter: Chapter) -> date | None:

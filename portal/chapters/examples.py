@@ -1,14 +1,18 @@
-"""The example chapter ``flask seed`` loads: written from the example prioritised proposal, with recommendations and
-an example response, so a fresh install shows the whole loop. Its text is marked as an example wherever it shows."""
+"""The example chapter ``flask seed`` loads: written and published by two example analysts from the example
+prioritised proposal, with recommendations addressed to example organisations that have active example members, and
+their example responses, progress and acknowledgement, so a fresh install shows the whole loop. Its text is marked
+as an example wherever it shows."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from portal.auth.services import create_user
+from portal.chapters.recommendations import RecommendationInput, add_recommendation
 from portal.chapters.writing import create_chapter, publish, save_details, save_section, submit_for_review
 from portal.clock import london_today
 from portal.extensions import db
@@ -20,19 +24,14 @@ from portal.models import (
     ProgressUpdate,
     Proposal,
     ProposalStatus,
-    Recommendation,
-    RecommendationCommissioner,
-    RecommendationOrganisation,
+    RecommendationAcknowledgement,
     RecommendationResponse,
     ResponseDecision,
     Role,
+    Sector,
     User,
 )
 from portal.models.base import utcnow
-
-EXAMPLE_COMMISSIONER_EMAIL = "example.commissioner@example.invalid"
-EXAMPLE_ORGANISATION = "Example Integrated Care Board"
-EXAMPLE_PROVIDER = "Example Community Health Trust"
 
 _EXAMPLE_SECTIONS: dict[str, str] = {
     "summary": (
@@ -69,39 +68,211 @@ _EXAMPLE_SECTIONS: dict[str, str] = {
 # Real indicators of need among children, projected in the example chapter when its proposal links none.
 _EXAMPLE_INDICATORS: tuple[str, ...] = ("dfe-cin-at-31-march", "dfe-cla-rate-per-10k")
 
-_EXAMPLE_RECOMMENDATIONS: list[tuple[str, str]] = [
-    ("Increase uptake of Healthy Start vouchers among eligible families, with a target set for each ward.", "high"),
-    ("Commission a local survey of household food insecurity so that progress can be measured.", "medium"),
-]
+
+@dataclass(frozen=True)
+class ExamplePerson:
+    """An example account: who they are and what they do in the example."""
+
+    email: str
+    name: str
+    role: Role
+    organisation: str  # "" for the council's analysts
+    active: bool
 
 
-def _example_commissioner() -> tuple[User, Organisation, Organisation]:
-    """The example commissioner (an account that cannot sign in) and the example organisations."""
-    organisation = db.session.scalar(select(Organisation).where(Organisation.name == EXAMPLE_ORGANISATION))
-    if organisation is None:
-        organisation = Organisation(name=EXAMPLE_ORGANISATION, sector="commissioner", verified=True)
-        db.session.add(organisation)
-    provider = db.session.scalar(select(Organisation).where(Organisation.name == EXAMPLE_PROVIDER))
-    if provider is None:
-        provider = Organisation(name=EXAMPLE_PROVIDER, sector="nhs_provider", verified=True)
-        db.session.add(provider)
-    user = db.session.scalar(select(User).where(User.email == EXAMPLE_COMMISSIONER_EMAIL))
-    if user is None:
-        # Deactivated, with a random password nobody knows: it exists only to show an example response.
-        user = create_user(
-            EXAMPLE_COMMISSIONER_EMAIL,
-            secrets.token_urlsafe(32),
-            [Role.COMMISSIONER],
-            display_name="Example commissioner",
-            organisation=organisation,
-        )
-        user.active = False
+@dataclass(frozen=True)
+class ExampleReply:
+    """An example organisation's response and its latest progress."""
+
+    decision: ResponseDecision
+    rationale: str
+    planned_action: str = ""
+    lead: str = ""
+    target_days: int | None = None
+    progress: ProgressStatus | None = None
+    progress_note: str = ""
+
+
+@dataclass(frozen=True)
+class ExampleRecommendation:
+    """An example recommendation: who it is addressed to (organisation → named person's email, or "") and replies."""
+
+    text: str
+    priority: str
+    addressed: dict[str, str]
+    replies: dict[str, ExampleReply] = field(default_factory=dict)
+    acknowledged_by: tuple[str, ...] = ()
+
+
+EXAMPLE_ICB = "Example Integrated Care Board"
+EXAMPLE_COUNCIL = "Example City Council Public Health"
+EXAMPLE_PROVIDER = "Example Community Health Trust"
+EXAMPLE_ORGANISATIONS: dict[str, Sector] = {
+    EXAMPLE_ICB: Sector.COMMISSIONER,
+    EXAMPLE_COUNCIL: Sector.COUNCIL,
+    EXAMPLE_PROVIDER: Sector.NHS_PROVIDER,
+}
+EXAMPLE_AUTHOR = "example.analyst@example.invalid"
+EXAMPLE_REVIEWER = "example.reviewer@example.invalid"
+EXAMPLE_ICB_COMMISSIONER = "example.commissioner@example.invalid"
+EXAMPLE_PEOPLE: tuple[ExamplePerson, ...] = (
+    # The analysts who wrote and published the example cannot sign in: they exist to show two-person sign-off.
+    ExamplePerson(EXAMPLE_AUTHOR, "Example analyst (author)", Role.ANALYST, "", active=False),
+    ExamplePerson(EXAMPLE_REVIEWER, "Example analyst (reviewer)", Role.ANALYST, "", active=False),
+    # Each addressed organisation has active members, so an organisation that has not responded can still do so:
+    # an administrator gives a real account the organisation on its user page.
+    ExamplePerson(EXAMPLE_ICB_COMMISSIONER, "Example ICB commissioner", Role.COMMISSIONER, EXAMPLE_ICB, active=True),
+    ExamplePerson(
+        "example.public-health@example.invalid", "Example public health commissioner", Role.COMMISSIONER,
+        EXAMPLE_COUNCIL, active=True,
+    ),
+    ExamplePerson(
+        "example.provider@example.invalid", "Example provider manager", Role.STAKEHOLDER, EXAMPLE_PROVIDER,
+        active=True,
+    ),
+    ExamplePerson(
+        "example.trust-commissioning@example.invalid", "Example trust planning lead", Role.COMMISSIONER,
+        EXAMPLE_PROVIDER, active=True,
+    ),
+)  # fmt: skip
+
+EXAMPLE_RECOMMENDATIONS: tuple[ExampleRecommendation, ...] = (
+    ExampleRecommendation(
+        "Increase uptake of Healthy Start vouchers among eligible families, with a target set for each ward.",
+        "high",
+        addressed={EXAMPLE_ICB: EXAMPLE_ICB_COMMISSIONER, EXAMPLE_PROVIDER: ""},
+        replies={
+            EXAMPLE_ICB: ExampleReply(
+                ResponseDecision.ACCEPT,
+                "Example: the board agrees that Healthy Start uptake is low and that raising it is affordable.",
+                "Example: fund outreach through children's centres and include uptake in provider contracts.",
+                "Example: Head of Children's Commissioning",
+                target_days=365,
+                progress=ProgressStatus.ON_TRACK,
+                progress_note="Example: outreach has started in two children's centres.",
+            )
+        },
+        acknowledged_by=(EXAMPLE_PROVIDER,),
+    ),
+    ExampleRecommendation(
+        "Commission a local survey of household food insecurity so that progress can be measured.",
+        "medium",
+        addressed={EXAMPLE_COUNCIL: ""},
+        replies={
+            EXAMPLE_COUNCIL: ExampleReply(
+                ResponseDecision.PARTIAL,
+                "Example: a full survey is not affordable this year; questions will be added to the residents' survey.",
+                "Example: add four food insecurity questions to the next residents' survey.",
+                "Example: Public Health Intelligence Manager",
+                target_days=270,
+                progress=ProgressStatus.AT_RISK,
+                progress_note="Example: the residents' survey has been delayed by six months.",
+            )
+        },
+    ),
+    ExampleRecommendation(
+        "Enrol every eligible child for free school meals automatically, using the council's benefits data.",
+        "medium",
+        addressed={EXAMPLE_COUNCIL: ""},
+        replies={
+            EXAMPLE_COUNCIL: ExampleReply(
+                ResponseDecision.REJECT,
+                "Example: data-sharing rules do not yet allow benefits data to be used this way; we will review this "
+                "when national guidance is published.",
+            )
+        },
+    ),
+    ExampleRecommendation(
+        "Fund holiday activities and food programme places for every eligible child in the most deprived wards.",
+        "low",
+        addressed={EXAMPLE_ICB: ""},
+    ),
+)
+
+
+def _example_organisations() -> dict[str, Organisation]:
+    """The example organisations, by name, made when missing."""
+    found: dict[str, Organisation] = {}
+    for name, sector in EXAMPLE_ORGANISATIONS.items():
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if organisation is None:
+            organisation = Organisation(name=name, sector=sector.value, verified=True)
+            db.session.add(organisation)
+        found[name] = organisation
     db.session.flush()
-    return user, organisation, provider
+    return found
+
+
+def _example_people(organisations: dict[str, Organisation]) -> dict[str, User]:
+    """The example accounts, by email, made when missing. Nobody knows their random passwords."""
+    people: dict[str, User] = {}
+    for person in EXAMPLE_PEOPLE:
+        user = db.session.scalar(select(User).where(User.email == person.email))
+        organisation = organisations.get(person.organisation)
+        if user is None:
+            user = create_user(
+                person.email,
+                secrets.token_urlsafe(32),
+                [person.role],
+                display_name=person.name,
+                organisation=organisation,
+                confirmed=True,
+            )
+        user.active = person.active
+        user.organisation = organisation
+        people[person.email] = user
+    db.session.flush()
+    return people
+
+
+def _example_replies(chapter: Chapter, organisations: dict[str, Organisation], people: dict[str, User]) -> None:
+    """The example organisations' responses, progress and acknowledgements, as their example members made them."""
+    for recommendation, example in zip(chapter.recommendations, EXAMPLE_RECOMMENDATIONS, strict=True):
+        for name, reply in example.replies.items():
+            organisation = organisations[name]
+            author = next(
+                people[p.email] for p in EXAMPLE_PEOPLE if p.organisation == name and p.role == Role.COMMISSIONER
+            )
+            response = RecommendationResponse(
+                recommendation_id=recommendation.id,
+                commissioner_id=author.id,
+                organisation_id=organisation.id,
+                decision=reply.decision.value,
+                rationale=reply.rationale,
+                planned_action=reply.planned_action,
+                lead=reply.lead,
+                target_date=london_today() + timedelta(days=reply.target_days) if reply.target_days else None,
+                is_example=True,
+            )
+            db.session.add(response)
+            db.session.flush()
+            if reply.progress is not None:
+                db.session.add(
+                    ProgressUpdate(
+                        response_id=response.id,
+                        status=reply.progress.value,
+                        note=reply.progress_note,
+                        actor_id=author.id,
+                    )
+                )
+        for name in example.acknowledged_by:
+            member = next(
+                people[p.email] for p in EXAMPLE_PEOPLE if p.organisation == name and p.role == Role.STAKEHOLDER
+            )
+            db.session.add(
+                RecommendationAcknowledgement(
+                    recommendation_id=recommendation.id,
+                    organisation_id=organisations[name].id,
+                    user_id=member.id,
+                    note="Example: received; we will include uptake in our health visiting plans.",
+                )
+            )
+    db.session.commit()
 
 
 def seed() -> str:
-    """One published example chapter from the example prioritised proposal, with recommendations and a response."""
+    """One published example chapter from the example prioritised proposal, with recommendations addressed to
+    example organisations that have active members, and their example replies."""
     if db.session.scalar(select(Chapter.id).where(Chapter.is_example.is_(True)).limit(1)) is not None:
         return "Example chapter already present"
     proposal = db.session.scalar(
@@ -112,47 +283,34 @@ def seed() -> str:
     )
     if proposal is None:
         return "No example chapter: there is no example prioritised proposal"
-    commissioner, _, provider = _example_commissioner()
+    organisations = _example_organisations()
+    people = _example_people(organisations)
     db.session.commit()
-    chapter = create_chapter(proposal.id, proposal.title, None, is_example=True)
+    author, reviewer = people[EXAMPLE_AUTHOR], people[EXAMPLE_REVIEWER]
+    chapter = create_chapter(proposal.id, proposal.title, author.id, is_example=True)
     if not chapter.indicator_links:
         found = list(db.session.scalars(select(Indicator.id).where(Indicator.id.in_(_EXAMPLE_INDICATORS))))
         ordered = [i for i in _EXAMPLE_INDICATORS if i in found]
-        save_details(chapter.id, chapter.title, ordered, chapter.age_bands, None)
+        save_details(chapter.id, chapter.title, ordered, chapter.age_bands, author.id)
     embeds = "".join(f"\n\n{{{{indicator:{link.indicator_id}}}}}" for link in chapter.indicator_links)
     for key, body in _EXAMPLE_SECTIONS.items():
-        save_section(chapter.id, key, body + embeds if key == "picture" else body, None)
-    for text, priority in _EXAMPLE_RECOMMENDATIONS:
-        recommendation = Recommendation(
-            chapter_id=chapter.id, position=len(chapter.recommendations) + 1, text=text, priority=priority
+        save_section(chapter.id, key, body + embeds if key == "picture" else body, author.id)
+    for example in EXAMPLE_RECOMMENDATIONS:
+        add_recommendation(
+            chapter.id,
+            RecommendationInput(
+                example.text,
+                example.priority,
+                organisation_ids=[organisations[name].id for name in example.addressed],
+                person_ids=[people[email].id for email in example.addressed.values() if email],
+            ),
+            author.id,
         )
-        recommendation.commissioner_links = [RecommendationCommissioner(user_id=commissioner.id, notified_at=utcnow())]
-        recommendation.organisation_links = [
-            RecommendationOrganisation(organisation_id=provider.id, notified_at=utcnow())
-        ]
-        db.session.add(recommendation)
-    db.session.commit()
-    submit_for_review(chapter.id, None)
-    publish(chapter.id, None, send_emails=False)
-    first = chapter.recommendations[0]
-    response = RecommendationResponse(
-        recommendation_id=first.id,
-        commissioner_id=commissioner.id,
-        decision=ResponseDecision.ACCEPT.value,
-        rationale="Example: the board agrees that Healthy Start uptake is low and that raising it is affordable.",
-        planned_action="Example: fund outreach through children's centres and include uptake in provider contracts.",
-        lead="Example: Head of Children's Commissioning",
-        target_date=london_today() + timedelta(days=365),
-        is_example=True,
-    )
-    db.session.add(response)
-    db.session.flush()
-    db.session.add(
-        ProgressUpdate(
-            response_id=response.id,
-            status=ProgressStatus.ON_TRACK.value,
-            note="Example: outreach has started in two children's centres.",
-        )
-    )
-    db.session.commit()
+    submit_for_review(chapter.id, author.id)
+    publish(chapter.id, reviewer.id, send_emails=False)
+    # Nobody is emailed about example content.
+    for recommendation in chapter.recommendations:
+        for link in recommendation.organisation_links:
+            link.notified_at = utcnow()
+    _example_replies(chapter, organisations, people)
     return f"Example chapter added: {chapter.title}"

@@ -1,14 +1,15 @@
-"""Recommendations and the replies to them: analysts address recommendations before publication; commissioners
-respond and report progress; provider organisations acknowledge.
+"""Recommendations and the replies to them: analysts address recommendations to organisations (each optionally for
+a named person's attention) before publication; a commissioner of an addressed organisation responds for it and
+reports progress; its stakeholders acknowledge.
 
-Object-level permissions live here: only the commissioners a recommendation is addressed to may respond to it, only
-the commissioner who responded may add progress, and only a stakeholder of an addressed organisation may acknowledge
-it. Anything not allowed is a 404, so ids reveal nothing.
+Object-level permissions live here: only a commissioner of an addressed organisation may respond for it or add
+progress to its response, and only a stakeholder of an addressed organisation may acknowledge. Anything not allowed
+is a 404, so ids reveal nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +27,6 @@ from portal.models import (
     ProgressUpdate,
     Recommendation,
     RecommendationAcknowledgement,
-    RecommendationCommissioner,
     RecommendationOrganisation,
     RecommendationResponse,
     ResponseDecision,
@@ -40,12 +40,12 @@ from portal.models.base import utcnow
 
 
 def commissioners() -> list[User]:
-    """Active users with the commissioner role, by name."""
+    """Active commissioners whose organisation is set (only they can be named, since they respond for it), by name."""
     return list(
         db.session.scalars(
             select(User)
             .join(UserRole, UserRole.user_id == User.id)
-            .where(UserRole.role == Role.COMMISSIONER.value, User.active.is_(True))
+            .where(UserRole.role == Role.COMMISSIONER.value, User.active.is_(True), User.organisation_id.is_not(None))
             .order_by(func.lower(User.display_name), User.email)
         ).unique()
     )
@@ -56,27 +56,26 @@ def organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
-def public_name(user: User) -> str:
-    """How the public sees a commissioner: their organisation or name, never their email address."""
-    if user.organisation is not None:
-        return user.organisation.name
-    return user.display_name or "A commissioner"
-
-
-def commissioner_names(recommendation: Recommendation) -> list[str]:
-    """The public names of the commissioners a recommendation is addressed to, each once."""
-    return list(dict.fromkeys(public_name(user) for user in recommendation.commissioners))
+def members(organisation_id: int, role: Role) -> list[User]:
+    """The organisation's active members holding ``role``, by email."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.organisation_id == organisation_id, User.active.is_(True), UserRole.role == role.value)
+            .order_by(User.email)
+        ).unique()
+    )
 
 
 def addressee_names(recommendation: Recommendation) -> list[str]:
-    """Everyone a recommendation is addressed to, as the public sees them: commissioners, then organisations."""
-    return list(dict.fromkeys([*commissioner_names(recommendation), *(o.name for o in recommendation.organisations)]))
+    """The organisations a recommendation is addressed to, as the public sees them (named people are not shown)."""
+    return [organisation.name for organisation in recommendation.organisations]
 
 
 def commissioner_label(user: User) -> str:
     """How analysts see a commissioner in lists: name, organisation and email."""
-    name = user.display_name or user.email
-    parts = [name]
+    parts = [user.display_name or user.email]
     if user.organisation is not None:
         parts.append(user.organisation.name)
     if user.display_name:
@@ -84,29 +83,62 @@ def commissioner_label(user: User) -> str:
     return " – ".join(parts)
 
 
+def organisation_label(organisation: Organisation) -> str:
+    """How analysts see an organisation in lists: its name, its sector, and whether anyone there can respond."""
+    responders = len(members(organisation.id, Role.COMMISSIONER))
+    who = (
+        f"{responders} commissioner{'s' if responders != 1 else ''} can respond"
+        if responders
+        else "nobody can respond yet"
+    )
+    return f"{organisation.name} ({organisation.sector_label}; {who})"
+
+
 # Writing recommendations (analysts, before publication) -------------------------------------------------------------
 
 
-def _check_recommendation_input(
-    text: str, priority: str, commissioner_ids: Iterable[int], organisation_ids: Iterable[int]
-) -> tuple[str, list[User], list[Organisation]]:
-    text = (text or "").strip()
+@dataclass(frozen=True)
+class RecommendationInput:
+    """What an analyst typed in the recommendation form."""
+
+    text: str
+    priority: str
+    organisation_ids: Sequence[int] = ()
+    person_ids: Sequence[int] = ()
+
+
+@dataclass(frozen=True)
+class _Checked:
+    text: str
+    priority: str
+    # organisation id -> the named person's id (or None), in the order chosen
+    addressees: dict[int, int | None]
+
+
+def _check_recommendation_input(data: RecommendationInput) -> _Checked:
+    text = (data.text or "").strip()
     if not text:
         raise ChapterError("Enter the recommendation", "text")
     if len(text) > 2000:
         raise ChapterError("The recommendation must be 2,000 characters or fewer", "text")
-    if priority not in {p.value for p in Priority}:
+    if data.priority not in {p.value for p in Priority}:
         raise ChapterError("Select a priority", "priority")
+    addressees: dict[int, int | None] = {}
+    for organisation_id in dict.fromkeys(data.organisation_ids):
+        if db.session.get(Organisation, organisation_id) is None:
+            raise ChapterError("Select organisations from the list", "organisation_ids")
+        addressees[organisation_id] = None
     allowed = {user.id: user for user in commissioners()}
-    chosen_users = [allowed[i] for i in dict.fromkeys(commissioner_ids) if i in allowed]
-    if len(chosen_users) != len(set(commissioner_ids)):
-        raise ChapterError("Select commissioners from the list", "commissioner_ids")
-    chosen_orgs = [db.session.get(Organisation, i) for i in dict.fromkeys(organisation_ids)]
-    if any(org is None for org in chosen_orgs):
-        raise ChapterError("Select organisations from the list", "organisation_ids")
-    if not chosen_users and not chosen_orgs:
-        raise ChapterError("Select at least one commissioner or organisation", "commissioner_ids")
-    return text, chosen_users, [org for org in chosen_orgs if org is not None]
+    for person_id in dict.fromkeys(data.person_ids):
+        person = allowed.get(person_id)
+        if person is None or person.organisation_id is None:
+            raise ChapterError("Select named people from the list", "person_ids")
+        if addressees.get(person.organisation_id) is not None:
+            raise ChapterError(f"Name one person at {person.organisation.name}", "person_ids")  # type: ignore[union-attr]
+        addressees[person.organisation_id] = person.id
+    if not addressees:
+        raise ChapterError("Select at least one organisation", "organisation_ids")
+    return _Checked(text, data.priority, addressees)
 
 
 def _editable_chapter(chapter_id: int) -> Chapter:
@@ -116,51 +148,40 @@ def _editable_chapter(chapter_id: int) -> Chapter:
     return chapter
 
 
-def add_recommendation(
-    chapter_id: int,
-    text: str,
-    priority: str,
-    commissioner_ids: Iterable[int],
-    organisation_ids: Iterable[int],
-    actor_id: int | None,
-) -> Recommendation:
-    """Add a recommendation addressed to commissioners and/or organisations (before publication only)."""
+def _address(recommendation: Recommendation, addressees: dict[int, int | None]) -> None:
+    """Make the recommendation's organisation links exactly ``addressees``, keeping links that stay."""
+    keep = {link.organisation_id: link for link in recommendation.organisation_links}
+    links = []
+    for organisation_id, person_id in addressees.items():
+        link = keep.get(organisation_id) or RecommendationOrganisation(organisation_id=organisation_id)
+        link.person_id = person_id
+        links.append(link)
+    recommendation.organisation_links = links
+
+
+def add_recommendation(chapter_id: int, data: RecommendationInput, actor_id: int | None) -> Recommendation:
+    """Add a recommendation addressed to organisations (before publication only)."""
     chapter = _editable_chapter(chapter_id)
-    text, users, orgs = _check_recommendation_input(text, priority, list(commissioner_ids), list(organisation_ids))
+    checked = _check_recommendation_input(data)
     position = max((r.position for r in chapter.recommendations), default=0) + 1
-    recommendation = Recommendation(chapter_id=chapter.id, position=position, text=text, priority=priority)
-    recommendation.commissioner_links = [RecommendationCommissioner(user_id=u.id) for u in users]
-    recommendation.organisation_links = [RecommendationOrganisation(organisation_id=o.id) for o in orgs]
+    recommendation = Recommendation(
+        chapter_id=chapter.id, position=position, text=checked.text, priority=checked.priority
+    )
+    _address(recommendation, checked.addressees)
     db.session.add(recommendation)
     chapter.updated_at = utcnow()
     commit()
     return recommendation
 
 
-def update_recommendation(
-    recommendation_id: int,
-    text: str,
-    priority: str,
-    commissioner_ids: Iterable[int],
-    organisation_ids: Iterable[int],
-    actor_id: int | None,
-) -> Recommendation:
+def update_recommendation(recommendation_id: int, data: RecommendationInput, actor_id: int | None) -> Recommendation:
     """Change a recommendation's text, priority and addressees (before publication only)."""
-    recommendation = db.session.get(Recommendation, recommendation_id)
-    if recommendation is None:
-        raise NotFound()
+    recommendation = get_recommendation(recommendation_id)
     chapter = _editable_chapter(recommendation.chapter_id)
-    text, users, orgs = _check_recommendation_input(text, priority, list(commissioner_ids), list(organisation_ids))
-    recommendation.text = text
-    recommendation.priority = priority
-    keep_users = {link.user_id: link for link in recommendation.commissioner_links}
-    recommendation.commissioner_links = [
-        keep_users.get(u.id) or RecommendationCommissioner(user_id=u.id) for u in users
-    ]
-    keep_orgs = {link.organisation_id: link for link in recommendation.organisation_links}
-    recommendation.organisation_links = [
-        keep_orgs.get(o.id) or RecommendationOrganisation(organisation_id=o.id) for o in orgs
-    ]
+    checked = _check_recommendation_input(data)
+    recommendation.text = checked.text
+    recommendation.priority = checked.priority
+    _address(recommendation, checked.addressees)
     chapter.updated_at = utcnow()
     commit()
     return recommendation
@@ -168,9 +189,7 @@ def update_recommendation(
 
 def delete_recommendation(recommendation_id: int, actor_id: int | None) -> Chapter:
     """Remove a recommendation (before publication only)."""
-    recommendation = db.session.get(Recommendation, recommendation_id)
-    if recommendation is None:
-        raise NotFound()
+    recommendation = get_recommendation(recommendation_id)
     chapter = _editable_chapter(recommendation.chapter_id)
     db.session.delete(recommendation)
     chapter.updated_at = utcnow()
@@ -196,26 +215,27 @@ def _published_recommendation(recommendation_id: int) -> Recommendation:
     return recommendation
 
 
-def recommendation_for_commissioner(recommendation_id: int, user: User) -> Recommendation:
-    """A published recommendation addressed to this commissioner; 404 for anything else (no IDOR)."""
+def _addressed_link(recommendation_id: int, user: User, role: Role) -> RecommendationOrganisation:
+    """The link addressing this user's organisation, when they hold ``role``; 404 for anything else (no IDOR)."""
     recommendation = _published_recommendation(recommendation_id)
-    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.COMMISSIONER):
+    if not getattr(user, "is_authenticated", False) or not user.has_role(role):
         raise NotFound()
-    if all(link.user_id != user.id for link in recommendation.commissioner_links):
+    link = recommendation.addressed_to(user.organisation_id)
+    if link is None:
         raise NotFound()
-    return recommendation
+    return link
+
+
+def recommendation_for_commissioner(recommendation_id: int, user: User) -> tuple[Recommendation, Organisation]:
+    """A published recommendation addressed to this commissioner's organisation, and that organisation."""
+    link = _addressed_link(recommendation_id, user, Role.COMMISSIONER)
+    return link.recommendation, link.organisation
 
 
 def recommendation_for_provider(recommendation_id: int, user: User) -> tuple[Recommendation, Organisation]:
-    """A published recommendation addressed to this stakeholder's organisation; 404 for anything else."""
-    recommendation = _published_recommendation(recommendation_id)
-    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.STAKEHOLDER):
-        raise NotFound()
-    organisation_id = user.organisation_id
-    link = next((o for o in recommendation.organisation_links if o.organisation_id == organisation_id), None)
-    if organisation_id is None or link is None:
-        raise NotFound()
-    return recommendation, link.organisation
+    """A published recommendation addressed to this stakeholder's organisation, and that organisation."""
+    link = _addressed_link(recommendation_id, user, Role.STAKEHOLDER)
+    return link.recommendation, link.organisation
 
 
 @dataclass(frozen=True)
@@ -229,9 +249,12 @@ class ResponseInput:
     target_date: date | None
 
 
+ALREADY_RESPONDED = "Your organisation has already responded to this recommendation"
+
+
 def respond(recommendation_id: int, user: User, data: ResponseInput) -> RecommendationResponse:
-    """Record an addressed commissioner's response (once each); the public tracker shows it at once."""
-    recommendation = recommendation_for_commissioner(recommendation_id, user)
+    """Record the response of the commissioner's organisation (once each); the public tracker shows it at once."""
+    recommendation, organisation = recommendation_for_commissioner(recommendation_id, user)
     if data.decision not in {d.value for d in ResponseDecision}:
         raise ChapterError("Select whether you accept the recommendation", "decision")
     rationale = (data.rationale or "").strip()
@@ -248,11 +271,12 @@ def respond(recommendation_id: int, user: User, data: ResponseInput) -> Recommen
             raise ChapterError("Enter a target date", "target_date")
     if len(lead) > 200:
         raise ChapterError("The lead must be 200 characters or fewer", "lead")
-    if recommendation.response_by(user.id) is not None:
-        raise ChapterError("You have already responded to this recommendation")
+    if recommendation.response_for(organisation.id) is not None:
+        raise ChapterError(ALREADY_RESPONDED)
     response = RecommendationResponse(
         recommendation_id=recommendation.id,
         commissioner_id=user.id,
+        organisation_id=organisation.id,
         decision=data.decision,
         rationale=rationale,
         planned_action=planned,
@@ -262,16 +286,16 @@ def respond(recommendation_id: int, user: User, data: ResponseInput) -> Recommen
     db.session.add(response)
     try:
         db.session.commit()
-    except IntegrityError as error:  # a double submission: the first one won
+    except IntegrityError as error:  # a double submission, or a colleague answered first: the first one won
         db.session.rollback()
-        raise ChapterError("You have already responded to this recommendation") from error
+        raise ChapterError(ALREADY_RESPONDED) from error
     return response
 
 
 def add_progress(recommendation_id: int, user: User, status: str, note: str) -> ProgressUpdate:
-    """Append a progress update to the commissioner's own response."""
-    recommendation = recommendation_for_commissioner(recommendation_id, user)
-    response = recommendation.response_by(user.id)
+    """Append a progress update to the response of the commissioner's organisation."""
+    recommendation, organisation = recommendation_for_commissioner(recommendation_id, user)
+    response = recommendation.response_for(organisation.id)
     if response is None:
         raise ChapterError("Respond to the recommendation before adding progress")
     if status not in {s.value for s in ProgressStatus}:
@@ -279,10 +303,10 @@ def add_progress(recommendation_id: int, user: User, status: str, note: str) -> 
     note = (note or "").strip()
     if len(note) > 2000:
         raise ChapterError("The update must be 2,000 characters or fewer", "note")
-    update = ProgressUpdate(response_id=response.id, status=status, note=note, actor_id=user.id)
-    db.session.add(update)
+    progress = ProgressUpdate(response_id=response.id, status=status, note=note, actor_id=user.id)
+    db.session.add(progress)
     db.session.commit()
-    return update
+    return progress
 
 
 def acknowledge(recommendation_id: int, user: User, note: str = "") -> RecommendationAcknowledgement:

@@ -12,23 +12,24 @@ The work is done by one module per job:
 
 from __future__ import annotations
 
-from portal.chapters.common import ChapterError, get_chapter, response_days, response_due
+from portal.chapters.common import ChapterError, get_chapter, progress_stale_days, response_days, response_due
 from portal.chapters.examples import seed
 from portal.chapters.forecasts import population_for, projection_for, projections_for, refresh_projections
 from portal.chapters.notifications import notify_addressees, pending_notifications
 from portal.chapters.recommendations import (
+    RecommendationInput,
     ResponseInput,
     acknowledge,
     add_progress,
     add_recommendation,
     addressee_names,
     commissioner_label,
-    commissioner_names,
     commissioners,
     delete_recommendation,
     get_recommendation,
+    members,
+    organisation_label,
     organisations,
-    public_name,
     recommendation_for_commissioner,
     recommendation_for_provider,
     respond,
@@ -53,6 +54,7 @@ from portal.chapters.writing import (
     create_chapter,
     get_for_viewer,
     get_version,
+    missing_sections,
     prioritisation_decision,
     prioritised_proposals_without_chapter,
     publication_problems,
@@ -73,6 +75,7 @@ __all__ = [
     "Overdue",
     "OverdueItem",
     "PublishResult",
+    "RecommendationInput",
     "ReportTopic",
     "ResponseInput",
     "acknowledge",
@@ -81,7 +84,6 @@ __all__ = [
     "addressee_names",
     "all_chapters",
     "commissioner_label",
-    "commissioner_names",
     "commissioners",
     "create_chapter",
     "delete_recommendation",
@@ -89,8 +91,11 @@ __all__ = [
     "get_for_viewer",
     "get_recommendation",
     "get_version",
+    "members",
+    "missing_sections",
     "my_recommendations",
     "notify_addressees",
+    "organisation_label",
     "organisations",
     "overdue_items",
     "overdue_state",
@@ -98,9 +103,9 @@ __all__ = [
     "population_for",
     "prioritisation_decision",
     "prioritised_proposals_without_chapter",
+    "progress_stale_days",
     "projection_for",
     "projections_for",
-    "public_name",
     "publication_problems",
     "publish",
     "published_chapters",

@@ -1,17 +1,17 @@
-"""Following recommendations up: overdue responses, "My recommendations" for commissioners and providers, the
-public tracker's headline counts and the JSNA overview report's topics."""
+"""Following recommendations up: overdue responses and stale progress, "My recommendations" for commissioners and
+providers, the public tracker's headline counts and the JSNA overview report's topics."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.chapters.common import response_due
-from portal.clock import london_today
+from portal.chapters.common import progress_stale_days, response_due
+from portal.clock import london_date, london_today
 from portal.extensions import db
 from portal.indicators import services as indicators
 from portal.models import (
@@ -21,7 +21,6 @@ from portal.models import (
     ProgressStatus,
     Recommendation,
     RecommendationAcknowledgement,
-    RecommendationCommissioner,
     RecommendationOrganisation,
     RecommendationResponse,
     Role,
@@ -29,68 +28,81 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 
+OVERDUE_LABELS: dict[str, str] = {
+    "no_response": "No response",
+    "target_passed": "Target date passed",
+    "stale_progress": "No recent progress update",
+}
+
 
 @dataclass(frozen=True)
 class Overdue:
-    """Why a recommendation's response is overdue."""
+    """Why an organisation's reply to a recommendation is overdue, and since when."""
 
-    reason: str  # "no_response" or "target_passed"
+    reason: str  # one of OVERDUE_LABELS
     due: date
 
     @property
     def label(self) -> str:
-        return "No response" if self.reason == "no_response" else "Target date passed"
+        return OVERDUE_LABELS[self.reason]
 
 
-def overdue_state(recommendation: Recommendation, commissioner_id: int, today: date | None = None) -> Overdue | None:
-    """Overdue when no response came within the response period, or the target date passed and it is not done."""
+def overdue_state(recommendation: Recommendation, organisation_id: int, today: date | None = None) -> Overdue | None:
+    """Overdue when no response came within the response period, when the target date passed and the action is not
+    done, or when an unfinished action has had no progress update for the progress period."""
     today = today or london_today()
-    response = recommendation.response_by(commissioner_id)
+    response = recommendation.response_for(organisation_id)
     if response is None:
         due = response_due(recommendation.chapter)
         return Overdue("no_response", due) if due is not None and today > due else None
-    if response.target_date and today > response.target_date and response.progress_status != ProgressStatus.DONE:
+    if response.progress_status == ProgressStatus.DONE:
+        return None
+    if response.target_date and today > response.target_date:
         return Overdue("target_passed", response.target_date)
+    update_due = london_date(response.last_reported_at) + timedelta(days=progress_stale_days())
+    if today > update_due:
+        return Overdue("stale_progress", update_due)
     return None
 
 
 @dataclass(frozen=True)
 class OverdueItem:
-    """One overdue response, for the analysts' list."""
+    """One overdue reply, for the analysts' list."""
 
     chapter: Chapter
     recommendation: Recommendation
-    commissioner: User
+    organisation: Organisation
     overdue: Overdue
 
 
 def overdue_items(today: date | None = None) -> list[OverdueItem]:
-    """Every overdue response across published chapters, the longest overdue first."""
+    """Every overdue reply across published chapters, the longest overdue first."""
     today = today or london_today()
     links = db.session.scalars(
-        select(RecommendationCommissioner)
-        .join(Recommendation, Recommendation.id == RecommendationCommissioner.recommendation_id)
+        select(RecommendationOrganisation)
+        .join(Recommendation, Recommendation.id == RecommendationOrganisation.recommendation_id)
         .join(Chapter, Chapter.id == Recommendation.chapter_id)
         .where(Chapter.status == ChapterStatus.PUBLISHED.value)
-        .options(selectinload(RecommendationCommissioner.recommendation))
+        .options(selectinload(RecommendationOrganisation.recommendation))
     )
     items = []
     for link in links:
-        state = overdue_state(link.recommendation, link.user_id, today)
+        state = overdue_state(link.recommendation, link.organisation_id, today)
         if state is not None:
-            items.append(OverdueItem(link.recommendation.chapter, link.recommendation, link.commissioner, state))
+            items.append(OverdueItem(link.recommendation.chapter, link.recommendation, link.organisation, state))
     return sorted(items, key=lambda item: (item.overdue.due, item.chapter.title, item.recommendation.position))
 
 
 @dataclass
 class MyRecommendation:
-    """A recommendation addressed to the signed-in user, with what they have done about it."""
+    """A recommendation addressed to the signed-in user's organisation, with what it has done about it."""
 
     recommendation: Recommendation
+    organisation: Organisation
     as_commissioner: bool
+    named: bool = False
     response: RecommendationResponse | None = None
     overdue: Overdue | None = None
-    organisation: Organisation | None = None
     acknowledgement: RecommendationAcknowledgement | None = None
 
 
@@ -103,28 +115,15 @@ class MyChapter:
 
 
 def my_recommendations(user: User, today: date | None = None) -> list[MyChapter]:
-    """Recommendations in published chapters addressed to this commissioner or to this stakeholder's organisation."""
+    """Recommendations in published chapters addressed to the user's organisation: to respond to (commissioners) or
+    to acknowledge (stakeholders)."""
     today = today or london_today()
+    if user.organisation_id is None:
+        return []
+    roles = [(True, user.has_role(Role.COMMISSIONER)), (False, user.has_role(Role.STAKEHOLDER))]
     chapters: dict[int, MyChapter] = {}
-    if user.has_role(Role.COMMISSIONER):
-        for c_link in db.session.scalars(
-            select(RecommendationCommissioner)
-            .join(Recommendation, Recommendation.id == RecommendationCommissioner.recommendation_id)
-            .join(Chapter, Chapter.id == Recommendation.chapter_id)
-            .where(RecommendationCommissioner.user_id == user.id, Chapter.status == ChapterStatus.PUBLISHED.value)
-        ):
-            recommendation = c_link.recommendation
-            entry = chapters.setdefault(recommendation.chapter_id, MyChapter(recommendation.chapter))
-            entry.items.append(
-                MyRecommendation(
-                    recommendation,
-                    as_commissioner=True,
-                    response=recommendation.response_by(user.id),
-                    overdue=overdue_state(recommendation, user.id, today),
-                )
-            )
-    if user.has_role(Role.STAKEHOLDER) and user.organisation_id is not None:
-        for o_link in db.session.scalars(
+    links = list(
+        db.session.scalars(
             select(RecommendationOrganisation)
             .join(Recommendation, Recommendation.id == RecommendationOrganisation.recommendation_id)
             .join(Chapter, Chapter.id == Recommendation.chapter_id)
@@ -132,36 +131,43 @@ def my_recommendations(user: User, today: date | None = None) -> list[MyChapter]
                 RecommendationOrganisation.organisation_id == user.organisation_id,
                 Chapter.status == ChapterStatus.PUBLISHED.value,
             )
-        ):
-            recommendation = o_link.recommendation
+        )
+    )
+    for as_commissioner, holds in roles:
+        if not holds:
+            continue
+        for link in links:
+            recommendation = link.recommendation
             entry = chapters.setdefault(recommendation.chapter_id, MyChapter(recommendation.chapter))
-            entry.items.append(
-                MyRecommendation(
-                    recommendation,
-                    as_commissioner=False,
-                    organisation=o_link.organisation,
-                    acknowledgement=recommendation.acknowledgement_by(o_link.organisation_id),
-                )
+            item = MyRecommendation(
+                recommendation, link.organisation, as_commissioner=as_commissioner, named=link.person_id == user.id
             )
+            if as_commissioner:
+                item.response = recommendation.response_for(link.organisation_id)
+                item.overdue = overdue_state(recommendation, link.organisation_id, today)
+            else:
+                item.acknowledgement = recommendation.acknowledgement_by(link.organisation_id)
+            entry.items.append(item)
     ordered = sorted(chapters.values(), key=lambda c: (c.chapter.published_at or utcnow(), c.chapter.id), reverse=True)
     for entry in ordered:
         entry.items.sort(key=lambda item: (item.recommendation.position, item.recommendation.id, item.as_commissioner))
     return ordered
 
 
-def tracker_summary(chapter: Chapter) -> dict[str, int]:
-    """Counts for the tracker's headline: recommendations, responses due and made, actions done."""
-    expected = sum(len(r.commissioner_links) for r in chapter.recommendations)
+def tracker_summary(chapter: Chapter, today: date | None = None) -> dict[str, int]:
+    """Counts for the tracker's headline: recommendations, responses due and made, actions done, replies overdue."""
     responses = [resp for r in chapter.recommendations for resp in r.responses]
+    links = [(r, link) for r in chapter.recommendations for link in r.organisation_links]
     return {
         "recommendations": len(chapter.recommendations),
-        "responses_expected": expected,
+        "responses_expected": len(links),
         "responses": len(responses),
         "done": sum(1 for resp in responses if resp.progress_status == ProgressStatus.DONE),
+        "overdue": sum(1 for r, link in links if overdue_state(r, link.organisation_id, today) is not None),
     }
 
 
-# The JSNA overview report -------------------------------------------------------------------------------------------
+# The JSNA overview report --------------------------------------------------------------------------------------------
 
 
 @dataclass

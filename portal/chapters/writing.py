@@ -20,6 +20,7 @@ from portal.chapters.notifications import notify_addressees
 from portal.extensions import db
 from portal.models import (
     CHAPTER_SECTIONS,
+    REQUIRED_SECTIONS,
     Chapter,
     ChapterIndicator,
     ChapterSection,
@@ -281,14 +282,23 @@ def return_to_draft(chapter_id: int, actor_id: int | None) -> Chapter:
     return chapter
 
 
-def publication_problems(chapter: Chapter) -> list[str]:
-    """What must be fixed before the chapter can be published."""
-    problems = []
-    if not chapter.body_of("summary").strip():
-        problems.append("Write the summary before publishing")
+def missing_sections(chapter: Chapter) -> list[str]:
+    """The headings of required sections that have no text yet, in reading order."""
+    return [
+        heading for key, heading in CHAPTER_SECTIONS if key in REQUIRED_SECTIONS and not chapter.body_of(key).strip()
+    ]
+
+
+def publication_problems(chapter: Chapter, actor_id: int | None = None) -> list[str]:
+    """What must be fixed before the chapter can be published (by ``actor_id``, when given)."""
+    problems = [f"Write the ‘{heading}’ section before publishing" for heading in missing_sections(chapter)]
     for number, recommendation in enumerate(chapter.recommendations, start=1):
-        if not recommendation.commissioner_links and not recommendation.organisation_links:
-            problems.append(f"Address recommendation {number} to at least one commissioner or organisation")
+        if not recommendation.organisation_links:
+            problems.append(f"Address recommendation {number} to at least one organisation")
+    submission = chapter.last_submission
+    # Two-person sign-off: whoever sent the chapter for review cannot also publish it.
+    if actor_id is not None and submission is not None and submission.actor_id == actor_id:
+        problems.append("You sent this chapter for review, so another analyst must publish it")
     return problems
 
 
@@ -304,7 +314,7 @@ class PublishResult:
 def publish(chapter_id: int, actor_id: int | None, *, send_emails: bool = True) -> PublishResult:
     """In review → published: the proposal becomes "chapter published", projections are cached, addressees emailed."""
     chapter = locked_chapter(chapter_id)
-    problems = publication_problems(chapter)
+    problems = publication_problems(chapter, actor_id)
     if problems:
         raise ChapterError(problems[0])
     _transition(chapter, {ChapterStatus.IN_REVIEW}, ChapterStatus.PUBLISHED)

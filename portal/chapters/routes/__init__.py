@@ -44,8 +44,6 @@ def journey_links(chapter: Chapter) -> dict[str, Any]:
 def chapter_helpers() -> dict[str, Any]:
     """Helpers every chapter page uses."""
     return {
-        "public_name": recommendations.public_name,
-        "commissioner_names": recommendations.commissioner_names,
         "addressee_names": recommendations.addressee_names,
         "is_analyst": is_analyst(),
     }

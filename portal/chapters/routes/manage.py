@@ -10,12 +10,12 @@ from flask_login import current_user
 from portal.access import role_required
 from portal.chapters import bp, notifications, recommendations, tracker, writing
 from portal.chapters.blocks import BlockContext, render_section
-from portal.chapters.common import ChapterError, get_chapter, response_days
+from portal.chapters.common import ChapterError, get_chapter, progress_stale_days, response_days
 from portal.chapters.forms import ConfirmForm, DetailsForm, NewChapterForm, RecommendationForm, SectionForm
 from portal.chapters.routes import ANALYSTS, show_error
 from portal.forms import choices
 from portal.htmx import render_page
-from portal.models import CHAPTER_SECTIONS
+from portal.models import CHAPTER_SECTIONS, REQUIRED_SECTIONS
 from portal.models.chapters import SECTION_HEADINGS
 
 
@@ -59,7 +59,9 @@ def edit(chapter_id: int) -> str:
         "chapters/edit.html",
         chapter=chapter,
         confirm_form=ConfirmForm(),
-        problems=writing.publication_problems(chapter),
+        problems=writing.publication_problems(chapter, current_user.id),
+        missing=writing.missing_sections(chapter),
+        required_sections=REQUIRED_SECTIONS,
         pending=notifications.pending_notifications(chapter),
         section_headings=SECTION_HEADINGS,
         sections=CHAPTER_SECTIONS,
@@ -163,11 +165,22 @@ def notify(chapter_id: int) -> ResponseReturnValue:
 
 
 def _recommendation_form(form: RecommendationForm) -> RecommendationForm:
-    form.commissioner_ids.choices = choices(
+    form.organisation_ids.choices = choices(
+        (str(org.id), recommendations.organisation_label(org)) for org in recommendations.organisations()
+    )
+    form.person_ids.choices = choices(
         (str(user.id), recommendations.commissioner_label(user)) for user in recommendations.commissioners()
     )
-    form.organisation_ids.choices = choices((str(org.id), org.name) for org in recommendations.organisations())
     return form
+
+
+def _recommendation_input(form: RecommendationForm) -> recommendations.RecommendationInput:
+    return recommendations.RecommendationInput(
+        text=form.text.data or "",
+        priority=form.priority.data or "",
+        organisation_ids=form.organisation_ids.data or [],
+        person_ids=form.person_ids.data or [],
+    )
 
 
 @bp.route("/manage/<int:chapter_id>/recommendations/new", methods=["GET", "POST"])
@@ -178,14 +191,7 @@ def new_recommendation(chapter_id: int) -> ResponseReturnValue:
     form = _recommendation_form(RecommendationForm())
     if form.validate_on_submit():
         try:
-            recommendations.add_recommendation(
-                chapter.id,
-                form.text.data or "",
-                form.priority.data or "",
-                form.commissioner_ids.data or [],
-                form.organisation_ids.data or [],
-                current_user.id,
-            )
+            recommendations.add_recommendation(chapter.id, _recommendation_input(form), current_user.id)
         except ChapterError as error:
             show_error(form, error, "text")
         else:
@@ -206,18 +212,11 @@ def edit_recommendation(chapter_id: int, recommendation_id: int) -> ResponseRetu
     if request.method == "GET":
         form.text.data = recommendation.text
         form.priority.data = recommendation.priority
-        form.commissioner_ids.data = [link.user_id for link in recommendation.commissioner_links]
         form.organisation_ids.data = [link.organisation_id for link in recommendation.organisation_links]
+        form.person_ids.data = [link.person_id for link in recommendation.organisation_links if link.person_id]
     elif form.validate_on_submit():
         try:
-            recommendations.update_recommendation(
-                recommendation.id,
-                form.text.data or "",
-                form.priority.data or "",
-                form.commissioner_ids.data or [],
-                form.organisation_ids.data or [],
-                current_user.id,
-            )
+            recommendations.update_recommendation(recommendation.id, _recommendation_input(form), current_user.id)
         except ChapterError as error:
             show_error(form, error, "text")
         else:
@@ -279,5 +278,10 @@ def version(chapter_id: int, number: int) -> str:
 @bp.route("/overdue")
 @role_required(*ANALYSTS)
 def overdue() -> str:
-    """Responses that are overdue: none within the response period, or a target date passed and not done."""
-    return render_template("chapters/overdue.html", items=tracker.overdue_items(), response_days=response_days())
+    """Replies that are overdue: no response in time, a target date passed, or no recent progress update."""
+    return render_template(
+        "chapters/overdue.html",
+        items=tracker.overdue_items(),
+        response_days=response_days(),
+        stale_days=progress_stale_days(),
+    )

@@ -8,7 +8,7 @@ from flask import Response, current_app, render_template
 from portal.access import public
 from portal.chapters import bp, forecasts, tracker, writing
 from portal.chapters.blocks import BlockContext, render_section
-from portal.chapters.common import response_due
+from portal.chapters.common import progress_stale_days, response_due
 from portal.chapters.routes import is_analyst, journey_links
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
@@ -75,7 +75,7 @@ def detail(slug: str) -> str:
 @bp.route("/<slug>/recommendations")
 @public
 def recommendations(slug: str) -> str:
-    """The public tracker: each recommendation with the commissioners' responses and progress."""
+    """The public tracker: each recommendation with the organisations' responses, progress and overdue flags."""
     chapter = writing.get_for_viewer(slug, include_drafts=is_analyst())
     return render_template(
         "chapters/recommendations.html",
@@ -83,6 +83,7 @@ def recommendations(slug: str) -> str:
         tracker=tracker.tracker_summary(chapter),
         overdue_state=tracker.overdue_state,
         response_due=response_due(chapter),
+        stale_days=progress_stale_days(),
         **journey_links(chapter),
     )
 

@@ -17,7 +17,7 @@ from portal.models import Role
 @bp.route("/my-recommendations")
 @role_required(Role.COMMISSIONER, Role.STAKEHOLDER)
 def my_recommendations() -> str:
-    """Recommendations addressed to me (commissioners) or to my organisation (providers)."""
+    """Recommendations addressed to my organisation: to respond to (commissioners) or acknowledge (providers)."""
     return render_template(
         "chapters/my_recommendations.html",
         chapters=tracker.my_recommendations(current_user),
@@ -28,9 +28,9 @@ def my_recommendations() -> str:
 @bp.route("/recommendations/<int:recommendation_id>/respond", methods=["GET", "POST"])
 @role_required(Role.COMMISSIONER)
 def respond(recommendation_id: int) -> ResponseReturnValue:
-    """A commissioner's response to a recommendation addressed to them."""
-    recommendation = recommendations.recommendation_for_commissioner(recommendation_id, current_user)
-    if recommendation.response_by(current_user.id) is not None:
+    """A commissioner's response, for their organisation, to a recommendation addressed to it."""
+    recommendation, organisation = recommendations.recommendation_for_commissioner(recommendation_id, current_user)
+    if recommendation.response_for(organisation.id) is not None:
         return redirect(url_for("chapters.progress", recommendation_id=recommendation.id), 303)
     form = ResponseForm()
     if form.validate_on_submit():
@@ -48,15 +48,15 @@ def respond(recommendation_id: int) -> ResponseReturnValue:
         else:
             flash("Response sent. It is now shown on the public tracker", "success")
             return redirect(url_for("chapters.my_recommendations"), 303)
-    return render_template("chapters/respond.html", recommendation=recommendation, form=form)
+    return render_template("chapters/respond.html", recommendation=recommendation, organisation=organisation, form=form)
 
 
 @bp.route("/recommendations/<int:recommendation_id>/progress", methods=["GET", "POST"])
 @role_required(Role.COMMISSIONER)
 def progress(recommendation_id: int) -> ResponseReturnValue:
-    """Add a progress update to my response."""
-    recommendation = recommendations.recommendation_for_commissioner(recommendation_id, current_user)
-    response = recommendation.response_by(current_user.id)
+    """Add a progress update to my organisation's response."""
+    recommendation, organisation = recommendations.recommendation_for_commissioner(recommendation_id, current_user)
+    response = recommendation.response_for(organisation.id)
     if response is None:
         return redirect(url_for("chapters.respond", recommendation_id=recommendation.id), 303)
     form = ProgressForm()
@@ -75,7 +75,8 @@ def progress(recommendation_id: int) -> ResponseReturnValue:
         recommendation=recommendation,
         response=response,
         form=form,
-        overdue=tracker.overdue_state(recommendation, current_user.id),
+        organisation=organisation,
+        overdue=tracker.overdue_state(recommendation, organisation.id),
     )
 
 
