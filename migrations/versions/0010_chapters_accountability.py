@@ -134,6 +134,7 @@ def upgrade() -> None:
         sa.Column("baseline_value", sa.Float(), nullable=True),
         sa.Column("baseline_lower", sa.Float(), nullable=True),
         sa.Column("baseline_upper", sa.Float(), nullable=True),
+        sa.Column("baseline_text", sa.String(length=64), nullable=False),
         sa.Column("baseline_recorded_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["indicator_id"],

@@ -12,19 +12,24 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.auth.services import create_user
+from portal.chapters import outcomes
 from portal.chapters.recommendations import RecommendationInput, add_recommendation
 from portal.chapters.writing import create_chapter, publish, save_details, save_section, submit_for_review
 from portal.clock import london_today
+from portal.deployment import home_area_code
 from portal.extensions import db
+from portal.indicators import services as indicators
 from portal.models import (
     Chapter,
     Indicator,
+    IndicatorValue,
     Organisation,
     ProgressStatus,
     ProgressUpdate,
     Proposal,
     ProposalStatus,
     RecommendationAcknowledgement,
+    RecommendationIndicator,
     RecommendationResponse,
     ResponseDecision,
     Role,
@@ -91,6 +96,9 @@ class ExampleReply:
     target_days: int | None = None
     progress: ProgressStatus | None = None
     progress_note: str = ""
+    # The example's value "when first answered" for each named indicator: that many published periods before the
+    # latest (0: the latest, as a real response records it). Earlier years let the example show change.
+    baseline_periods_back: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,8 @@ class ExampleRecommendation:
     addressed: dict[str, str]
     replies: dict[str, ExampleReply] = field(default_factory=dict)
     acknowledged_by: tuple[str, ...] = ()
+    # Real indicators it aims to move; those not loaded are left out.
+    indicators: tuple[str, ...] = ()
 
 
 EXAMPLE_ICB = "Example Integrated Care Board"
@@ -150,9 +160,11 @@ EXAMPLE_RECOMMENDATIONS: tuple[ExampleRecommendation, ...] = (
                 target_days=365,
                 progress=ProgressStatus.ON_TRACK,
                 progress_note="Example: outreach has started in two children's centres.",
+                baseline_periods_back=3,
             )
         },
         acknowledged_by=(EXAMPLE_PROVIDER,),
+        indicators=("dfe-cin-at-31-march", "dfe-cla-rate-per-10k"),
     ),
     ExampleRecommendation(
         "Commission a local survey of household food insecurity so that progress can be measured.",
@@ -181,11 +193,13 @@ EXAMPLE_RECOMMENDATIONS: tuple[ExampleRecommendation, ...] = (
                 "when national guidance is published.",
             )
         },
+        indicators=("dfe-cla-rate-per-10k",),
     ),
     ExampleRecommendation(
         "Fund holiday activities and food programme places for every eligible child in the most deprived wards.",
         "low",
         addressed={EXAMPLE_ICB: ""},
+        indicators=("dfe-cin-at-31-march", "dfe-cla-rate-per-10k"),
     ),
 )
 
@@ -228,6 +242,10 @@ def _example_people(organisations: dict[str, Organisation]) -> dict[str, User]:
 def _example_replies(chapter: Chapter, organisations: dict[str, Organisation], people: dict[str, User]) -> None:
     """The example organisations' responses, progress and acknowledgements, as their example members made them."""
     for recommendation, example in zip(chapter.recommendations, EXAMPLE_RECOMMENDATIONS, strict=True):
+        if example.replies:
+            back = max(reply.baseline_periods_back for reply in example.replies.values())
+            for link in recommendation.indicator_links:
+                _example_baseline(link, back)
         for name, reply in example.replies.items():
             organisation = organisations[name]
             author = next(
@@ -270,6 +288,32 @@ def _example_replies(chapter: Chapter, organisations: dict[str, Organisation], p
     db.session.commit()
 
 
+def _example_baseline(link: RecommendationIndicator, periods_back: int) -> None:
+    """The example's value "when first answered": the headline value ``periods_back`` published periods before the
+    latest, written as the indicator pages write it (0 records the latest, as a real first response does)."""
+    summary = indicators.indicator_summary(link.indicator_id)
+    if summary is None or summary.value is None or periods_back == 0:
+        outcomes.record_baselines(link.recommendation)
+        return
+    rows = db.session.execute(
+        select(IndicatorValue.period, IndicatorValue.value, IndicatorValue.lower_ci95, IndicatorValue.upper_ci95)
+        .where(
+            IndicatorValue.indicator_id == link.indicator_id,
+            IndicatorValue.area_code == home_area_code(),
+            IndicatorValue.sex == summary.sex,
+            IndicatorValue.age == summary.age,
+            IndicatorValue.category_type == "",
+            IndicatorValue.value.is_not(None),
+        )
+        .order_by(IndicatorValue.period_sortable, IndicatorValue.period)
+    ).all()
+    period, value, lower, upper = rows[max(0, len(rows) - 1 - periods_back)]
+    outcomes.set_baseline(link, summary)
+    link.baseline_period, link.baseline_value = period, value
+    link.baseline_lower, link.baseline_upper = lower, upper
+    link.baseline_text = outcomes.formatted_like(summary, value) if value is not None else ""
+
+
 def seed() -> str:
     """One published example chapter from the example prioritised proposal, with recommendations addressed to
     example organisations that have active members, and their example replies."""
@@ -295,6 +339,7 @@ def seed() -> str:
     embeds = "".join(f"\n\n{{{{indicator:{link.indicator_id}}}}}" for link in chapter.indicator_links)
     for key, body in _EXAMPLE_SECTIONS.items():
         save_section(chapter.id, key, body + embeds if key == "picture" else body, author.id)
+    loaded = set(db.session.scalars(select(Indicator.id)))
     for example in EXAMPLE_RECOMMENDATIONS:
         add_recommendation(
             chapter.id,
@@ -303,6 +348,7 @@ def seed() -> str:
                 example.priority,
                 organisation_ids=[organisations[name].id for name in example.addressed],
                 person_ids=[people[email].id for email in example.addressed.values() if email],
+                indicator_ids=[i for i in example.indicators if i in loaded],
             ),
             author.id,
         )

@@ -15,6 +15,11 @@ from portal.models import PRIORITY_LABELS, PROGRESS_LABELS, RESPONSE_DECISION_LA
 MAX_SECTION_LENGTH = 50_000
 
 
+def id_list(text: str | None) -> list[str]:
+    """Indicator ids typed one a line (commas also accepted)."""
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
 class NewChapterForm(FlaskForm):
     """Start a chapter from a prioritised topic."""
 
@@ -70,8 +75,7 @@ class DetailsForm(FlaskForm):
 
     def indicator_id_list(self) -> list[str]:
         """The ids typed, one a line (commas also accepted)."""
-        text = (self.indicator_ids.data or "").replace(",", "\n")
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        return id_list(self.indicator_ids.data)
 
 
 class RecommendationForm(FlaskForm):
@@ -104,7 +108,17 @@ class RecommendationForm(FlaskForm):
         description="Name at most one person at each organisation. Their organisation is asked to respond. Only "
         "commissioners whose organisation an administrator has set are listed",
     )
+    indicator_ids = TextAreaField(
+        "Indicators this recommendation aims to move (optional)",
+        widget=GovTextArea(),
+        description="One indicator id a line, as in the indicator page's web address. Up to 5. The public tracker "
+        "shows each one's value when the recommendation is first answered, its latest value and the change.",
+    )
     submit = SubmitField("Save recommendation", widget=GovSubmitInput())
+
+    def indicator_id_list(self) -> list[str]:
+        """The ids typed, one a line (commas also accepted)."""
+        return id_list(self.indicator_ids.data)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """At least one organisation, chosen or through a named person."""

@@ -18,15 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from portal.chapters.common import ChapterError, commit, locked_chapter
+from portal.chapters.outcomes import record_baselines
 from portal.extensions import db
 from portal.models import (
     Chapter,
+    Indicator,
     Organisation,
     Priority,
     ProgressStatus,
     ProgressUpdate,
     Recommendation,
     RecommendationAcknowledgement,
+    RecommendationIndicator,
     RecommendationOrganisation,
     RecommendationResponse,
     ResponseDecision,
@@ -97,6 +100,9 @@ def organisation_label(organisation: Organisation) -> str:
 # Writing recommendations (analysts, before publication) -------------------------------------------------------------
 
 
+MAX_RECOMMENDATION_INDICATORS = 5
+
+
 @dataclass(frozen=True)
 class RecommendationInput:
     """What an analyst typed in the recommendation form."""
@@ -105,6 +111,7 @@ class RecommendationInput:
     priority: str
     organisation_ids: Sequence[int] = ()
     person_ids: Sequence[int] = ()
+    indicator_ids: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,18 @@ class _Checked:
     priority: str
     # organisation id -> the named person's id (or None), in the order chosen
     addressees: dict[int, int | None]
+    indicator_ids: list[str]
+
+
+def _check_indicators(indicator_ids: Sequence[str]) -> list[str]:
+    wanted = list(dict.fromkeys(i.strip() for i in indicator_ids if i and i.strip()))
+    if len(wanted) > MAX_RECOMMENDATION_INDICATORS:
+        raise ChapterError(f"Name {MAX_RECOMMENDATION_INDICATORS} indicators or fewer", "indicator_ids")
+    known = set(db.session.scalars(select(Indicator.id).where(Indicator.id.in_(wanted)))) if wanted else set()
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise ChapterError(f"There is no indicator with the id {unknown[0]}", "indicator_ids")
+    return wanted
 
 
 def _check_recommendation_input(data: RecommendationInput) -> _Checked:
@@ -138,7 +157,7 @@ def _check_recommendation_input(data: RecommendationInput) -> _Checked:
         addressees[person.organisation_id] = person.id
     if not addressees:
         raise ChapterError("Select at least one organisation", "organisation_ids")
-    return _Checked(text, data.priority, addressees)
+    return _Checked(text, data.priority, addressees, _check_indicators(data.indicator_ids))
 
 
 def _editable_chapter(chapter_id: int) -> Chapter:
@@ -148,26 +167,33 @@ def _editable_chapter(chapter_id: int) -> Chapter:
     return chapter
 
 
-def _address(recommendation: Recommendation, addressees: dict[int, int | None]) -> None:
-    """Make the recommendation's organisation links exactly ``addressees``, keeping links that stay."""
+def _apply(recommendation: Recommendation, checked: _Checked) -> None:
+    """Set the text, priority, addressees and indicators, keeping the links that stay."""
+    recommendation.text = checked.text
+    recommendation.priority = checked.priority
     keep = {link.organisation_id: link for link in recommendation.organisation_links}
     links = []
-    for organisation_id, person_id in addressees.items():
+    for organisation_id, person_id in checked.addressees.items():
         link = keep.get(organisation_id) or RecommendationOrganisation(organisation_id=organisation_id)
         link.person_id = person_id
         links.append(link)
     recommendation.organisation_links = links
+    kept = {link.indicator_id: link for link in recommendation.indicator_links}
+    indicator_links = []
+    for position, indicator_id in enumerate(checked.indicator_ids):
+        indicator_link = kept.get(indicator_id) or RecommendationIndicator(indicator_id=indicator_id)
+        indicator_link.position = position
+        indicator_links.append(indicator_link)
+    recommendation.indicator_links = indicator_links
 
 
 def add_recommendation(chapter_id: int, data: RecommendationInput, actor_id: int | None) -> Recommendation:
-    """Add a recommendation addressed to organisations (before publication only)."""
+    """Add a recommendation addressed to organisations, naming the indicators it aims to move (before publication)."""
     chapter = _editable_chapter(chapter_id)
     checked = _check_recommendation_input(data)
     position = max((r.position for r in chapter.recommendations), default=0) + 1
-    recommendation = Recommendation(
-        chapter_id=chapter.id, position=position, text=checked.text, priority=checked.priority
-    )
-    _address(recommendation, checked.addressees)
+    recommendation = Recommendation(chapter_id=chapter.id, position=position)
+    _apply(recommendation, checked)
     db.session.add(recommendation)
     chapter.updated_at = utcnow()
     commit()
@@ -175,13 +201,10 @@ def add_recommendation(chapter_id: int, data: RecommendationInput, actor_id: int
 
 
 def update_recommendation(recommendation_id: int, data: RecommendationInput, actor_id: int | None) -> Recommendation:
-    """Change a recommendation's text, priority and addressees (before publication only)."""
+    """Change a recommendation's text, priority, addressees and indicators (before publication only)."""
     recommendation = get_recommendation(recommendation_id)
     chapter = _editable_chapter(recommendation.chapter_id)
-    checked = _check_recommendation_input(data)
-    recommendation.text = checked.text
-    recommendation.priority = checked.priority
-    _address(recommendation, checked.addressees)
+    _apply(recommendation, _check_recommendation_input(data))
     chapter.updated_at = utcnow()
     commit()
     return recommendation
@@ -273,6 +296,9 @@ def respond(recommendation_id: int, user: User, data: ResponseInput) -> Recommen
         raise ChapterError("The lead must be 200 characters or fewer", "lead")
     if recommendation.response_for(organisation.id) is not None:
         raise ChapterError(ALREADY_RESPONDED)
+    if not recommendation.responses:
+        # The first answer fixes the starting point the tracker measures the named indicators from.
+        record_baselines(recommendation)
     response = RecommendationResponse(
         recommendation_id=recommendation.id,
         commissioner_id=user.id,

@@ -37,7 +37,7 @@ from portal.text import slugify
 
 MAX_SLUG_LENGTH = 100
 # Slugs that would clash with the blueprint's fixed paths.
-RESERVED_SLUGS = frozenset({"manage", "overdue", "my-recommendations", "report", "recommendations"})
+RESERVED_SLUGS = frozenset({"manage", "overdue", "my-recommendations", "report", "recommendations", "impact"})
 SECTION_KEYS: tuple[str, ...] = tuple(key for key, _ in CHAPTER_SECTIONS)
 MAX_LINKED_INDICATORS = 8
 

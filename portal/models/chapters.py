@@ -324,6 +324,8 @@ class RecommendationIndicator(db.Model):
     baseline_value: Mapped[float | None] = mapped_column(Float, nullable=True)
     baseline_lower: Mapped[float | None] = mapped_column(Float, nullable=True)
     baseline_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The baseline as the indicator pages wrote it then, e.g. "61.2 per 100,000".
+    baseline_text: Mapped[str] = mapped_column(String(64), default="")
     baseline_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="indicator_links")

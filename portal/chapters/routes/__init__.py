@@ -1,5 +1,6 @@
-"""Chapter pages, by page area: ``public`` (the list, chapters, their tracker and the report), ``manage`` (the
-analysts' pages) and ``replies`` (commissioners' and providers' "My recommendations" and replies).
+"""Chapter pages, by page area: ``public`` (the list, chapters, their tracker and the report), ``impact`` (what
+happened after every recommendation), ``manage`` (the analysts' pages) and ``replies`` (commissioners' and
+providers' "My recommendations" and replies).
 
 This module holds what every area shares: who counts as an analyst, links back along the loop, the helpers every
 chapter template uses, and putting a service's refusal on a form. (Downloads get ``nosniff`` from
@@ -56,4 +57,4 @@ def show_error(form: FlaskForm, error: ChapterError, default: str) -> None:
     target.errors = [*target.errors, str(error)]
 
 
-from portal.chapters.routes import manage, public, replies  # noqa: E402,F401
+from portal.chapters.routes import impact, manage, public, replies  # noqa: E402,F401

@@ -180,6 +180,7 @@ def _recommendation_input(form: RecommendationForm) -> recommendations.Recommend
         priority=form.priority.data or "",
         organisation_ids=form.organisation_ids.data or [],
         person_ids=form.person_ids.data or [],
+        indicator_ids=form.indicator_id_list(),
     )
 
 
@@ -214,6 +215,7 @@ def edit_recommendation(chapter_id: int, recommendation_id: int) -> ResponseRetu
         form.priority.data = recommendation.priority
         form.organisation_ids.data = [link.organisation_id for link in recommendation.organisation_links]
         form.person_ids.data = [link.person_id for link in recommendation.organisation_links if link.person_id]
+        form.indicator_ids.data = "\n".join(link.indicator_id for link in recommendation.indicator_links)
     elif form.validate_on_submit():
         try:
             recommendations.update_recommendation(recommendation.id, _recommendation_input(form), current_user.id)

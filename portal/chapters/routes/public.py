@@ -6,7 +6,7 @@ import bokeh
 from flask import Response, current_app, render_template
 
 from portal.access import public
-from portal.chapters import bp, forecasts, tracker, writing
+from portal.chapters import bp, forecasts, outcomes, tracker, writing
 from portal.chapters.blocks import BlockContext, render_section
 from portal.chapters.common import progress_stale_days, response_due
 from portal.chapters.routes import is_analyst, journey_links
@@ -77,13 +77,16 @@ def detail(slug: str) -> str:
 def recommendations(slug: str) -> str:
     """The public tracker: each recommendation with the organisations' responses, progress and overdue flags."""
     chapter = writing.get_for_viewer(slug, include_drafts=is_analyst())
+    cache: outcomes.SummaryCache = {}
     return render_template(
         "chapters/recommendations.html",
         chapter=chapter,
+        changes={r.id: outcomes.indicator_changes(r, cache) for r in chapter.recommendations},
         tracker=tracker.tracker_summary(chapter),
         overdue_state=tracker.overdue_state,
         response_due=response_due(chapter),
         stale_days=progress_stale_days(),
+        area_name=outcomes.home_area_name(),
         **journey_links(chapter),
     )
 
