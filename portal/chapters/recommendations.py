@@ -86,9 +86,19 @@ def commissioner_label(user: User) -> str:
     return " – ".join(parts)
 
 
-def organisation_label(organisation: Organisation) -> str:
+def responder_counts() -> dict[int, int]:
+    """How many active commissioners each organisation has (who can respond for it), by organisation id."""
+    rows = db.session.execute(
+        select(User.organisation_id, func.count(func.distinct(User.id)))
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.organisation_id.is_not(None), User.active.is_(True), UserRole.role == Role.COMMISSIONER.value)
+        .group_by(User.organisation_id)
+    )
+    return {organisation_id: count for organisation_id, count in rows if organisation_id is not None}
+
+
+def organisation_label(organisation: Organisation, responders: int) -> str:
     """How analysts see an organisation in lists: its name, its sector, and whether anyone there can respond."""
-    responders = len(members(organisation.id, Role.COMMISSIONER))
     who = (
         f"{responders} commissioner{'s' if responders != 1 else ''} can respond"
         if responders

@@ -196,6 +196,10 @@ def test_recommendation_and_details_forms_show_govuk_errors_and_keep_what_was_ty
     setup = make_chapter("draft")
     sign_in(client, setup.analyst.email)
     url = f"/chapters/manage/{setup.chapter.id}/recommendations/new"
+    labels = [label.get_text(strip=True) for label in client_request.get(url).select("label[for^=organisation_ids]")]
+    # The analyst sees who can answer for each organisation: the provider has no commissioner yet.
+    assert f"{setup.icb.name} (Commissioner or integrated care board (ICB); 1 commissioner can respond)" in labels
+    assert f"{setup.provider.name} (NHS provider; nobody can respond yet)" in labels
     response = client_request.post(url, {"text": "Do the thing.", "priority": "low"}, expected_status=200)
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert error_summary_texts(soup) == ["Select at least one organisation"]

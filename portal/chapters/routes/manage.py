@@ -165,8 +165,10 @@ def notify(chapter_id: int) -> ResponseReturnValue:
 
 
 def _recommendation_form(form: RecommendationForm) -> RecommendationForm:
+    responders = recommendations.responder_counts()
     form.organisation_ids.choices = choices(
-        (str(org.id), recommendations.organisation_label(org)) for org in recommendations.organisations()
+        (str(org.id), recommendations.organisation_label(org, responders.get(org.id, 0)))
+        for org in recommendations.organisations()
     )
     form.person_ids.choices = choices(
         (str(user.id), recommendations.commissioner_label(user)) for user in recommendations.commissioners()
