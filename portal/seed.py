@@ -13,5 +13,5 @@ SEED_STEPS: list[str] = [
     "portal.evidence.services:seed",  # after proposals: links example briefings to example proposals
     "portal.prioritisation.services:seed",  # after proposals: an example round on the example shortlisted topics
     "portal.surveys.services:seed",  # example surveys with example responses (no links to other features' rows)
-    "portal.chapters.services:seed",  # last: an example chapter from the example prioritised proposal
+    "portal.chapters.examples:seed",  # last: an example chapter from the example prioritised proposal
 ]

@@ -10,7 +10,7 @@ from flask import Flask
 
 from portal.chapters import services
 from portal.extensions import db
-from portal.models import Chapter, Proposal, ProposalStatus, Recommendation, Role, User
+from portal.models import Chapter, Organisation, Proposal, ProposalStatus, Recommendation, Role, User
 from portal.navigation import MAIN_NAV, STAFF_NAV, visible_items
 from tests.helpers import ClientRequest
 
@@ -21,14 +21,18 @@ OVERDUE = "/chapters/overdue"
 @pytest.fixture
 def draft_chapter(make_user: Callable[..., User]) -> tuple[Chapter, Recommendation]:
     """A draft chapter with one recommendation, started from a prioritised topic."""
-    commissioner = make_user(Role.COMMISSIONER)
     proposal = Proposal(
         reference="JSNA-2026-0001", title="Food insecurity", need="A need", status=ProposalStatus.PRIORITISED.value
     )
     db.session.add(proposal)
     db.session.commit()
     chapter = services.create_chapter(proposal.id, "", None)
-    recommendation = services.add_recommendation(chapter.id, "Do the thing.", "high", [commissioner.id], [], None)
+    icb = Organisation(name="Black Country ICB", sector="commissioner", verified=True)
+    db.session.add(icb)
+    db.session.commit()
+    recommendation = services.add_recommendation(
+        chapter.id, services.RecommendationInput("Do the thing.", "high", organisation_ids=[icb.id]), None
+    )
     return chapter, recommendation
 
 

@@ -1,4 +1,4 @@
-"""Admin routes: list and search users, change roles, deactivate accounts."""
+"""Admin routes: list and search users, change roles and organisation, deactivate accounts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 
 from portal.access import role_required
 from portal.admin import bp, services
-from portal.admin.forms import ConfirmForm, RolesForm
+from portal.admin.forms import ConfirmForm, OrganisationForm, RolesForm
 from portal.extensions import db
-from portal.forms import add_field_error
+from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Role, User
 
@@ -47,13 +47,54 @@ def user_detail(user_id: int) -> Response | str:
         else:
             flash(f"Roles saved for {user.email}", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id), 303)
+    return _user_page(user, form, _organisation_form(user))
+
+
+def _organisation_form(user: User, form: OrganisationForm | None = None) -> OrganisationForm:
+    form = form or OrganisationForm()
+    form.organisation_id.choices = choices(
+        [("", "None"), *((str(org.id), f"{org.name} ({org.sector_label})") for org in services.organisations())]
+    )
+    if request.method == "GET":
+        form.organisation_id.data = str(user.organisation_id or "")
+    return form
+
+
+def _user_page(user: User, form: RolesForm, organisation_form: OrganisationForm) -> str:
     return render_template(
         "admin/user_detail.html",
         user=user,
         form=form,
+        organisation_form=organisation_form,
         confirm_form=ConfirmForm(),
         audit=services.audit_trail(user.id),
     )
+
+
+@bp.route("/users/<int:user_id>/organisation", methods=["POST"])
+@role_required(Role.ADMIN)
+def set_organisation(user_id: int) -> Response | str:
+    """Set the organisation a user belongs to (commissioners respond for it)."""
+    user = db.get_or_404(User, user_id)
+    form = _organisation_form(user)
+    if form.validate_on_submit():
+        chosen = form.organisation_id.data or ""
+        try:
+            services.set_organisation(
+                user.id,
+                int(chosen) if chosen.isdigit() else None,
+                current_user,
+                new_name=form.new_organisation.data or "",
+                new_sector=form.new_sector.data or "",
+            )
+        except services.AdminRuleError as exc:
+            form.organisation_id.errors = [*form.organisation_id.errors, str(exc)]
+        else:
+            flash(f"Organisation saved for {user.email}", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id), 303)
+    roles_form = RolesForm()
+    roles_form.roles.data = sorted(user.roles)
+    return _user_page(user, roles_form, form)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -1,4 +1,4 @@
-"""User administration: search, roles, deactivation — each change audited."""
+"""User administration: search, roles, organisation, deactivation — each change audited."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from portal.audit import record_audit
+from portal.auth.services import find_or_create_organisation
 from portal.extensions import db
-from portal.models import AuditEvent, Role, User, UserRole
+from portal.models import AuditEvent, Organisation, Role, Sector, User, UserRole
 
 PAGE_SIZE = 25
 
@@ -58,6 +59,42 @@ def set_roles(user_id: int, roles: set[Role], actor: User) -> User:
     if granted or revoked:
         detail = f"granted: {', '.join(sorted(granted)) or '-'}; revoked: {', '.join(sorted(revoked)) or '-'}"
         _audit(actor, "roles_changed", user, detail)
+    db.session.commit()
+    return user
+
+
+def organisations() -> list[Organisation]:
+    """Every organisation a user can belong to, by name."""
+    return list(db.session.scalars(select(Organisation).order_by(func.lower(Organisation.name))))
+
+
+def set_organisation(
+    user_id: int, organisation_id: int | None, actor: User, *, new_name: str = "", new_sector: str = ""
+) -> User:
+    """Put the user in an organisation (or none), or in a new one an admin adds (verified, since an admin added it).
+
+    A commissioner responds to recommendations for their organisation, so this decides whose name their responses
+    carry from now on; responses already made keep the organisation they answered for."""
+    user = db.get_or_404(User, user_id)
+    organisation: Organisation | None
+    if " ".join(new_name.split()):
+        try:
+            sector = Sector(new_sector)
+        except ValueError as error:
+            raise AdminRuleError("Select the new organisation's sector") from error
+        organisation = find_or_create_organisation(new_name, sector)
+        organisation.verified = True
+    elif organisation_id is None:
+        organisation = None
+    else:
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise AdminRuleError("Select an organisation from the list")
+    before = user.organisation.name if user.organisation else "none"
+    after = organisation.name if organisation else "none"
+    if before != after:
+        user.organisation = organisation
+        _audit(actor, "organisation_changed", user, f"{before} → {after}")
     db.session.commit()
     return user
 

@@ -18,10 +18,13 @@ from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
 
+from portal.chapters.common import commit
 from portal.charts.tables import format_number
+from portal.deployment import home_area_code
 from portal.extensions import db
-from portal.models import Indicator, IndicatorValue
+from portal.models import Chapter, Indicator, IndicatorValue
 from portal.stats.forecast import (
     AGEING_ON_LABEL,
     MIN_POINTS,
@@ -325,6 +328,51 @@ def compute_projections(indicators: list[Indicator], age_bands: str, area_code: 
         "indicators": [project_series(indicator, area_code) for indicator in indicators],
         "population": project_population(age_bands, area_code),
     }
+
+
+# A chapter's cached projections ------------------------------------------------------------------------------------
+
+
+def _linked_indicators(chapter: Chapter) -> list[Indicator]:
+    """The indicators a chapter projects, in its order."""
+    return [link.indicator for link in chapter.indicator_links]
+
+
+def refresh_projections(chapter: Chapter, *, force: bool = False) -> dict[str, Any]:
+    """Recompute the chapter's projections when the data behind them changed (the caller commits)."""
+    area = home_area_code()
+    ids = [link.indicator_id for link in chapter.indicator_links]
+    version = data_version(ids, chapter.age_bands, area)
+    if not force and chapter.projections is not None and chapter.projections_version == version:
+        return chapter.projections
+    chapter.projections = compute_projections(_linked_indicators(chapter), chapter.age_bands, area)
+    chapter.projections_version = version
+    return chapter.projections
+
+
+def projections_for(chapter: Chapter) -> dict[str, Any]:
+    """The chapter's projections, from the cache while the data is unchanged (else recomputed and saved)."""
+    before = chapter.projections_version
+    projections = refresh_projections(chapter)
+    if chapter.projections_version != before:
+        commit()
+    return projections
+
+
+def projection_for(chapter: Chapter, indicator_id: str) -> dict[str, Any]:
+    """One indicator's projection, else 404 when the chapter does not project it."""
+    for item in projections_for(chapter)["indicators"]:
+        if item["indicator_id"] == indicator_id and "skipped" not in item:
+            return item
+    raise NotFound()
+
+
+def population_for(chapter: Chapter) -> dict[str, Any]:
+    """The population projection, else 404 when there is none."""
+    population = projections_for(chapter).get("population")
+    if not population or "skipped" in population:
+        raise NotFound()
+    return population
 
 
 # Tables (the HTML table and the CSV show exactly what the charts draw) --------------------------------------------

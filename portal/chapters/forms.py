@@ -15,6 +15,11 @@ from portal.models import PRIORITY_LABELS, PROGRESS_LABELS, RESPONSE_DECISION_LA
 MAX_SECTION_LENGTH = 50_000
 
 
+def id_list(text: str | None) -> list[str]:
+    """Indicator ids typed one a line (commas also accepted)."""
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
 class NewChapterForm(FlaskForm):
     """Start a chapter from a prioritised topic."""
 
@@ -70,8 +75,7 @@ class DetailsForm(FlaskForm):
 
     def indicator_id_list(self) -> list[str]:
         """The ids typed, one a line (commas also accepted)."""
-        text = (self.indicator_ids.data or "").replace(",", "\n")
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        return id_list(self.indicator_ids.data)
 
 
 class RecommendationForm(FlaskForm):
@@ -91,27 +95,45 @@ class RecommendationForm(FlaskForm):
         choices=choices((str(p), label) for p, label in PRIORITY_LABELS.items()),
         validators=[InputRequired(message="Select a priority")],
     )
-    commissioner_ids = SelectMultipleField("Commissioners", widget=GovCheckboxesInput(), coerce=int)
-    organisation_ids = SelectMultipleField("Provider organisations", widget=GovCheckboxesInput(), coerce=int)
+    organisation_ids = SelectMultipleField(
+        "Organisations asked to respond",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        description="A commissioner of each organisation responds for it; its other members may acknowledge it",
+    )
+    person_ids = SelectMultipleField(
+        "For the attention of (optional)",
+        widget=GovCheckboxesInput(),
+        coerce=int,
+        description="Name at most one person at each organisation. Their organisation is asked to respond. Only "
+        "commissioners whose organisation an administrator has set are listed",
+    )
+    indicator_ids = TextAreaField(
+        "Indicators this recommendation aims to move (optional)",
+        widget=GovTextArea(),
+        description="One indicator id a line, as in the indicator page's web address. Up to 5. The public tracker "
+        "shows each one's value when the recommendation is first answered, its latest value and the change.",
+    )
     submit = SubmitField("Save recommendation", widget=GovSubmitInput())
 
+    def indicator_id_list(self) -> list[str]:
+        """The ids typed, one a line (commas also accepted)."""
+        return id_list(self.indicator_ids.data)
+
     def validate(self, extra_validators: Any = None) -> bool:
-        """At least one addressee."""
+        """At least one organisation, chosen or through a named person."""
         ok = super().validate(extra_validators)
-        if ok and not self.commissioner_ids.data and not self.organisation_ids.data:
-            self.commissioner_ids.errors = [
-                *self.commissioner_ids.errors,
-                "Select at least one commissioner or organisation",
-            ]
+        if ok and not self.organisation_ids.data and not self.person_ids.data:
+            self.organisation_ids.errors = [*self.organisation_ids.errors, "Select at least one organisation"]
             return False
         return ok
 
 
 class ResponseForm(FlaskForm):
-    """A commissioner's response to a recommendation."""
+    """A commissioner's response to a recommendation, for their organisation."""
 
     decision = RadioField(
-        "Do you accept this recommendation?",
+        "Does your organisation accept this recommendation?",
         widget=GovRadioInput(),
         choices=choices((str(d), label) for d, label in RESPONSE_DECISION_LABELS.items()),
         validators=[InputRequired(message="Select whether you accept the recommendation")],

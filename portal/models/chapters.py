@@ -1,5 +1,6 @@
-"""Topic chapters: sections, version history, linked indicators, recommendations, commissioners' responses,
-their progress updates and providers' acknowledgements."""
+"""Topic chapters: sections, version history, linked indicators, recommendations addressed to organisations, the
+organisations' responses with their progress updates, providers' acknowledgements, and the indicators each
+recommendation aims to move with their values when it was first answered."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from portal.models.base import Model, UTCDateTime, utcnow
@@ -46,6 +47,11 @@ CHAPTER_SECTIONS: tuple[tuple[str, str], ...] = (
     ("recommendations", "Recommendations"),
 )
 SECTION_HEADINGS: dict[str, str] = dict(CHAPTER_SECTIONS)
+# Sections a chapter cannot be published without. "Future need" is carried by its projections and "Gaps" may
+# honestly have nothing to add; every other section must be written.
+REQUIRED_SECTIONS: frozenset[str] = frozenset(
+    {"summary", "why", "picture", "stakeholders", "evidence", "recommendations"}
+)
 
 
 class Priority(StrEnum):
@@ -152,6 +158,11 @@ class Chapter(Model):
     def is_published(self) -> bool:
         return self.status == ChapterStatus.PUBLISHED.value
 
+    @property
+    def last_submission(self) -> ChapterVersion | None:
+        """The version recording the latest "sent for review": who sent it and when (two-person sign-off)."""
+        return next((v for v in reversed(self.versions) if v.action == "submitted"), None)
+
     def section(self, key: str) -> ChapterSection | None:
         """The section with this key, if the chapter has it."""
         return next((s for s in self.sections if s.key == key), None)
@@ -222,7 +233,7 @@ class ChapterIndicator(Model):
 
 
 class Recommendation(Model):
-    """A recommendation of a chapter, addressed to commissioners and provider organisations."""
+    """A recommendation of a chapter, addressed to organisations (each optionally for a named person's attention)."""
 
     __tablename__ = "recommendations"
 
@@ -234,14 +245,16 @@ class Recommendation(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     chapter: Mapped[Chapter] = relationship(back_populates="recommendations")
-    commissioner_links: Mapped[list[RecommendationCommissioner]] = relationship(
-        back_populates="recommendation", cascade="all, delete-orphan", order_by="RecommendationCommissioner.id"
-    )
     organisation_links: Mapped[list[RecommendationOrganisation]] = relationship(
         back_populates="recommendation", cascade="all, delete-orphan", order_by="RecommendationOrganisation.id"
     )
+    indicator_links: Mapped[list[RecommendationIndicator]] = relationship(
+        back_populates="recommendation", cascade="all, delete-orphan", order_by="RecommendationIndicator.position"
+    )
     responses: Mapped[list[RecommendationResponse]] = relationship(
-        back_populates="recommendation", cascade="all, delete-orphan", order_by="RecommendationResponse.created_at"
+        back_populates="recommendation",
+        cascade="all, delete-orphan",
+        order_by="(RecommendationResponse.created_at, RecommendationResponse.id)",
     )
     acknowledgements: Mapped[list[RecommendationAcknowledgement]] = relationship(
         back_populates="recommendation",
@@ -254,40 +267,28 @@ class Recommendation(Model):
         return Priority(self.priority).label
 
     @property
-    def commissioners(self) -> list[User]:
-        return [link.commissioner for link in self.commissioner_links]
-
-    @property
     def organisations(self) -> list[Organisation]:
         return [link.organisation for link in self.organisation_links]
 
-    def response_by(self, user_id: int) -> RecommendationResponse | None:
-        """The response this commissioner made, if any."""
-        return next((r for r in self.responses if r.commissioner_id == user_id), None)
+    def addressed_to(self, organisation_id: int | None) -> RecommendationOrganisation | None:
+        """The link addressing this organisation, if the recommendation is addressed to it."""
+        if organisation_id is None:
+            return None
+        return next((link for link in self.organisation_links if link.organisation_id == organisation_id), None)
+
+    def response_for(self, organisation_id: int) -> RecommendationResponse | None:
+        """The response this organisation made, if any."""
+        return next((r for r in self.responses if r.organisation_id == organisation_id), None)
 
     def acknowledgement_by(self, organisation_id: int) -> RecommendationAcknowledgement | None:
         """The acknowledgement from this organisation, if any."""
         return next((a for a in self.acknowledgements if a.organisation_id == organisation_id), None)
 
 
-class RecommendationCommissioner(Model):
-    """A commissioner (a user with the commissioner role) a recommendation is addressed to."""
-
-    __tablename__ = "rec_commissioners"
-    __table_args__ = (UniqueConstraint("recommendation_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    # Set once the commissioner has been emailed, so publishing again never emails twice.
-    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    recommendation: Mapped[Recommendation] = relationship(back_populates="commissioner_links")
-    commissioner: Mapped[User] = relationship()
-
-
 class RecommendationOrganisation(Model):
-    """A provider organisation a recommendation is addressed to; its stakeholders may acknowledge it."""
+    """An organisation a recommendation is addressed to, optionally for the attention of a named person there.
+
+    Commissioners of the organisation respond for it; its stakeholders may acknowledge it."""
 
     __tablename__ = "rec_organisations"
     __table_args__ = (UniqueConstraint("recommendation_id", "organisation_id"),)
@@ -295,21 +296,57 @@ class RecommendationOrganisation(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # Set once the organisation's people have been emailed, so publishing again never emails twice.
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="organisation_links")
     organisation: Mapped[Organisation] = relationship()
+    person: Mapped[User | None] = relationship()
 
 
-class RecommendationResponse(Model):
-    """A commissioner's response to a recommendation addressed to them (one each)."""
+class RecommendationIndicator(Model):
+    """An indicator a recommendation aims to move, with its value for the home area when the recommendation was
+    first answered: the baseline the public tracker measures change from."""
 
-    __tablename__ = "rec_responses"
-    __table_args__ = (UniqueConstraint("recommendation_id", "commissioner_id"),)
+    __tablename__ = "rec_indicators"
+    __table_args__ = (UniqueConstraint("recommendation_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # The latest value at the first response ("" and None until then, or when there was no value to record).
+    baseline_period: Mapped[str] = mapped_column(String(64), default="")
+    baseline_sex: Mapped[str] = mapped_column(String(32), default="")
+    baseline_age: Mapped[str] = mapped_column(String(64), default="")
+    baseline_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    baseline_lower: Mapped[float | None] = mapped_column(Float, nullable=True)
+    baseline_upper: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The baseline as the indicator pages wrote it then, e.g. "61.2 per 100,000".
+    baseline_text: Mapped[str] = mapped_column(String(64), default="")
+    baseline_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="indicator_links")
+    indicator: Mapped[Indicator] = relationship()
+
+
+class RecommendationResponse(Model):
+    """An addressed organisation's response to a recommendation (one each), written by one of its commissioners."""
+
+    __tablename__ = "rec_responses"
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "commissioner_id"),
+        Index("uq_rec_responses_recommendation_organisation", "recommendation_id", "organisation_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id", ondelete="CASCADE"), index=True)
+    # Who wrote the response (for staff); the public sees only the organisation it answers for.
     commissioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Every response has one. The column allows NULL only because SQLite cannot add a NOT NULL reference to a table
+    # that already has rows (and rebuilding this table would cascade-delete its progress updates).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     decision: Mapped[str] = mapped_column(String(16))
     rationale: Mapped[str] = mapped_column(Text)
     planned_action: Mapped[str] = mapped_column(Text, default="")
@@ -320,6 +357,7 @@ class RecommendationResponse(Model):
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="responses")
     commissioner: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
     progress_updates: Mapped[list[ProgressUpdate]] = relationship(
         back_populates="response",
         cascade="all, delete-orphan",
@@ -342,6 +380,12 @@ class RecommendationResponse(Model):
     @property
     def progress_label(self) -> str:
         return ProgressStatus(self.progress_status).label
+
+    @property
+    def last_reported_at(self) -> datetime:
+        """When the organisation last said how the action is going: its latest update, else the response itself."""
+        latest = self.latest_progress
+        return latest.created_at if latest else self.created_at
 
 
 class ProgressUpdate(Model):

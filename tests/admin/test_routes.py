@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.models import AuditEvent, Role, User
+from portal.models import AuditEvent, Organisation, Role, User
 from tests.conftest import TEST_PASSWORD
 from tests.helpers import ClientRequest
 
@@ -78,3 +78,48 @@ def test_non_admins_cannot_change_roles(
     client_request.post(f"/admin/users/{person.id}", {"roles": ["admin"]}, expected_status=403)
     db.session.expire_all()
     assert db.session.get(User, person.id).roles == {Role.PUBLIC}
+
+
+def test_admin_sets_a_users_organisation_or_adds_a_new_one_with_an_audit_trail(
+    client_request: ClientRequest, login_as: Callable[..., User], make_user: Callable[..., User], db: object
+) -> None:
+    admin = login_as(Role.ADMIN)
+    person = make_user(Role.COMMISSIONER, email="buyer@example.org")
+    icb = Organisation(name="Black Country ICB", sector="commissioner", verified=True)
+    db.session.add(icb)  # type: ignore[attr-defined]
+    db.session.commit()  # type: ignore[attr-defined]
+
+    page = client_request.get(f"/admin/users/{person.id}")
+    options = [o.get_text() for o in page.select("select[name=organisation_id] option")]
+    assert options == ["None", "Black Country ICB (Commissioner or integrated care board (ICB))"]
+
+    client_request.post(f"/admin/users/{person.id}/organisation", {"organisation_id": str(icb.id)})
+    db.session.expire_all()  # type: ignore[attr-defined]
+    assert db.session.get(User, person.id).organisation_id == icb.id  # type: ignore[attr-defined]
+
+    # An organisation that is not in the list is added, verified because an administrator added it.
+    client_request.post(
+        f"/admin/users/{person.id}/organisation",
+        {"organisation_id": "", "new_organisation": "  City of Wolverhampton  Council ", "new_sector": "council"},
+    )
+    db.session.expire_all()  # type: ignore[attr-defined]
+    organisation = db.session.get(User, person.id).organisation  # type: ignore[attr-defined]
+    assert organisation.name == "City of Wolverhampton Council" and organisation.verified
+    assert organisation.sector == "council"
+
+    client_request.post(f"/admin/users/{person.id}/organisation", {"organisation_id": ""})
+    db.session.expire_all()  # type: ignore[attr-defined]
+    assert db.session.get(User, person.id).organisation is None  # type: ignore[attr-defined]
+
+    events = db.session.query(AuditEvent).filter_by(object_id=str(person.id), action="organisation_changed").all()  # type: ignore[attr-defined]
+    assert [e.detail for e in events] == [
+        "none → Black Country ICB",
+        "Black Country ICB → City of Wolverhampton Council",
+        "City of Wolverhampton Council → none",
+    ]
+    assert all(e.actor_id == admin.id for e in events)
+
+    response = client_request.post(
+        f"/admin/users/{person.id}/organisation", {"organisation_id": "999999"}, expected_status=200
+    )
+    assert "Select an organisation from the list" in response.get_data(as_text=True)

@@ -10,10 +10,11 @@ from typing import Any
 from playwright.sync_api import expect
 
 from portal.chapters import services
+from portal.clock import london_today
 from portal.extensions import db
 from portal.models import Indicator, Organisation, ProposalIndicator, ProposalStatus, Role, User
 from portal.proposals import services as proposals
-from tests.chapters.conftest import LINEAR_ID, known_series  # noqa: F401 - a projectable series for the chapter
+from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, known_series  # noqa: F401 - a projectable series for the chapter
 from tests.conftest import TEST_PASSWORD
 
 
@@ -44,10 +45,15 @@ def _chapter_in_review(analyst: User, commissioner: User, app: Any) -> tuple[int
     db.session.add(ProposalIndicator(proposal_id=proposal.id, indicator_id=LINEAR_ID))
     db.session.commit()
     chapter = services.create_chapter(proposal.id, "", analyst.id)
-    services.save_section(chapter.id, "summary", "Families with young children go **hungry**.", analyst.id)
+    for key, body in REQUIRED_TEXT.items():
+        services.save_section(chapter.id, key, body, analyst.id)
     services.save_section(chapter.id, "future_need", "Demand is likely to keep rising.", analyst.id)
     services.add_recommendation(
-        chapter.id, "Increase uptake of Healthy Start vouchers.", "high", [commissioner.id], [], analyst.id
+        chapter.id,
+        services.RecommendationInput(
+            "Increase uptake of Healthy Start vouchers.", "high", person_ids=[commissioner.id]
+        ),
+        analyst.id,
     )
     services.submit_for_review(chapter.id, analyst.id)
     return chapter.id, chapter.slug
@@ -62,14 +68,15 @@ def test_the_loop_from_publishing_a_chapter_to_a_response_on_the_public_tracker(
     mailbox: Any,
 ) -> None:
     analyst = make_user(Role.ANALYST, email="analyst.loop@example.org")
+    reviewer = make_user(Role.ANALYST, email="reviewer.loop@example.org")
     icb = Organisation(name="Black Country Integrated Care Board", sector="commissioner", verified=True)
     db.session.add(icb)
     db.session.commit()
     commissioner = make_user(Role.COMMISSIONER, email="commissioner.loop@example.org", organisation=icb)
     chapter_id, slug = _chapter_in_review(analyst, commissioner, app)
 
-    # The analyst publishes the chapter.
-    _sign_in(page, analyst.email)
+    # Another analyst, who did not send it for review, publishes the chapter.
+    _sign_in(page, reviewer.email)
     page.goto(f"/chapters/manage/{chapter_id}")
     assert_accessible(page)
     page.get_by_role("button", name="Publish the chapter").click()
@@ -95,7 +102,7 @@ def test_the_loop_from_publishing_a_chapter_to_a_response_on_the_public_tracker(
     page.get_by_label("Why?").fill("Vouchers help, but outreach needs new money.")
     page.get_by_label("What action will you take?").fill("Outreach in two children's centres this year.")
     page.get_by_label("Who will lead the action?").fill("Head of Children's Commissioning")
-    target = services.london_today() + timedelta(days=180)
+    target = london_today() + timedelta(days=180)
     page.get_by_label("Day").fill(str(target.day))
     page.get_by_label("Month").fill(str(target.month))
     page.get_by_label("Year").fill(str(target.year))
@@ -123,9 +130,10 @@ def test_an_analyst_previews_a_section_with_htmx_before_saving_it(
     app: Any, page: Any, make_user: Callable[..., User], assert_accessible: Callable[[Any], None]
 ) -> None:
     analyst = make_user(Role.ANALYST, email="analyst.preview@example.org")
-    commissioner = make_user(Role.COMMISSIONER, email="commissioner.preview@example.org")
-    db.session.add(Indicator(id=LINEAR_ID, name="A test series"))
+    icb = Organisation(name="Black Country Integrated Care Board", sector="commissioner", verified=True)
+    db.session.add_all([icb, Indicator(id=LINEAR_ID, name="A test series")])
     db.session.commit()
+    commissioner = make_user(Role.COMMISSIONER, email="commissioner.preview@example.org", organisation=icb)
     chapter_id, _ = _chapter_in_review(analyst, commissioner, app)
 
     _sign_in(page, analyst.email)

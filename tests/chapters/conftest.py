@@ -74,14 +74,29 @@ def make_prioritised(app: Flask) -> Callable[..., Proposal]:
     return make
 
 
+# Every section a chapter cannot be published without, with the summary the tests look for.
+REQUIRED_TEXT: dict[str, str] = {
+    "summary": "Families with young children go **hungry**.",
+    "why": "It was prioritised.",
+    "picture": "Child poverty is high.",
+    "stakeholders": "Food banks are busier.",
+    "evidence": "Healthy Start helps.",
+    "recommendations": "We recommend the following.",
+}
+
+
 @dataclass
 class Setup:
-    """A chapter with its people: an analyst, two commissioners, a provider organisation and its stakeholder."""
+    """A chapter with its people: an analyst who writes it and sends it for review, a reviewer who publishes it, two
+    commissioning organisations with a commissioner each, and a provider organisation with a stakeholder."""
 
     chapter: Chapter
     analyst: User
+    reviewer: User
     commissioner: User
     other_commissioner: User
+    icb: Organisation
+    council: Organisation
     provider: Organisation
     stakeholder: User
     recommendations: list[Recommendation] = field(default_factory=list)
@@ -91,41 +106,53 @@ class Setup:
 def make_chapter(
     app: Flask, make_prioritised: Callable[..., Proposal], make_user: Callable[..., User]
 ) -> Callable[..., Setup]:
-    """A chapter in ``status`` ("draft", "in_review" or "published") with a summary and two recommendations:
-    the first addressed to ``commissioner`` and the provider, the second to ``other_commissioner``."""
+    """A chapter in ``status`` ("draft", "in_review" or "published") with every required section written and two
+    recommendations: the first addressed to the ICB (for the attention of ``commissioner``) and the provider, the
+    second to the council. The analyst sends it for review and the reviewer publishes it."""
     counter = {"n": 0}
 
     def make(status: str = "published", title: str = "Food insecurity in families", **kw: Any) -> Setup:
         counter["n"] += 1
         n = counter["n"]
         analyst = make_user(Role.ANALYST, email=f"analyst{n}@example.org")
+        reviewer = make_user(Role.ANALYST, email=f"reviewer{n}@example.org")
         icb = Organisation(name=f"Black Country ICB {n}", sector="commissioner", verified=True)
+        council = Organisation(name=f"City Council Public Health {n}", sector="council", verified=True)
         provider = Organisation(name=f"Royal Wolverhampton NHS Trust {n}", sector="nhs_provider", verified=True)
-        db.session.add_all([icb, provider])
+        db.session.add_all([icb, council, provider])
         db.session.commit()
         commissioner = make_user(Role.COMMISSIONER, email=f"commissioner{n}@example.org", organisation=icb)
-        other = make_user(Role.COMMISSIONER, email=f"icb.lead{n}@example.org")
+        other = make_user(Role.COMMISSIONER, email=f"public.health{n}@example.org", organisation=council)
         stakeholder = make_user(Role.STAKEHOLDER, email=f"provider{n}@example.org", organisation=provider)
         proposal = make_prioritised(title, **kw)
         chapter = services.create_chapter(proposal.id, title, analyst.id)
-        services.save_section(chapter.id, "summary", "Families with young children go **hungry**.", analyst.id)
+        for key, body in REQUIRED_TEXT.items():
+            services.save_section(chapter.id, key, body, analyst.id)
         first = services.add_recommendation(
             chapter.id,
-            "Increase uptake of Healthy Start vouchers.",
-            "high",
-            [commissioner.id],
-            [provider.id],
+            services.RecommendationInput(
+                "Increase uptake of Healthy Start vouchers.",
+                "high",
+                organisation_ids=[icb.id, provider.id],
+                person_ids=[commissioner.id],
+            ),
             analyst.id,
         )
         second = services.add_recommendation(
-            chapter.id, "Measure household food insecurity locally.", "medium", [other.id], [], analyst.id
+            chapter.id,
+            services.RecommendationInput(
+                "Measure household food insecurity locally.", "medium", organisation_ids=[council.id]
+            ),
+            analyst.id,
         )
         if status in {"in_review", "published"}:
             services.submit_for_review(chapter.id, analyst.id)
         if status == "published":
-            services.publish(chapter.id, analyst.id)
+            services.publish(chapter.id, reviewer.id)
         db.session.refresh(chapter)
-        return Setup(chapter, analyst, commissioner, other, provider, stakeholder, [first, second])
+        return Setup(
+            chapter, analyst, reviewer, commissioner, other, icb, council, provider, stakeholder, [first, second]
+        )
 
     return make
 

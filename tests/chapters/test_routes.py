@@ -10,10 +10,21 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from portal.chapters import services
+from portal.clock import london_today
 from portal.extensions import db
-from portal.models import Chapter, Indicator, Proposal, ProposalStatus, RecommendationResponse, Role, User
+from portal.models import (
+    CHAPTER_SECTIONS,
+    Chapter,
+    Indicator,
+    Organisation,
+    Proposal,
+    ProposalStatus,
+    RecommendationResponse,
+    Role,
+    User,
+)
 from portal.models.base import utcnow
-from tests.chapters.conftest import LINEAR_ID, Setup
+from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, Setup
 from tests.conftest import sign_in
 from tests.helpers import ClientRequest, email_body, error_summary_texts
 
@@ -62,7 +73,7 @@ def test_the_chapter_page_links_back_to_its_proposal_and_to_its_tracker(
     hrefs = [a["href"] for a in page.find_all("a", href=True)]
     assert f"/topics/{setup.chapter.proposal.reference}" in hrefs
     assert f"/chapters/{setup.chapter.slug}/recommendations" in hrefs
-    assert [h2.get_text(strip=True) for h2 in page.select("section h2")] == [h for _, h in services.CHAPTER_SECTIONS]
+    assert [h2.get_text(strip=True) for h2 in page.select("section h2")] == [h for _, h in CHAPTER_SECTIONS]
     assert page.select_one("#section-summary").find_next("strong").get_text() == "hungry"
 
 
@@ -115,6 +126,7 @@ def test_only_analysts_reach_the_writing_pages(
 
 
 def test_an_analyst_starts_writes_and_publishes_a_chapter_through_the_forms(
+    app: object,
     client: FlaskClient,
     client_request: ClientRequest,
     make_prioritised: Callable[..., Proposal],
@@ -122,7 +134,11 @@ def test_an_analyst_starts_writes_and_publishes_a_chapter_through_the_forms(
     mailbox: object,
 ) -> None:
     analyst = make_user(Role.ANALYST)
-    commissioner = make_user(Role.COMMISSIONER, email="buyer@example.org", display_name="Sam Buyer")
+    reviewer = make_user(Role.ANALYST, email="reviewer@example.org")
+    icb = Organisation(name="Black Country ICB", sector="commissioner", verified=True)
+    db.session.add(icb)
+    db.session.commit()
+    commissioner = make_user(Role.COMMISSIONER, email="buyer@example.org", display_name="Sam Buyer", organisation=icb)
     proposal = make_prioritised("Healthy weight in children")
     sign_in(client, analyst.email)
 
@@ -144,19 +160,32 @@ def test_an_analyst_starts_writes_and_publishes_a_chapter_through_the_forms(
     assert chapter.body_of("summary") == ""
 
     client_request.post(f"/chapters/manage/{chapter.id}/sections/summary", {"body": "Children's weight matters."})
+    for key, body in REQUIRED_TEXT.items():
+        if key != "summary":
+            client_request.post(f"/chapters/manage/{chapter.id}/sections/{key}", {"body": body})
     client_request.post(
         f"/chapters/manage/{chapter.id}/recommendations/new",
-        {"text": "Fund more HENRY courses.", "priority": "high", "commissioner_ids": [str(commissioner.id)]},
+        {"text": "Fund more HENRY courses.", "priority": "high", "person_ids": [str(commissioner.id)]},
     )
     client_request.post(f"/chapters/manage/{chapter.id}/status", {"action": "submit"})
+    # Whoever sent it for review cannot publish it: the page says so, and the button refuses.
+    edit = client_request.get(f"/chapters/manage/{chapter.id}").get_text()
+    assert "You sent this chapter for review, so another analyst must publish it" in edit
     client_request.post(f"/chapters/manage/{chapter.id}/status", {"action": "publish"})
+    db.session.expire_all()
+    assert not chapter.is_published
 
+    reviewer_client = app.test_client()  # type: ignore[attr-defined]
+    sign_in(reviewer_client, reviewer.email)
+    ClientRequest(reviewer_client).post(f"/chapters/manage/{chapter.id}/status", {"action": "publish"})
     db.session.expire_all()
     assert chapter.is_published
     assert db.session.get(Proposal, proposal.id).status == ProposalStatus.CHAPTER_PUBLISHED.value  # type: ignore[union-attr]
     assert "Fund more HENRY courses." in email_body(mailbox.last_to("buyer@example.org"))  # type: ignore[attr-defined]
     history = client_request.get(f"/chapters/manage/{chapter.id}/history")
     assert "Published" in history.select_one("#versions").get_text()
+    sign_off = history.select_one("#sign-off").get_text(" ", strip=True)
+    assert f"Sent for review by {analyst.email}" in sign_off and f"Published by {reviewer.email}" in sign_off
     old = client_request.get(f"/chapters/manage/{chapter.id}/history/2")
     assert "Children's weight matters." in old.get_text()
 
@@ -167,9 +196,13 @@ def test_recommendation_and_details_forms_show_govuk_errors_and_keep_what_was_ty
     setup = make_chapter("draft")
     sign_in(client, setup.analyst.email)
     url = f"/chapters/manage/{setup.chapter.id}/recommendations/new"
+    labels = [label.get_text(strip=True) for label in client_request.get(url).select("label[for^=organisation_ids]")]
+    # The analyst sees who can answer for each organisation: the provider has no commissioner yet.
+    assert f"{setup.icb.name} (Commissioner or integrated care board (ICB); 1 commissioner can respond)" in labels
+    assert f"{setup.provider.name} (NHS provider; nobody can respond yet)" in labels
     response = client_request.post(url, {"text": "Do the thing.", "priority": "low"}, expected_status=200)
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    assert error_summary_texts(soup) == ["Select at least one commissioner or organisation"]
+    assert error_summary_texts(soup) == ["Select at least one organisation"]
     assert soup.select_one("textarea[name=text]").get_text() == "Do the thing."
     assert soup.title.get_text().startswith("Error: ")
 
@@ -191,15 +224,21 @@ def test_the_overdue_page_flags_missing_responses(
     db.session.commit()
     sign_in(client, setup.analyst.email)
     rows = client_request.get("/chapters/overdue").select("#overdue-responses tbody tr")
-    assert len(rows) == 2
+    assert len(rows) == 3  # the ICB and the provider for the first recommendation, the council for the second
     assert "No response" in rows[0].get_text()
+    assert {setup.icb.name, setup.provider.name, setup.council.name} == {
+        name
+        for name in (setup.icb.name, setup.provider.name, setup.council.name)
+        for row in rows
+        if name in row.get_text()
+    }
 
 
 # Commissioners and providers ---------------------------------------------------------------------------------------
 
 
 def _response_form(**changes: str) -> dict[str, str]:
-    target = services.london_today() + timedelta(days=120)
+    target = london_today() + timedelta(days=120)
     data = {
         "decision": "partial",
         "rationale": "Vouchers help but outreach costs money.",
@@ -228,10 +267,11 @@ def test_a_commissioner_responds_and_the_response_appears_on_the_public_tracker(
     as_commissioner.post(f"/chapters/recommendations/{first.id}/progress", {"status": "on_track", "note": "Started."})
 
     tracker = client_request.get(f"/chapters/{setup.chapter.slug}/recommendations").get_text()
-    assert "Response from Black Country ICB" in tracker
+    assert f"Response from {setup.icb.name}" in tracker
     assert "Partially accepted" in tracker and "On track" in tracker and "Started." in tracker
     assert setup.commissioner.email not in tracker  # never an email address in public
-    assert "has not responded yet" in tracker  # the second recommendation's commissioner
+    assert f"{setup.council.name} has not responded yet" in tracker  # the second recommendation's organisation
+    assert "A commissioner" not in tracker and "commissioner" + "1" not in tracker
 
 
 def test_a_commissioner_cannot_respond_to_someone_elses_recommendation(
@@ -278,7 +318,7 @@ def test_a_provider_acknowledges_a_recommendation_for_their_organisation(
     as_provider.get(f"/chapters/recommendations/{setup.recommendations[1].id}/acknowledge", expected_status=404)
     as_provider.post(f"/chapters/recommendations/{setup.recommendations[0].id}/acknowledge", {"note": ""})
     tracker = client_request.get(f"/chapters/{setup.chapter.slug}/recommendations").get_text()
-    assert f"{setup.provider.name}: acknowledged" in tracker
+    assert f"{setup.provider.name} (acknowledged" in tracker
 
 
 # The report --------------------------------------------------------------------------------------------------------
@@ -309,7 +349,7 @@ def test_every_writing_and_reply_page_renders_as_a_well_formed_page(
     services.respond(
         published.recommendations[0].id,
         published.commissioner,
-        services.ResponseInput("accept", "Agreed.", "Do it.", "Lead", services.london_today() + timedelta(days=9)),
+        services.ResponseInput("accept", "Agreed.", "Do it.", "Lead", london_today() + timedelta(days=9)),
     )
     chapter_id, recommendation_id = draft.chapter.id, draft.recommendations[0].id
     sign_in(client, draft.analyst.email)
