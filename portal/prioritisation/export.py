@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.charts.tables import csv_safe, to_csv
 from portal.prioritisation.results import RoundResults, individual_scores, rank_text
@@ -112,6 +113,8 @@ def _sheet(
     workbook: Workbook, title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]], *, first: bool
 ) -> None:
     sheet = workbook.active if first else workbook.create_sheet()
+    if not isinstance(sheet, Worksheet):  # a new workbook's active sheet is always a worksheet
+        raise TypeError("expected a worksheet")
     sheet.title = title
     sheet.append([_safe(c) for c in columns])
     for cell in sheet[1]:

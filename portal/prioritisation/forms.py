@@ -21,7 +21,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import DECISION_LABELS, SCORE_LEVELS, Criterion
-from portal.prioritisation.services import COMMENT_MAX, NOTE_MAX, REASON_MAX, WEIGHT_MAX
+from portal.prioritisation.criteria import WEIGHT_MAX
+from portal.prioritisation.rounds import NOTE_MAX, REASON_MAX
+from portal.prioritisation.scoring import COMMENT_MAX
 
 
 def _optional_int(value: object) -> int | None:

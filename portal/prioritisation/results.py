@@ -72,10 +72,9 @@ def load_arrays(round_: PrioritisationRound) -> RoundArrays:
         )
     )
     for user_id, proposal_id, criterion_id, value, comment in rows:
-        key = (m_index.get(user_id), p_index.get(proposal_id), c_index.get(criterion_id))
-        if None in key:
+        i, j, k = m_index.get(user_id), p_index.get(proposal_id), c_index.get(criterion_id)
+        if i is None or j is None or k is None:
             continue
-        i, j, k = key  # type: ignore[misc]
         if value is not None:
             scores[i, j, k] = value
         if comment:
