@@ -28,6 +28,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.models.prioritisation import BoardDecision
 from portal.prioritisation.criteria import create_default_criteria
 from portal.prioritisation.rounds import MIN_PROPOSALS, proposals_in_open_rounds
 from portal.prioritisation.scoring import log_change
@@ -108,6 +109,10 @@ def _example_round(
         closed_at=utcnow() - timedelta(days=55) if closed else None,
         closed_by_id=members[0].id if closed else None,
     )
+    if closed:
+        # Published, so a fresh install shows how a public summary looks; every public page marks it as an example.
+        round_.summary_published_at = utcnow() - timedelta(days=50)
+        round_.summary_published_by_id = members[0].id
     for member in members:
         round_.members.append(RoundMember(user_id=member.id))
     for position, proposal in enumerate(proposals, start=1):
@@ -119,6 +124,13 @@ def _example_round(
             entry.decision_reason = _public_answer(proposal, decision)
             entry.decided_at = round_.closed_at
             entry.decided_by_id = members[0].id
+            if decision is Decision.PRIORITISED:
+                # The board agreed the steering group's recommendation (the topic's status already shows it).
+                entry.board_decision = BoardDecision.AGREED.value
+                entry.board_meeting_date = today - timedelta(days=45)
+                entry.board_minute_reference = "Example minute 7"
+                entry.board_recorded_at = utcnow() - timedelta(days=44)
+                entry.board_recorded_by_id = members[0].id
         round_.proposals.append(entry)
     db.session.add(round_)
     db.session.flush()

@@ -31,6 +31,9 @@ RANKING_COLUMNS = [
 ]
 
 
+NOT_ENOUGH_SCORES = "Not enough scores"
+
+
 def _round(value: float | None, places: int) -> float | None:
     return None if value is None else round(value, places)
 
@@ -39,17 +42,17 @@ def ranking_rows(results: RoundResults) -> list[list[Cell]]:
     """One row per proposal, best rank first."""
     return [
         [
-            rank_text(row.rank),
+            rank_text(row.rank) if row.quorate else NOT_ENOUGH_SCORES,
             row.proposal.reference,
             row.proposal.title,
             _round(row.mean_score, 3),
             row.scorers,
             len(row.conflicted),
             _round(row.borda_points, 2),
-            rank_text(row.borda_rank),
-            row.rank_p05,
-            row.rank_p95,
-            round(row.p_top_k, 3),
+            rank_text(row.borda_rank) if row.quorate else "",
+            row.rank_p05 if row.quorate else None,
+            row.rank_p95 if row.quorate else None,
+            _round(row.p_top_k, 3),
             row.entry.decision_label,
             row.entry.decision_reason,
         ]

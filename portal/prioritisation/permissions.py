@@ -53,6 +53,12 @@ def can_see_individual_scores(round_: PrioritisationRound, user: User) -> bool:
     return not round_.is_open and is_member(round_, user.id)
 
 
+def can_see_results(round_: PrioritisationRound, user: User) -> bool:
+    """While a round is open its results are for the chair (and the analysts who run it) only: per-criterion means
+    from a few members would let one member work out another's scores. Once it closes, every member sees them."""
+    return can_see_individual_scores(round_, user)
+
+
 def can_close(round_: PrioritisationRound, user: User) -> bool:
     """The chair, analysts and admins close a round."""
     return is_analyst(user) or is_chair(round_, user.id)
@@ -60,6 +66,11 @@ def can_close(round_: PrioritisationRound, user: User) -> bool:
 
 def can_publish(round_: PrioritisationRound, user: User) -> bool:
     """The chair, analysts and admins publish a closed round's public summary."""
+    return can_close(round_, user)
+
+
+def can_record_board_decision(round_: PrioritisationRound, user: User) -> bool:
+    """The chair, analysts and admins record the health and wellbeing board's decisions, from its minutes."""
     return can_close(round_, user)
 
 
@@ -97,6 +108,14 @@ def round_for_viewer(round_id: int, viewer_id: int) -> PrioritisationRound:
     round_ = get_round(round_id)
     if not can_view_round(round_, active_user(viewer_id)):
         raise PermissionDenied("not a member of this round")
+    return round_
+
+
+def round_for_results(round_id: int, viewer_id: int) -> PrioritisationRound:
+    """The round, when this user may see its results now (:class:`PermissionDenied` otherwise)."""
+    round_ = round_for_viewer(round_id, viewer_id)
+    if not can_see_results(round_, active_user(viewer_id)):
+        raise PermissionDenied("results are for the chair only while the round is open")
     return round_
 
 

@@ -59,6 +59,7 @@ class RoundInput:
     member_ids: list[int]
     proposal_ids: list[int]
     top_k: int
+    quorum: int | None = None  # None: a majority of the members
 
 
 def steering_users() -> list[User]:
@@ -117,6 +118,11 @@ def _check_round_input(data: RoundInput, round_: PrioritisationRound | None) -> 
         raise PrioritisationError(f"Select at least {MIN_PROPOSALS} shortlisted topics")
     if data.top_k < 1:
         raise PrioritisationError("The number of topics the board can take forward must be 1 or more")
+    members = len(set([data.chair_id, *data.member_ids]))
+    if data.quorum is not None and not 1 <= data.quorum <= members:
+        raise PrioritisationError(
+            f"The number of members who must score a topic must be between 1 and {members}, the number of members"
+        )
 
 
 def create_round(data: RoundInput, actor_id: int) -> PrioritisationRound:
@@ -133,6 +139,7 @@ def create_round(data: RoundInput, actor_id: int) -> PrioritisationRound:
         deadline=data.deadline,
         chair_id=data.chair_id,
         top_k=data.top_k,
+        quorum=data.quorum,
         criteria_set_id=criteria_set.id,
         created_by_id=actor_id,
         status=RoundStatus.OPEN.value,
@@ -193,6 +200,7 @@ def update_round(round_id: int, data: RoundInput, actor_id: int) -> Prioritisati
     round_.deadline = data.deadline
     round_.chair_id = data.chair_id
     round_.top_k = data.top_k
+    round_.quorum = data.quorum
     record_audit(actor_id, "round_changed", "prioritisation_round", round_.id)
     db.session.commit()
     return round_
@@ -238,15 +246,15 @@ def published_rounds() -> list[PrioritisationRound]:
 
 
 def publish_summary(round_id: int, actor_id: int, *, publish: bool = True) -> PrioritisationRound:
-    """Publish (or withdraw) a closed round's public summary of weighted scores and ranks."""
+    """Publish (or withdraw) a closed round's public summary of weighted scores and ranks.
+
+    An example round can be published too: every public page marks it as an example with made-up scores.
+    """
     round_ = get_round(round_id)
     if not can_publish(round_, active_user(actor_id)):
         raise PermissionDenied("only the chair, analysts and admins publish summaries")
     if round_.is_open:
         raise PrioritisationError("Close the round before publishing its summary")
-    if publish and round_.is_example:
-        # An example round's made-up scores must never look like a real public decision.
-        raise PrioritisationError("An example round cannot be published")
     round_.summary_published_at = utcnow() if publish else None
     round_.summary_published_by_id = actor_id if publish else None
     record_audit(actor_id, "summary_published" if publish else "summary_withdrawn", "prioritisation_round", round_.id)

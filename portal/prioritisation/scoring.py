@@ -48,10 +48,11 @@ class ScoreEntry:
 
 @dataclass(frozen=True)
 class SaveOutcome:
-    """How many values changed, and when."""
+    """How many values changed, when, and the weighted criteria of the topic the member has still not scored."""
 
     changed: int
     saved_at: datetime
+    missing: tuple[str, ...] = ()
 
 
 def log_change(
@@ -174,7 +175,18 @@ def save_scores(
     except BaseException:
         db.session.rollback()
         raise
-    return SaveOutcome(changed=changed, saved_at=now)
+    return SaveOutcome(changed=changed, saved_at=now, missing=missing_criteria(round_, proposal_id, actor_id))
+
+
+def missing_criteria(round_: PrioritisationRound, proposal_id: int, user_id: int) -> tuple[str, ...]:
+    """The weighted criteria (in the order members see them) this member has not scored for the topic yet: the
+    topic counts towards the results only once every one of them is scored."""
+    scored = member_scores(round_.id, proposal_id, user_id)
+    return tuple(
+        criterion.name
+        for criterion in round_.criteria_set.criteria
+        if criterion.weight > 0 and (criterion.id not in scored or scored[criterion.id].value is None)
+    )
 
 
 def member_scores(round_id: int, proposal_id: int, user_id: int) -> dict[int, Score]:

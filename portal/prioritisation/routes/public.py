@@ -32,4 +32,5 @@ def public_summary(round_id: int) -> str | tuple[str, int]:
         rows=summary.rows,
         members_scored=summary.members_scored,
         min_scorers=results.MIN_PUBLIC_SCORERS,
+        quorum=round_.effective_quorum,
     )

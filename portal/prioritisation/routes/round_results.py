@@ -14,7 +14,12 @@ from portal.charts.embed import CHART_JSON_MIMETYPE
 from portal.charts.prioritisation import criteria_heatmap, ranking_chart
 from portal.htmx import is_htmx_request, render_page
 from portal.prioritisation import bp, results
-from portal.prioritisation.permissions import PermissionDenied, can_see_individual_scores, round_for_viewer
+from portal.prioritisation.permissions import (
+    PermissionDenied,
+    can_see_individual_scores,
+    round_for_results,
+    round_for_viewer,
+)
 from portal.prioritisation.routes.common import STAFF
 from portal.prioritisation.scoring import score_history
 
@@ -32,7 +37,7 @@ def _label(entry: object) -> str:
 @role_required(*STAFF)
 def results_page(round_id: int) -> Response:
     """Weighted ranking, Borda comparison, agreement, disagreement, sensitivity, charts and the "what if" panel."""
-    round_ = round_for_viewer(round_id, current_user.id)
+    round_ = round_for_results(round_id, current_user.id)
     arrays = results.load_arrays(round_)
     trial = results.parse_trial_weights(arrays.criteria, request.args)
     trial_rows = results.what_if(arrays, trial.weights) if trial.valid and trial.weights else []
@@ -98,7 +103,7 @@ def _chart_tables(computed: results.RoundResults) -> dict[str, Any]:
 
 
 def _chart_response(round_id: int, chart: str) -> Response:
-    round_ = round_for_viewer(round_id, current_user.id)
+    round_ = round_for_results(round_id, current_user.id)
     version = results.data_version(round_)
 
     def build() -> object:

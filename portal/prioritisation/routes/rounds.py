@@ -19,7 +19,9 @@ from portal.prioritisation.permissions import (
     can_close,
     can_decide,
     can_publish,
+    can_record_board_decision,
     can_see_individual_scores,
+    can_see_results,
     get_round,
     is_analyst,
     is_chair,
@@ -66,6 +68,7 @@ def _round_input(form: RoundForm) -> RoundInput:
         member_ids=[int(v) for v in form.member_ids.data or []],
         proposal_ids=[int(v) for v in form.proposal_ids.data or []],
         top_k=int(form.top_k.data or 1),
+        quorum=int(form.quorum.data) if form.quorum.data is not None else None,
     )
 
 
@@ -117,6 +120,7 @@ def round_edit(round_id: int) -> str | BaseResponse:
         form.member_ids.data = [m.user_id for m in round_.members]
         form.proposal_ids.data = [p.proposal_id for p in round_.proposals]
         form.top_k.data = round_.top_k
+        form.quorum.data = round_.quorum
     elif form.validate_on_submit():
         try:
             update_round(round_.id, _round_input(form), current_user.id)
@@ -151,6 +155,8 @@ def round_detail(round_id: int) -> str:
         can_close=can_close(round_, current_user),
         can_publish=can_publish(round_, current_user),
         can_see_individual=oversee,
+        can_see_results=can_see_results(round_, current_user),
+        can_record_board=can_record_board_decision(round_, current_user),
         my_progress=member_progress(round_, current_user.id) if member else None,
         members_progress=members_progress(round_) if oversee else [],
         conflicts=conflicts_in(round_.id),

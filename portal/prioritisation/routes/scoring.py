@@ -18,6 +18,7 @@ from portal.prioritisation.forms import ConfirmForm, ConflictForm, ScoreFormBase
 from portal.prioritisation.permissions import (
     PermissionDenied,
     PrioritisationError,
+    can_see_results,
     get_round,
     is_member,
     round_proposal,
@@ -26,6 +27,12 @@ from portal.prioritisation.rounds import declare_conflict, withdraw_conflict
 from portal.prioritisation.routes.common import STAFF
 from portal.prioritisation.scoring import ScoreEntry, has_conflict, member_progress, member_scores, save_scores
 from portal.prioritisation.scoring_evidence import proposal_evidence
+
+
+def _names(names: tuple[str, ...]) -> str:
+    """Names joined for a sentence, in lower case: "a", "a and b", "a, b and c"."""
+    words = [name.lower() for name in names]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _member_round(round_id: int) -> PrioritisationRound:
@@ -44,6 +51,7 @@ def scoring(round_id: int) -> str:
         "prioritisation/scoring.html",
         round=round_,
         progress=member_progress(round_, current_user.id),
+        can_see_results=can_see_results(round_, current_user),
     )
 
 
@@ -76,11 +84,21 @@ def score_proposal(round_id: int, proposal_id: int) -> str | BaseResponse:
     conflicted = has_conflict(round_.id, current_user.id, proposal_id)
     form = score_form(criteria)
     if request.method == "POST" and not conflicted and round_.is_open and form.validate_on_submit():
+        page_url = url_for("prioritisation.score_proposal", round_id=round_.id, proposal_id=proposal_id)
         try:
-            save_scores(round_.id, proposal_id, current_user.id, _entries_from_form(form, criteria))
+            outcome = save_scores(round_.id, proposal_id, current_user.id, _entries_from_form(form, criteria))
         except PrioritisationError as exc:
             flash(str(exc), "error")
-            return redirect(url_for("prioritisation.score_proposal", round_id=round_.id, proposal_id=proposal_id), 303)
+            return redirect(page_url, 303)
+        if outcome.missing:
+            # Saved, but the topic counts towards the results only when every weighted criterion is scored.
+            flash(
+                f"Your scores for {entry.proposal.reference} are saved, but you have not scored "
+                f"{_names(outcome.missing)}. This topic counts towards the results only when you score every "
+                "criterion.",
+                "info",
+            )
+            return redirect(page_url, 303)
         progress = member_progress(round_, current_user.id)
         following = progress.next_after(proposal_id)
         flash(f"Scores saved for {entry.proposal.reference}. {progress.text}", "success")
