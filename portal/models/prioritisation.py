@@ -205,9 +205,7 @@ class RoundProposal(db.Model):
     board_minute_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
     board_papers_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     board_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    board_recorded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
+    board_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
     round: Mapped[PrioritisationRound] = relationship(back_populates="proposals")
     proposal: Mapped[Proposal] = relationship()
