@@ -57,6 +57,25 @@ DECISION_LABELS: dict[Decision, str] = {
 }
 
 
+class BoardDecision(StrEnum):
+    """What the health and wellbeing board decided on the steering group's recommendation for a topic."""
+
+    AGREED = "agreed"
+    NOT_AGREED = "not_agreed"
+    DEFERRED = "deferred"
+
+    @property
+    def label(self) -> str:
+        return BOARD_DECISION_LABELS[self]
+
+
+BOARD_DECISION_LABELS: dict[BoardDecision, str] = {
+    BoardDecision.AGREED: "Agreed",
+    BoardDecision.NOT_AGREED: "Not agreed",
+    BoardDecision.DEFERRED: "Deferred",
+}
+
+
 class CriteriaSet(Model):
     """One version of the prioritisation criteria. Versions are never changed: an edit makes the next version."""
 
@@ -114,6 +133,9 @@ class PrioritisationRound(Model):
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN.value, index=True)
     # How many topics the board can take forward: the k in "probability of being in the top k".
     top_k: Mapped[int] = mapped_column(Integer, default=5)
+    # The fewest members who must score every weighted criterion of a topic before it is ranked; None means a
+    # majority of the round's members.
+    quorum: Mapped[int | None] = mapped_column(Integer, nullable=True)
     is_example: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
@@ -140,6 +162,11 @@ class PrioritisationRound(Model):
     @property
     def is_published(self) -> bool:
         return self.summary_published_at is not None
+
+    @property
+    def effective_quorum(self) -> int:
+        """The round's quorum, or a majority of its members when none was set."""
+        return self.quorum if self.quorum is not None else len(self.members) // 2 + 1
 
 
 class RoundMember(Model):
@@ -171,6 +198,13 @@ class RoundProposal(Model):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # The health and wellbeing board's decision on the steering group's recommendation, from the board's minutes.
+    board_decision: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    board_meeting_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    board_minute_reference: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    board_papers_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    board_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    board_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
     round: Mapped[PrioritisationRound] = relationship(back_populates="proposals")
     proposal: Mapped[Proposal] = relationship()
@@ -178,6 +212,15 @@ class RoundProposal(Model):
     @property
     def decision_label(self) -> str:
         return Decision(self.decision).label if self.decision else ""
+
+    @property
+    def board_decision_label(self) -> str:
+        return BoardDecision(self.board_decision).label if self.board_decision else ""
+
+    @property
+    def is_recommended(self) -> bool:
+        """The steering group recommended this topic to the board (the chair recorded it as prioritised)."""
+        return self.decision == Decision.PRIORITISED.value
 
 
 class ConflictOfInterest(Model):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.charts.tables import csv_safe, to_csv
 from portal.prioritisation.results import RoundResults, individual_scores, rank_text
@@ -30,6 +31,9 @@ RANKING_COLUMNS = [
 ]
 
 
+NOT_ENOUGH_SCORES = "Not enough scores"
+
+
 def _round(value: float | None, places: int) -> float | None:
     return None if value is None else round(value, places)
 
@@ -38,17 +42,17 @@ def ranking_rows(results: RoundResults) -> list[list[Cell]]:
     """One row per proposal, best rank first."""
     return [
         [
-            rank_text(row.rank),
+            rank_text(row.rank) if row.quorate else NOT_ENOUGH_SCORES,
             row.proposal.reference,
             row.proposal.title,
             _round(row.mean_score, 3),
             row.scorers,
             len(row.conflicted),
             _round(row.borda_points, 2),
-            rank_text(row.borda_rank),
-            row.rank_p05,
-            row.rank_p95,
-            round(row.p_top_k, 3),
+            rank_text(row.borda_rank) if row.quorate else "",
+            row.rank_p05 if row.quorate else None,
+            row.rank_p95 if row.quorate else None,
+            _round(row.p_top_k, 3),
             row.entry.decision_label,
             row.entry.decision_reason,
         ]
@@ -112,6 +116,8 @@ def _sheet(
     workbook: Workbook, title: str, columns: Sequence[str], rows: Sequence[Sequence[Cell]], *, first: bool
 ) -> None:
     sheet = workbook.active if first else workbook.create_sheet()
+    if not isinstance(sheet, Worksheet):  # a new workbook's active sheet is always a worksheet
+        raise TypeError("expected a worksheet")
     sheet.title = title
     sheet.append([_safe(c) for c in columns])
     for cell in sheet[1]:

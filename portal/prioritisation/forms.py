@@ -21,7 +21,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import DECISION_LABELS, SCORE_LEVELS, Criterion
-from portal.prioritisation.services import COMMENT_MAX, NOTE_MAX, REASON_MAX, WEIGHT_MAX
+from portal.models.prioritisation import BOARD_DECISION_LABELS
+from portal.prioritisation.board import MINUTE_MAX, URL_MAX
+from portal.prioritisation.criteria import WEIGHT_MAX
+from portal.prioritisation.rounds import NOTE_MAX, REASON_MAX
+from portal.prioritisation.scoring import COMMENT_MAX
 
 
 def _optional_int(value: object) -> int | None:
@@ -138,6 +142,14 @@ class RoundForm(FlaskForm):
             NumberRange(min=1, max=100, message="Number of topics must be between 1 and 100"),
         ],
     )
+    quorum = IntegerField(
+        "How many members must score a topic before it is ranked? (optional)",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message="Number of members must be between 1 and 100"),
+        ],
+    )
     submit = SubmitField("Open the round", widget=GovSubmitInput())
 
     def set_choices(self, users: list[Any], proposals: list[Any]) -> None:
@@ -188,6 +200,39 @@ class DecisionForm(FlaskForm):
         ],
     )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+
+class BoardDecisionForm(FlaskForm):
+    """The health and wellbeing board's decision on a recommended topic, from its minutes."""
+
+    decision = RadioField(
+        "What did the health and wellbeing board decide?",
+        widget=GovRadioInput(),
+        choices=choices((str(d), label) for d, label in BOARD_DECISION_LABELS.items()),
+        validators=[InputRequired(message="Select what the board decided")],
+    )
+    meeting_date = GovDateField(
+        "Date of the meeting",
+        name_in_messages="Date of the meeting",
+        validators=[DateRequired("Enter the date of the meeting")],
+    )
+    minute_reference = StringField(
+        "Minute reference",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the minute reference"),
+            Length(max=MINUTE_MAX, message=f"Minute reference must be {MINUTE_MAX} characters or fewer"),
+        ],
+    )
+    papers_url = StringField(
+        "Link to the meeting papers",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the link to the meeting papers"),
+            Length(max=URL_MAX, message=f"Link must be {URL_MAX} characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Record the board's decision", widget=GovSubmitInput())
 
 
 class ConfirmForm(FlaskForm):

@@ -54,6 +54,24 @@ class RoundArrays:
     scores: np.ndarray  # (members, proposals, criteria), NaN where not scored
     conflicts: np.ndarray  # (members, proposals), True where the member declared a conflict
     comments: dict[tuple[int, int, int], str]
+    quorum: int  # the fewest members who must score every weighted criterion of a topic for it to be ranked
+
+    @property
+    def full_scorers(self) -> np.ndarray:
+        """Per proposal, how many members scored every weighted criterion."""
+        return np.asarray((~np.isnan(weighted_scores(self.scores, self.weights))).sum(axis=0), dtype=int)
+
+    @property
+    def quorate(self) -> np.ndarray:
+        """Per proposal, True when enough members scored it fully for it to be ranked."""
+        return self.full_scorers >= self.quorum
+
+    @property
+    def ranked_scores(self) -> np.ndarray:
+        """The scores the ranking uses: a topic below the quorum counts as not scored, so it is never ranked."""
+        scores = self.scores.copy()
+        scores[:, ~self.quorate, :] = np.nan
+        return scores
 
 
 def load_arrays(round_: PrioritisationRound) -> RoundArrays:
@@ -72,10 +90,9 @@ def load_arrays(round_: PrioritisationRound) -> RoundArrays:
         )
     )
     for user_id, proposal_id, criterion_id, value, comment in rows:
-        key = (m_index.get(user_id), p_index.get(proposal_id), c_index.get(criterion_id))
-        if None in key:
+        i, j, k = m_index.get(user_id), p_index.get(proposal_id), c_index.get(criterion_id)
+        if i is None or j is None or k is None:
             continue
-        i, j, k = key  # type: ignore[misc]
         if value is not None:
             scores[i, j, k] = value
         if comment:
@@ -91,7 +108,9 @@ def load_arrays(round_: PrioritisationRound) -> RoundArrays:
     # A conflicted member's scores never count, even if any were left behind.
     scores[conflicts] = np.nan
     weights = np.array([criterion.weight for criterion in criteria], dtype=float)
-    return RoundArrays(round_, members, entries, criteria, weights, scores, conflicts, comments)
+    return RoundArrays(
+        round_, members, entries, criteria, weights, scores, conflicts, comments, round_.effective_quorum
+    )
 
 
 def data_version(round_: PrioritisationRound) -> str:
@@ -105,7 +124,7 @@ def data_version(round_: PrioritisationRound) -> str:
     )
     members = ",".join(str(m.user_id) for m in round_.members)
     proposals = ",".join(str(e.proposal_id) for e in round_.proposals)
-    settings = f"{round_.criteria_set_id}:{round_.status}:{round_.top_k}"
+    settings = f"{round_.criteria_set_id}:{round_.status}:{round_.top_k}:{round_.effective_quorum}"
     return f"{settings}:{last_change}:{conflicts}:{members}:{proposals}:{titles}"
 
 
@@ -132,15 +151,16 @@ class ProposalRow:
     """One proposal's results."""
 
     entry: RoundProposal
-    mean_score: float | None
-    rank: float
+    mean_score: float | None  # None below the quorum
+    rank: float  # NaN below the quorum: never ranked
     borda_points: float | None
     borda_rank: float
     rank_p05: float
     rank_median: float
     rank_p95: float
-    p_top_k: float
-    scorers: int
+    p_top_k: float | None  # the chance of being in the top k, only for a topic above the quorum
+    scorers: int  # members who scored every weighted criterion
+    quorate: bool
     conflicted: list[User]
     criterion_means: list[float | None]
 
@@ -199,6 +219,10 @@ class RoundResults:
     def conflicts_declared(self) -> int:
         return int(self.arrays.conflicts.sum())
 
+    @property
+    def quorum(self) -> int:
+        return self.arrays.quorum
+
 
 def compute_round_results(
     round_: PrioritisationRound, *, names_shown: bool, arrays: RoundArrays | None = None
@@ -206,36 +230,41 @@ def compute_round_results(
     """Run every statistic on a round's scores. ``names_shown`` decides whether raters are named or numbered."""
     arrays = arrays or load_arrays(round_)
     top_k = effective_top_k(round_)
+    ranked = arrays.ranked_scores
+    quorate = arrays.quorate
+    scorers = arrays.full_scorers
     stats = compute_results(
-        arrays.scores,
+        ranked,
         arrays.weights,
         draws=SENSITIVITY_DRAWS,
         spread=SENSITIVITY_SPREAD,
         seed=SENSITIVITY_SEED,
         top_k=top_k,
     )
-    member_scores = stats.member_scores
-    means = criterion_means(arrays.scores)
+    means = criterion_means(ranked)
     sens = stats.sensitivity
     rows = []
     for j, entry in enumerate(arrays.entries):
+        counted = bool(quorate[j])
         rows.append(
             ProposalRow(
                 entry=entry,
-                mean_score=_number(stats.mean_scores[j]),
-                rank=float(stats.ranks[j]),
-                borda_points=_number(stats.borda_points[j]),
-                borda_rank=float(stats.borda_ranks[j]),
-                rank_p05=float(sens.rank_p05[j]),
-                rank_median=float(sens.rank_median[j]),
-                rank_p95=float(sens.rank_p95[j]),
-                p_top_k=float(sens.p_top_k[j]),
-                scorers=int((~np.isnan(member_scores[:, j])).sum()),
+                mean_score=_number(stats.mean_scores[j]) if counted else None,
+                rank=float(stats.ranks[j]) if counted else math.nan,
+                borda_points=_number(stats.borda_points[j]) if counted else None,
+                borda_rank=float(stats.borda_ranks[j]) if counted else math.nan,
+                rank_p05=float(sens.rank_p05[j]) if counted else math.nan,
+                rank_median=float(sens.rank_median[j]) if counted else math.nan,
+                rank_p95=float(sens.rank_p95[j]) if counted else math.nan,
+                p_top_k=float(sens.p_top_k[j]) if counted else None,
+                scorers=int(scorers[j]),
+                quorate=counted,
                 conflicted=[arrays.members[i] for i in np.flatnonzero(arrays.conflicts[:, j])],
                 criterion_means=[_number(v) for v in means[j]],
             )
         )
-    rows.sort(key=lambda row: (row.rank, row.entry.position))
+    # Ranked topics first, best first; then those below the quorum in round order.
+    rows.sort(key=lambda row: (not row.quorate, row.rank if row.quorate else 0.0, row.entry.position))
     shares = normalise_weights(arrays.weights)
     spread = stats.criterion_spread
     criteria_rows = [
@@ -249,6 +278,7 @@ def compute_round_results(
         for k, criterion in enumerate(arrays.criteria)
     ]
     raters = stats.outlying_raters
+    complete = (~np.isnan(weighted_scores(arrays.scores, arrays.weights))).sum(axis=1)
     rater_rows = [
         RaterRow(
             label=user.name_or_email if names_shown else f"Member {i + 1}",
@@ -256,7 +286,7 @@ def compute_round_results(
             rho=_number(float(raters["rho"].iloc[i])),
             n_proposals=int(raters["n_proposals"].iloc[i]),
             outlying=bool(raters["outlying"].iloc[i]),
-            complete=int((~np.isnan(member_scores[i])).sum()),
+            complete=int(complete[i]),
         )
         for i, user in enumerate(arrays.members)
     ]
@@ -337,15 +367,22 @@ class WhatIfRow:
 
 def what_if(arrays: RoundArrays, weights: list[float]) -> list[WhatIfRow]:
     """Re-rank the proposals with trial weights (instant: no Monte-Carlo)."""
-    base = reweighted_ranking(arrays.scores, arrays.weights)
-    trial = reweighted_ranking(arrays.scores, np.asarray(weights, dtype=float))
+    ranked = arrays.ranked_scores
+    base = reweighted_ranking(ranked, arrays.weights)
+    trial = reweighted_ranking(ranked, np.asarray(weights, dtype=float))
+    quorate = arrays.quorate
     rows = [
         WhatIfRow(
-            entry=entry, score=_number(trial.mean_scores[j]), rank=float(trial.ranks[j]), base_rank=float(base.ranks[j])
+            entry=entry,
+            score=_number(trial.mean_scores[j]) if quorate[j] else None,
+            rank=float(trial.ranks[j]) if quorate[j] else math.nan,
+            base_rank=float(base.ranks[j]) if quorate[j] else math.nan,
         )
         for j, entry in enumerate(arrays.entries)
     ]
-    return sorted(rows, key=lambda row: (row.rank, row.entry.position))
+    return sorted(
+        rows, key=lambda row: (row.score is None, row.rank if row.score is not None else 0.0, row.entry.position)
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -395,9 +432,10 @@ class PublicRow:
     """What the public summary shows for a proposal: no individual member's scores."""
 
     entry: RoundProposal
-    rank: float
-    score: float | None  # None when fewer than MIN_PUBLIC_SCORERS members scored it fully
+    rank: float  # NaN below the quorum: never ranked
+    score: float | None  # None below the quorum, or when fewer than MIN_PUBLIC_SCORERS members scored it fully
     scorers: int
+    quorate: bool
 
 
 @dataclass(frozen=True)
@@ -419,18 +457,20 @@ def public_summary(round_: PrioritisationRound) -> PublicSummary:
 def public_rows(round_: PrioritisationRound, arrays: RoundArrays | None = None) -> list[PublicRow]:
     """The published ranking: weighted score and rank per proposal, best first."""
     arrays = arrays or load_arrays(round_)
-    ranking = reweighted_ranking(arrays.scores, arrays.weights)
-    scorers = (~np.isnan(weighted_scores(arrays.scores, arrays.weights))).sum(axis=0)
+    ranking = reweighted_ranking(arrays.ranked_scores, arrays.weights)
+    scorers = arrays.full_scorers
+    quorate = arrays.quorate
     rows = [
         PublicRow(
             entry=entry,
-            rank=float(ranking.ranks[j]),
-            score=_number(ranking.mean_scores[j]) if scorers[j] >= MIN_PUBLIC_SCORERS else None,
+            rank=float(ranking.ranks[j]) if quorate[j] else math.nan,
+            score=_number(ranking.mean_scores[j]) if quorate[j] and scorers[j] >= MIN_PUBLIC_SCORERS else None,
             scorers=int(scorers[j]),
+            quorate=bool(quorate[j]),
         )
         for j, entry in enumerate(arrays.entries)
     ]
-    return sorted(rows, key=lambda row: (row.rank, row.entry.position))
+    return sorted(rows, key=lambda row: (not row.quorate, row.rank if row.quorate else 0.0, row.entry.position))
 
 
 def rank_text(value: float | None) -> str:

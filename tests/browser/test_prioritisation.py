@@ -1,4 +1,4 @@
-"""A steering group member scores with autosave, then reads the results; axe checks every page on the way."""
+"""A steering group member scores with autosave, then the chair reads the results; axe checks every page on the way."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def _round(make_user: Callable[..., User]) -> tuple[Any, User, list[User], list[
     return round_, members[1], members, topics
 
 
+def _sign_in(page: Any, email: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/account")
+
+
 def _saved(round_id: int, user_id: int, criterion_id: int) -> Score | None:
     db.session.expire_all()
     return db.session.scalar(
@@ -61,14 +69,10 @@ def _saved(round_id: int, user_id: int, criterion_id: int) -> Score | None:
 def test_member_scores_with_autosave_and_reads_the_results(
     page: Any, make_user: Callable[..., User], assert_accessible: Callable[[Any], None]
 ) -> None:
-    round_, member, _, topics = _round(make_user)
+    round_, member, members, topics = _round(make_user)
     criteria = list(round_.criteria_set.criteria)
 
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(member.email)
-    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/account")
+    _sign_in(page, member.email)
 
     page.goto("/prioritisation/rounds")
     assert_accessible(page)
@@ -108,6 +112,9 @@ def test_member_scores_with_autosave_and_reads_the_results(
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_role("heading", name=f"{topics[1].reference}: Loneliness in older people").wait_for()
 
+    # While the round is open the results are the chair's only.
+    page.context.clear_cookies()
+    _sign_in(page, members[0].email)
     page.goto(f"/prioritisation/rounds/{round_.id}/results")
     page.get_by_role("heading", name="Provisional results").wait_for()
     page.locator("#ranking-chart[data-bokeh-state=rendered]").wait_for()
@@ -121,4 +128,37 @@ def test_member_scores_with_autosave_and_reads_the_results(
     page.locator("#what-if-table").wait_for()
     assert page.locator("#what-if-table tbody tr").count() == 3
     assert page.evaluate("window.__resultsNotReloaded") is True
+    assert_accessible(page)
+
+
+def test_the_chair_records_the_boards_decision_and_the_public_summary_shows_both_steps(
+    page: Any, make_user: Callable[..., User], assert_accessible: Callable[[Any], None]
+) -> None:
+    round_, _, members, topics = _round(make_user)
+    chair = members[0]
+    services.close_round(round_.id, chair.id)
+    services.record_decision(
+        round_.id, topics[0].id, services.Decision.PRIORITISED, "Ranked first: a large need.", chair.id
+    )
+    services.publish_summary(round_.id, chair.id)
+    _sign_in(page, chair.email)
+
+    page.goto(f"/prioritisation/rounds/{round_.id}")
+    page.get_by_role("link", name=f"Record the board's decision for {topics[0].reference}").click()
+    page.get_by_role("heading", name=f"Health and wellbeing board decision on {topics[0].reference}").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Agreed", exact=True).check()
+    today = date.today()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Minute reference").fill("HWB/2026/45")
+    page.get_by_label("Link to the meeting papers").fill("https://democracy.example.gov.uk/meeting/45")
+    page.get_by_role("button", name="Record the board's decision").click()
+    page.get_by_text("The board's decision on").wait_for()
+    assert_accessible(page)
+
+    page.goto(f"/prioritisation/rounds/{round_.id}/summary")
+    expect(page.get_by_text("Recommended by the steering group")).to_be_visible()
+    expect(page.get_by_text("Agreed by the health and wellbeing board")).to_be_visible()
     assert_accessible(page)

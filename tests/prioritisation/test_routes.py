@@ -145,11 +145,8 @@ def test_individual_scores_are_hidden_from_members_while_the_round_is_open(
     sign_in(client, setup.members[1].email)
     client_request.get(_url(setup, "individual-scores"), expected_status=403)
     client_request.get(_url(setup, "history"), expected_status=403)
-    results_page = client_request.get(_url(setup, "results"))
-    raters = results_page.get_text()
-    assert "Member 3" in raters and setup.members[2].display_name not in raters.replace("Member 3", "")
-    workbook = load_workbook(io.BytesIO(client_request.response(_url(setup, "results.xlsx")).data))
-    assert "Individual scores" not in workbook.sheetnames
+    client_request.get(_url(setup, "results"), expected_status=403)
+    assert client_request.response(_url(setup, "results.xlsx")).status_code == 403
 
     _sign_out(client)
     sign_in(client, setup.chair.email)
@@ -340,7 +337,7 @@ def test_results_page_ranks_topics_and_reports_agreement(
 ) -> None:
     setup = round_setup()
     score_all(setup, VALUES)
-    sign_in(client, setup.members[1].email)
+    sign_in(client, setup.chair.email)
     page = client_request.get(_url(setup, "results"))
     assert page.h1.get_text(strip=True) == "Provisional results"
     rows = page.select("#ranking-table tbody tr")
@@ -361,7 +358,7 @@ def test_what_if_weights_re_rank_with_htmx_and_without(
 ) -> None:
     setup = round_setup()
     score_all(setup, VALUES)
-    sign_in(client, setup.members[1].email)
+    sign_in(client, setup.chair.email)
     query = "&".join(f"weight-{c.id}={'1' if i == 3 else '0'}" for i, c in enumerate(setup.criteria))
 
     fragment = client_request.get(f"{_url(setup, 'results')}?{query}", htmx=True)
@@ -383,7 +380,7 @@ def test_charts_are_served_as_bokeh_json_to_those_who_may_see_the_round(
 ) -> None:
     setup = round_setup()
     score_all(setup, VALUES)
-    sign_in(client, setup.members[1].email)
+    sign_in(client, setup.chair.email)
     for chart in ("ranking", "heatmap"):
         response = client_request.response(_url(setup, f"results/{chart}.json"))
         assert response.status_code == 200 and response.mimetype == "application/json"

@@ -462,5 +462,8 @@ def test_seed_makes_criteria_and_example_rounds_once(app: Any, make_proposal: Ca
     assert db.session.get(Proposal, finished.id).status == ProposalStatus.CHAPTER_PUBLISHED.value, "status untouched"
     assert db.session.scalar(select(Score).limit(1)) is not None
     assert len(db.session.scalars(select(ConflictOfInterest)).all()) == 2
-    with pytest.raises(PrioritisationError, match="example round cannot be published"):
-        services.publish_summary(rounds["closed"].id, rounds["closed"].chair_id)
+    assert rounds["closed"].is_published and not rounds["open"].is_published
+    services.publish_summary(rounds["closed"].id, rounds["closed"].chair_id, publish=False)
+    assert services.published_rounds() == []
+    services.publish_summary(rounds["closed"].id, rounds["closed"].chair_id)
+    assert [r.id for r in services.published_rounds()] == [rounds["closed"].id]
