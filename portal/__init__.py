@@ -71,9 +71,9 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from portal.access import enforce_access
+    from portal.auth.sessions import init_sessions
     from portal.database import configure_sqlite_connections, include_in_autogenerate
     from portal.extensions import csrf, db, limiter, login_manager, migrate
-    from portal.models import User
     from portal.security import init_security
 
     db.init_app(app)
@@ -94,11 +94,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
-
+    init_sessions(app, login_manager)
     with app.app_context():
         configure_sqlite_connections(db.engine)
     app.before_request(enforce_access)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -33,6 +33,8 @@ def sign_in() -> Response | str:
     if form.validate_on_submit():
         result = accounts.authenticate(form.email.data, form.password.data)
         if result.outcome is accounts.SignInOutcome.OK and result.user:
+            # A token planted before sign-in (or seen by someone else) must not carry over into the account.
+            session.pop("csrf_token", None)
             login_user(result.user, remember=form.remember.data)
             flash("You are signed in", "success")
             return redirect(safe_next(next_path, url_for("auth.account")), 303)
@@ -45,10 +47,22 @@ def sign_in() -> Response | str:
 @bp.route("/sign-out", methods=["POST"])
 @public
 def sign_out() -> Response:
-    """Sign out and forget the remember-me cookie."""
+    """Sign out: this session, copies of its cookie and the remember-me cookie all stop working."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     flash("You have signed out", "success")
     return redirect(url_for("pages.home"), 303)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@signed_in
+def sign_out_everywhere() -> Response:
+    """End every session of this account, on every device, including this one."""
+    accounts.end_sessions(current_user)
+    logout_user()
+    flash("You have signed out on every device", "success")
+    return redirect(url_for("auth.sign_in"), 303)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -134,8 +148,12 @@ def change_password() -> Response | str:
     """Change the password while signed in."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current_password.data, form.password.data):
-            flash("Your password has been changed", "success")
+        user = current_user._get_current_object()
+        if accounts.change_password(user, form.current_password.data, form.password.data):
+            # Every other session has ended; this one carries on under the new session secret.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
+            flash("Your password has been changed. You have been signed out on other devices", "success")
             return redirect(url_for("auth.account"), 303)
         form.current_password.errors.append("Your current password is incorrect")
     return render_template("auth/change_password.html", form=form)

@@ -211,10 +211,17 @@ def user_for_reset_token(token: str) -> User | ResetLinkProblem:
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Store a new password; a reset also proves the email address."""
+    """Store a new password and end every session; a reset also proves the email address."""
     user.password_hash = hash_password(new_password)
+    user.end_sessions()
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie issued so far stops working."""
+    user.end_sessions()
     db.session.commit()
 
 

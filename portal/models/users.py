@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -87,6 +89,11 @@ class Organisation(db.Model):
         return Sector(self.sector).label
 
 
+def new_session_token() -> str:
+    """A fresh random per-user session secret."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, db.Model):
     """A person with an account. Anonymous visitors have none."""
 
@@ -101,6 +108,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    # Part of every session and remember-me cookie (through get_id): replacing it ends them all, everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_grants: Mapped[list[UserRole]] = relationship(
@@ -110,6 +119,21 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id for this user's sessions and remember-me cookies: the user id and the session secret."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Replace the session secret, so every session and remember-me cookie issued so far stops working.
+
+        Not committed: the caller's transaction decides.
+        """
+        self.session_token = new_session_token()
+
+    def session_id_matches(self, session_id: str) -> bool:
+        """True when ``session_id`` (from a cookie) is this user's current one; compared in constant time."""
+        return hmac.compare_digest(self.get_id().encode(), session_id.encode())
 
     @property
     def roles(self) -> set[Role]:
