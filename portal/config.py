@@ -74,6 +74,10 @@ class Config:
     PROPOSAL_MIN_FILL_SECONDS = float(os.environ.get("PROPOSAL_MIN_FILL_SECONDS", "3"))
     PROPOSAL_SUBMIT_RATE_LIMIT = os.environ.get("PROPOSAL_SUBMIT_RATE_LIMIT", "5 per minute;30 per hour")
 
+    # Anonymous survey answers reach results in shuffled batches of at least this many, so that nothing stored
+    # (not even PostgreSQL's transaction ids or row order) ties an answer to who sent it. 1 turns batching off.
+    SURVEY_RELEASE_BATCH = int(os.environ.get("SURVEY_RELEASE_BATCH", "5"))
+
     # Commissioners are asked to respond to a chapter's recommendations within this many days of publication.
     CHAPTER_RESPONSE_DAYS = int(os.environ.get("CHAPTER_RESPONSE_DAYS", "60"))
 
@@ -120,6 +124,8 @@ class Test(Config):
     MAIL_BACKEND = "smtp"
     SERVER_NAME = None
     PASSWORD_HASH_FAST = True
+    # Other features' tests expect an anonymous answer in the results at once; the anonymity tests set 5.
+    SURVEY_RELEASE_BATCH = 1
 
 
 class Production(Config):

@@ -1,4 +1,4 @@
-"""security hardening: per-user session secrets.
+"""security hardening: per-user session secrets; anonymous survey answers pending release in batches.
 
 Revision ID: 0010_security_hardening
 Revises: 0009_invitation_delivery
@@ -29,7 +29,33 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.alter_column("session_token", existing_type=sa.String(length=64), nullable=False)
 
+    with op.batch_alter_table("survey_drafts") as batch:
+        batch.add_column(sa.Column("submitting", sa.Boolean(), server_default="0", nullable=False))
+    op.create_table(
+        "survey_pending_responses",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("sector", sa.String(length=32), nullable=False),
+        sa.Column("submitted_on", sa.Date(), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("arrival", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["surveys.id"],
+            name=op.f("fk_survey_pending_responses_survey_id_surveys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_pending_responses")),
+    )
+    op.create_index(
+        op.f("ix_survey_pending_responses_survey_id"), "survey_pending_responses", ["survey_id"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_survey_pending_responses_survey_id"), table_name="survey_pending_responses")
+    op.drop_table("survey_pending_responses")
+    with op.batch_alter_table("survey_drafts") as batch:
+        batch.drop_column("submitting")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("session_token")
