@@ -35,6 +35,7 @@ def create_app(config: type[Config] | Config | str | None = None, **overrides: A
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     configure(app, config, overrides)
+    harden_inputs(app)
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
@@ -57,6 +58,16 @@ def configure(app: Flask, config: type[Config] | Config | str | None, overrides:
         # SQLite takes no pool_pre_ping benefit but a busy timeout instead (set per connection below).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
     os.makedirs(app.instance_path, exist_ok=True)
+
+
+def harden_inputs(app: Flask) -> None:
+    """Before any route exists: ids in URLs bounded to 32 bits, query and form values cleaned of NULs, controls and
+    bidi overrides (see portal.forms.NormalisedRequest)."""
+    from portal.forms import NormalisedRequest
+    from portal.security import BoundedIntegerConverter
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = NormalisedRequest
 
 
 def trust_proxies(app: Flask) -> None:

@@ -5,7 +5,33 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing.map import Map
+
+# Ids are PostgreSQL ``integer`` columns: a bigger number in a URL cannot name anything.
+MAX_URL_ID = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """The ``int`` URL converter, limited to what an id column holds: larger numbers are a 404, not a 500."""
+
+    def __init__(
+        self,
+        url_map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002 - werkzeug's argument names
+        max: int | None = None,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
+        limit = MAX_URL_ID if max is None else max
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=limit, signed=signed)
+
+
+def refuse_nul_in_path() -> None:
+    """``before_request`` hook: a path with a NUL byte names nothing (and PostgreSQL refuses NUL in text)."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 def csp_nonce() -> str:
@@ -65,5 +91,6 @@ def safe_next(target: str | None, default: str) -> str:
 
 def init_security(app: Flask) -> None:
     """Register the header hook and expose the nonce to templates."""
+    app.before_request(refuse_nul_in_path)
     app.after_request(add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
