@@ -20,8 +20,8 @@ class BoundedIntegerConverter(IntegerConverter):
         self,
         url_map: Map,
         fixed_digits: int = 0,
-        min: int | None = None,  # noqa: A002 - werkzeug's argument names
-        max: int | None = None,  # noqa: A002
+        min: int | None = None,
+        max: int | None = None,
         signed: bool = False,
     ) -> None:
         limit = MAX_URL_ID if max is None else max
