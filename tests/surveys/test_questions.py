@@ -126,7 +126,7 @@ class TestNumber:
 
     @pytest.mark.parametrize("typed", ["1,2,3", "12,34", "1,2345", ",123", "1,234,56", "1 2 3", "1,,234"])
     def test_commas_that_are_not_thousands_separators_are_refused(self, typed: str) -> None:
-        """"1,2,3" is a list, not the number 123: storing 123 would change what the person said."""
+        """A list such as 1,2,3 is not the number 123: storing 123 would change what the person said."""
         parsed = parse_answer(make("number"), form(q7=typed), 2)
         assert parsed.error == "Question 2 must be a number, like 12"
         assert parsed.value == typed
