@@ -95,7 +95,8 @@ def test_method_not_allowed_says_which_methods_are(client: FlaskClient) -> None:
 
 
 def test_the_500_page_never_claims_anything_was_saved(app: Flask) -> None:
-    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], PROPAGATE_EXCEPTIONS=False)
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    fresh = create_app("test", SQLALCHEMY_DATABASE_URI=database, PROPAGATE_EXCEPTIONS=False)
 
     @public
     def crash() -> str:
