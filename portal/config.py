@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +25,32 @@ def _database_url(default_sqlite: Path) -> str:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _ratelimit_storage() -> str:
+    """RATELIMIT_STORAGE_URI, else Redis when REDIS_URL is set (shared by every worker), else memory://."""
+    return os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+
+
+def configured_workers(argv: list[str] | None = None) -> int:
+    """How many worker processes gunicorn is set to run: ``-w``/``--workers`` on its command line or in
+    GUNICORN_CMD_ARGS, else WEB_CONCURRENCY, else 1."""
+    argv = sys.argv if argv is None else argv
+    words = shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+    if argv and Path(argv[0]).name.startswith("gunicorn"):
+        words = argv[1:] + words
+    for index, word in enumerate(words):
+        value = None
+        if word in ("-w", "--workers") and index + 1 < len(words):
+            value = words[index + 1]
+        elif word.startswith("--workers="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-w") and word[2:].isdigit():
+            value = word[2:]
+        if value and value.isdigit():
+            return int(value)
+    concurrency = os.environ.get("WEB_CONCURRENCY", "")
+    return int(concurrency) if concurrency.isdigit() else 1
 
 
 def _development_secret_key() -> str:
@@ -66,9 +94,15 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every worker when it is Redis; memory:// counts per worker process (see Production).
+    RATELIMIT_STORAGE_URI = _ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Per account, whichever addresses the guesses come from: locked after this many wrong passwords in a row, for
+    # the base time, doubling with each further one up to the maximum (see portal/auth/throttle.py).
+    SIGN_IN_LOCKOUT_AFTER = int(os.environ.get("SIGN_IN_LOCKOUT_AFTER", "5"))
+    SIGN_IN_LOCKOUT_BASE_SECONDS = int(os.environ.get("SIGN_IN_LOCKOUT_BASE_SECONDS", "60"))
+    SIGN_IN_LOCKOUT_MAX_SECONDS = int(os.environ.get("SIGN_IN_LOCKOUT_MAX_SECONDS", "900"))
     # Topic proposals' spam defences: the question pages must take at least this long from the first page to
     # sending, and one address may send only so many proposals (flask-limiter syntax).
     PROPOSAL_MIN_FILL_SECONDS = float(os.environ.get("PROPOSAL_MIN_FILL_SECONDS", "3"))
@@ -140,6 +174,14 @@ class Production(Config):
         if not secret:
             raise RuntimeError("SECRET_KEY must be set in production")
         self.SECRET_KEY = secret
+        self.RATELIMIT_STORAGE_URI = _ratelimit_storage()
+        workers = configured_workers()
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and workers > 1:
+            # Each worker would count on its own: with 3 workers "20 per hour" lets 60 through.
+            raise RuntimeError(
+                f"{workers} workers are configured but rate limits are kept in each worker's memory. "
+                "Set REDIS_URL (or RATELIMIT_STORAGE_URI) so every worker shares the same counts."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {"development": Development, "test": Test, "production": Production}

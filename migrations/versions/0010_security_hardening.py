@@ -1,4 +1,5 @@
-"""security hardening: per-user session secrets; anonymous survey answers pending release in batches.
+"""security hardening: per-user session secrets; per-account sign-in lockout; anonymous survey answers pending
+release in batches.
 
 Revision ID: 0010_security_hardening
 Revises: 0009_invitation_delivery
@@ -29,6 +30,14 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.alter_column("session_token", existing_type=sa.String(length=64), nullable=False)
 
+    op.create_table(
+        "sign_in_throttles",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_throttles")),
+    )
     with op.batch_alter_table("survey_drafts") as batch:
         batch.add_column(sa.Column("submitting", sa.Boolean(), server_default="0", nullable=False))
     op.create_table(
@@ -57,5 +66,6 @@ def downgrade() -> None:
     op.drop_table("survey_pending_responses")
     with op.batch_alter_table("survey_drafts") as batch:
         batch.drop_column("submitting")
+    op.drop_table("sign_in_throttles")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("session_token")

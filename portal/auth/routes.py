@@ -40,7 +40,14 @@ def sign_in() -> Response | str:
             return redirect(safe_next(next_path, url_for("auth.account")), 303)
         if result.outcome is accounts.SignInOutcome.UNCONFIRMED:
             return render_template("auth/check_email.html", purpose="unconfirmed")
-        form.email.errors.append(SIGN_IN_FAILED)
+        if result.outcome is accounts.SignInOutcome.LOCKED:
+            minutes = -(-result.retry_seconds // 60)
+            form.email.errors.append(
+                f"There have been too many attempts to sign in with this email address. Wait {minutes} "
+                f"minute{'s' if minutes != 1 else ''}, then try again, or reset your password"
+            )
+        else:
+            form.email.errors.append(SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form, next_path=next_path if safe_next(next_path, "") else None)
 
 

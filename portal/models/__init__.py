@@ -86,7 +86,17 @@ from portal.models.surveys import (
     SurveySection,
     SurveyStatus,
 )
-from portal.models.users import ROLE_LABELS, SECTOR_LABELS, STAFF_ROLES, Organisation, Role, Sector, User, UserRole
+from portal.models.users import (
+    ROLE_LABELS,
+    SECTOR_LABELS,
+    STAFF_ROLES,
+    Organisation,
+    Role,
+    Sector,
+    SignInThrottle,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "AREA_TYPES",
@@ -160,6 +170,7 @@ __all__ = [
     "Score",
     "ScoreChange",
     "Sector",
+    "SignInThrottle",
     "Survey",
     "SurveyDraft",
     "SurveyInvitation",
