@@ -129,9 +129,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The ``flask --app wsgi`` commands operators rely on."""
+    from portal import backup
     from portal.cli import register
 
     register(app)
+    backup.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
