@@ -125,6 +125,8 @@ class Config:
     MAIL_TIMEOUT = 10
 
     PASSWORD_MIN_LENGTH = 10
+    # A person's copy of their data (UK GDPR right of access) is a single-use link that lasts this long.
+    PERSONAL_DATA_LINK_HOURS = int(os.environ.get("PERSONAL_DATA_LINK_HOURS", "24"))
     EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600
 

@@ -1,5 +1,5 @@
-"""security hardening: per-user session secrets; per-account sign-in lockout; anonymous survey answers pending
-release in batches.
+"""security hardening: per-user session secrets; per-account sign-in lockout; single-use links to a copy of one's
+personal data; anonymous survey answers pending release in batches.
 
 Revision ID: 0010_security_hardening
 Revises: 0009_invitation_delivery
@@ -38,6 +38,21 @@ def upgrade() -> None:
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_throttles")),
     )
+    op.create_table(
+        "personal_data_exports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("downloaded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_personal_data_exports_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_personal_data_exports")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_personal_data_exports_token_hash")),
+    )
+    op.create_index(op.f("ix_personal_data_exports_user_id"), "personal_data_exports", ["user_id"], unique=False)
     with op.batch_alter_table("survey_drafts") as batch:
         batch.add_column(sa.Column("submitting", sa.Boolean(), server_default="0", nullable=False))
     op.create_table(
@@ -67,5 +82,7 @@ def downgrade() -> None:
     with op.batch_alter_table("survey_drafts") as batch:
         batch.drop_column("submitting")
     op.drop_table("sign_in_throttles")
+    op.drop_index(op.f("ix_personal_data_exports_user_id"), table_name="personal_data_exports")
+    op.drop_table("personal_data_exports")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("session_token")

@@ -7,9 +7,11 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.access import public, signed_in
-from portal.auth import bp
+from portal.auth import bp, personal_data
 from portal.auth import services as accounts
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from portal.clock import london_today
+from portal.downloads import download_response
 from portal.extensions import limiter
 from portal.models import Sector
 from portal.security import safe_next
@@ -164,3 +166,28 @@ def change_password() -> Response | str:
             return redirect(url_for("auth.account"), 303)
         form.current_password.errors.append("Your current password is incorrect")
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/your-data", methods=["POST"])
+@signed_in
+@limiter.limit("5 per hour")
+def personal_data_request() -> Response:
+    """Email a single-use, expiring link to a copy of everything held about the signed-in person."""
+    personal_data.request_export(current_user)
+    flash(
+        f"We have emailed a link to {current_user.email}. It works once and expires in "
+        f"{current_app.config['PERSONAL_DATA_LINK_HOURS']} hours",
+        "success",
+    )
+    return redirect(url_for("auth.account"), 303)
+
+
+@bp.route("/account/your-data/<token>")
+@signed_in
+def personal_data_download(token: str) -> Response | tuple[str, int]:
+    """Download the copy of your data, once, while the link lasts."""
+    body = personal_data.claim_export(token, current_user.id)
+    if body is None:
+        return render_template("auth/link_problem.html", problem="used_or_invalid", kind="personal_data"), 410
+    filename = f"your-data-{london_today().isoformat()}.json"
+    return download_response(body, filename, "application/json", private=True)
