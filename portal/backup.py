@@ -134,6 +134,7 @@ def backup_database(path: Path) -> dict[str, TableFingerprint]:
         target = sqlite3.connect(path)
         try:
             source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, with no -wal beside it
         finally:
             target.close()
             source.close()
