@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
@@ -622,7 +622,12 @@ def submit(survey_id: int, respondent: Respondent, today: date | None = None) ->
         raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey) from None
     reference = response_id[:8].upper()
     if pooled:
-        release.release_due(survey_id, today)
+        try:
+            release.release_due(survey_id, today)
+        except SQLAlchemyError:
+            # The answers are stored either way; the batch goes out with the next send or reading of the results.
+            db.session.rollback()
+            current_app.logger.exception("Releasing survey %s's pending answers failed; will retry", survey_id)
     return reference
 
 
