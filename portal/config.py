@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
 import shlex
 import sys
@@ -34,21 +35,32 @@ def _ratelimit_storage() -> str:
 
 def configured_workers(argv: list[str] | None = None) -> int:
     """How many worker processes gunicorn is set to run: ``-w``/``--workers`` on its command line or in
-    GUNICORN_CMD_ARGS, else WEB_CONCURRENCY, else 1."""
+    GUNICORN_CMD_ARGS, else ``workers`` in its config file (``-c``/``--config``, or ./gunicorn.conf.py), else
+    WEB_CONCURRENCY, else 1."""
     argv = sys.argv if argv is None else argv
-    words = shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
-    if argv and Path(argv[0]).name.startswith("gunicorn"):
-        words = argv[1:] + words
+    under_gunicorn = bool(argv) and Path(argv[0]).name.startswith("gunicorn")
+    words = (argv[1:] if under_gunicorn else []) + shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+    config_file = "gunicorn.conf.py"
     for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
         value = None
-        if word in ("-w", "--workers") and index + 1 < len(words):
-            value = words[index + 1]
+        if word in ("-w", "--workers"):
+            value = following
         elif word.startswith("--workers="):
             value = word.split("=", 1)[1]
         elif word.startswith("-w") and word[2:].isdigit():
             value = word[2:]
+        elif word in ("-c", "--config"):
+            config_file = following
+        elif word.startswith("--config="):
+            config_file = word.split("=", 1)[1]
         if value and value.isdigit():
             return int(value)
+    if under_gunicorn and Path(config_file).is_file():
+        # gunicorn runs this file to read its settings; reading it the same way gives the same answer.
+        workers = runpy.run_path(config_file).get("workers")
+        if isinstance(workers, int):
+            return workers
     concurrency = os.environ.get("WEB_CONCURRENCY", "")
     return int(concurrency) if concurrency.isdigit() else 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,6 +149,19 @@ class TestRateLimitStorage:
         assert configured_workers(["/venv/bin/gunicorn", "-w2", "wsgi:app"]) == 2
         assert configured_workers(["/venv/bin/gunicorn", "wsgi:app"]) == 1
         assert configured_workers(["flask", "run"]) == 1
+
+    def test_workers_in_the_gunicorn_config_file_are_read(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        from portal.config import configured_workers
+
+        monkeypatch.chdir(tmp_path)
+        (tmp_path / "gunicorn.conf.py").write_text('import os\nworkers = int(os.environ.get("WEB_CONCURRENCY", "2"))\n')
+        assert configured_workers(["/venv/bin/gunicorn", "wsgi:app"]) == 2
+        (tmp_path / "other.py").write_text("workers = 5\n")
+        assert configured_workers(["/venv/bin/gunicorn", "-c", "other.py", "wsgi:app"]) == 5
+        assert configured_workers(["/venv/bin/gunicorn", "--config=other.py", "-w", "3", "wsgi:app"]) == 3
+        assert configured_workers(["flask", "run"]) == 1, "the file is gunicorn's: other commands ignore it"
 
     def test_one_worker_may_use_memory(self) -> None:
         from portal.config import Production
