@@ -36,6 +36,7 @@ def create_app(config: type[Config] | Config | str | None = None, **overrides: A
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     configure(app, config, overrides)
+    harden_inputs(app)
     trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
@@ -60,6 +61,16 @@ def configure(app: Flask, config: type[Config] | Config | str | None, overrides:
     os.makedirs(app.instance_path, exist_ok=True)
 
 
+def harden_inputs(app: Flask) -> None:
+    """Before any route exists: ids in URLs bounded to 32 bits, query and form values cleaned of NULs, controls and
+    bidi overrides (see portal.forms.NormalisedRequest)."""
+    from portal.forms import NormalisedRequest
+    from portal.security import BoundedIntegerConverter
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.request_class = NormalisedRequest
+
+
 def trust_proxies(app: Flask) -> None:
     """Read the client's address and scheme from TRUSTED_PROXY_HOPS proxies' X-Forwarded-* headers."""
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
@@ -72,9 +83,9 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from portal.access import enforce_access
+    from portal.auth.sessions import init_sessions
     from portal.database import configure_sqlite_connections, include_in_autogenerate
     from portal.extensions import csrf, db, limiter, login_manager, migrate
-    from portal.models import User
     from portal.security import init_security
 
     db.init_app(app)
@@ -95,11 +106,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
-
+    init_sessions(app, login_manager)
     with app.app_context():
         configure_sqlite_connections(db.engine)
     app.before_request(enforce_access)
@@ -123,9 +130,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The ``flask --app wsgi`` commands operators rely on."""
+    from portal import backup
     from portal.cli import register
 
     register(app)
+    backup.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

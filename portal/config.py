@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
+import shlex
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +26,43 @@ def _database_url(default_sqlite: Path) -> str:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _ratelimit_storage() -> str:
+    """RATELIMIT_STORAGE_URI, else Redis when REDIS_URL is set (shared by every worker), else memory://."""
+    return os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+
+
+def configured_workers(argv: list[str] | None = None) -> int:
+    """How many worker processes gunicorn is set to run: ``-w``/``--workers`` on its command line or in
+    GUNICORN_CMD_ARGS, else ``workers`` in its config file (``-c``/``--config``, or ./gunicorn.conf.py), else
+    WEB_CONCURRENCY, else 1."""
+    argv = sys.argv if argv is None else argv
+    under_gunicorn = bool(argv) and Path(argv[0]).name.startswith("gunicorn")
+    words = (argv[1:] if under_gunicorn else []) + shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))
+    config_file = "gunicorn.conf.py"
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        value = None
+        if word in ("-w", "--workers"):
+            value = following
+        elif word.startswith("--workers="):
+            value = word.split("=", 1)[1]
+        elif word.startswith("-w") and word[2:].isdigit():
+            value = word[2:]
+        elif word in ("-c", "--config"):
+            config_file = following
+        elif word.startswith("--config="):
+            config_file = word.split("=", 1)[1]
+        if value and value.isdigit():
+            return int(value)
+    if under_gunicorn and Path(config_file).is_file():
+        # gunicorn runs this file to read its settings; reading it the same way gives the same answer.
+        workers = runpy.run_path(config_file).get("workers")
+        if isinstance(workers, int):
+            return workers
+    concurrency = os.environ.get("WEB_CONCURRENCY", "")
+    return int(concurrency) if concurrency.isdigit() else 1
 
 
 def _development_secret_key() -> str:
@@ -66,13 +106,23 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every worker when it is Redis; memory:// counts per worker process (see Production).
+    RATELIMIT_STORAGE_URI = _ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Per account, whichever addresses the guesses come from: locked after this many wrong passwords in a row, for
+    # the base time, doubling with each further one up to the maximum (see portal/auth/throttle.py).
+    SIGN_IN_LOCKOUT_AFTER = int(os.environ.get("SIGN_IN_LOCKOUT_AFTER", "5"))
+    SIGN_IN_LOCKOUT_BASE_SECONDS = int(os.environ.get("SIGN_IN_LOCKOUT_BASE_SECONDS", "60"))
+    SIGN_IN_LOCKOUT_MAX_SECONDS = int(os.environ.get("SIGN_IN_LOCKOUT_MAX_SECONDS", "900"))
     # Topic proposals' spam defences: the question pages must take at least this long from the first page to
     # sending, and one address may send only so many proposals (flask-limiter syntax).
     PROPOSAL_MIN_FILL_SECONDS = float(os.environ.get("PROPOSAL_MIN_FILL_SECONDS", "3"))
     PROPOSAL_SUBMIT_RATE_LIMIT = os.environ.get("PROPOSAL_SUBMIT_RATE_LIMIT", "5 per minute;30 per hour")
+
+    # Anonymous survey answers reach results in shuffled batches of at least this many, so that nothing stored
+    # (not even PostgreSQL's transaction ids or row order) ties an answer to who sent it. 1 turns batching off.
+    SURVEY_RELEASE_BATCH = int(os.environ.get("SURVEY_RELEASE_BATCH", "5"))
 
     # Commissioners are asked to respond to a chapter's recommendations within this many days of publication.
     CHAPTER_RESPONSE_DAYS = int(os.environ.get("CHAPTER_RESPONSE_DAYS", "60"))
@@ -87,6 +137,8 @@ class Config:
     MAIL_TIMEOUT = 10
 
     PASSWORD_MIN_LENGTH = 10
+    # A person's copy of their data (UK GDPR right of access) is a single-use link that lasts this long.
+    PERSONAL_DATA_LINK_HOURS = int(os.environ.get("PERSONAL_DATA_LINK_HOURS", "24"))
     EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600
 
@@ -120,6 +172,8 @@ class Test(Config):
     MAIL_BACKEND = "smtp"
     SERVER_NAME = None
     PASSWORD_HASH_FAST = True
+    # Other features' tests expect an anonymous answer in the results at once; the anonymity tests set 5.
+    SURVEY_RELEASE_BATCH = 1
 
 
 class Production(Config):
@@ -134,6 +188,14 @@ class Production(Config):
         if not secret:
             raise RuntimeError("SECRET_KEY must be set in production")
         self.SECRET_KEY = secret
+        self.RATELIMIT_STORAGE_URI = _ratelimit_storage()
+        workers = configured_workers()
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and workers > 1:
+            # Each worker would count on its own: with 3 workers "20 per hour" lets 60 through.
+            raise RuntimeError(
+                f"{workers} workers are configured but rate limits are kept in each worker's memory. "
+                "Set REDIS_URL (or RATELIMIT_STORAGE_URI) so every worker shares the same counts."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {"development": Development, "test": Test, "production": Production}

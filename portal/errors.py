@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -19,10 +19,11 @@ ERROR_PAGES: dict[int, tuple[str, str]] = {
     410: ("This link is no longer available", "The link has expired or has already been used."),
     413: ("The file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "You have tried too many times. Wait a few minutes, then try again."),
+    # Nothing here may say what was saved: the failure could have happened before or after anything was stored.
     500: (
         "Sorry, there is a problem with the service",
-        "Try again later. What you had already sent us has been "
-        "saved; anything on the page you were on may not have been.",
+        "Try again later. If you were sending something, it may not have been saved: check whether it arrived "
+        "(for example in your account or by the confirmation email) before you send it again.",
     ),
 }
 
@@ -45,10 +46,15 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> Response | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        response = make_response(render_error(error.code))
+        # Keep what the exception says about itself: a 405's Allow, a 429's Retry-After, a 401's WWW-Authenticate.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:

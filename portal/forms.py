@@ -2,14 +2,65 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypeVar
 
+from flask import Request
 from govuk_frontend_wtf import wtforms_widgets as gov
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
 from wtforms import DateField, Field, Form
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
 from wtforms.validators import StopValidation
+
+# Characters nobody types on purpose, removed from every submitted value: NUL and the other C0 controls but tab,
+# newline and carriage return (PostgreSQL refuses NUL in text), DEL, and the bidi embeddings, overrides and
+# isolates (U+202A–U+202E, U+2066–U+2069), which can make a title read differently from what is stored.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Zero-width characters (space, non-joiner, joiner, word joiner, byte order mark), also removed from titles and
+# names, where they make two different-looking entries the same or the same-looking ones different.
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+
+
+def clean_text(value: str, *, name: bool = False) -> str:
+    """``value`` without control characters and bidi overrides; for a title or ``name``, without zero-width ones."""
+    value = _CONTROLS.sub("", value)
+    return _ZERO_WIDTH.sub("", value) if name else value
+
+
+def is_name_field(key: str) -> bool:
+    """Titles and names: ``title``, ``name`` and fields ending ``_title`` or ``_name``."""
+    return key in {"title", "name"} or key.endswith(("_title", "_name"))
+
+
+def _clean_values(values: MultiDict[str, str]) -> MultiDict[str, str]:
+    cleaned = []
+    for key, value in values.items(multi=True):
+        if "password" in key:
+            cleaned.append((key, value))  # passwords are checked exactly as typed
+        else:
+            cleaned.append((clean_text(key), clean_text(value, name=is_name_field(key))))
+    return type(values)(cleaned)
+
+
+class NormalisedRequest(Request):
+    """The request every view sees: query and form values already through ``clean_text``.
+
+    Applied once here rather than field by field, so every form, search box and filter — including the ones that
+    read ``request.args`` directly — gets it.
+    """
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+        return _clean_values(super().args)
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        super()._load_form_data()
+        self.__dict__["form"] = _clean_values(self.__dict__["form"])
 
 T = TypeVar("T")
 
@@ -59,11 +110,16 @@ class GovDateInput(_LegendFromLabel, gov.GovDateInput):
 
 
 class GovDateField(DateField):
-    """A day, month and year date with GOV.UK error messages ("Publication date must be a real date")."""
+    """A day, month and year date with GOV.UK error messages ("Publication date must be a real date").
 
-    def __init__(self, label: str, *, name_in_messages: str, **kwargs: Any) -> None:
+    Only ASCII digits are read (up to 2 for the day and month, 4 for the year), and years before ``min_year``
+    (1900 unless given) are refused, so neither a 20-digit day nor the year 0001 gets through.
+    """
+
+    def __init__(self, label: str, *, name_in_messages: str, min_year: int = 1900, **kwargs: Any) -> None:
         super().__init__(label, format="%d %m %Y", widget=GovDateInput(), **kwargs)
         self.name_in_messages = name_in_messages
+        self.min_year = min_year
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
@@ -76,14 +132,19 @@ class GovDateField(DateField):
         missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
         if missing:
             raise ValueError(f"{self.name_in_messages} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        if not all(part.isascii() and part.isdigit() for part in (day, month, year)):
             raise ValueError(f"{self.name_in_messages} must be a real date")
         if len(year) != 4:
             raise ValueError("Year must include 4 numbers")
+        if len(day) > 2 or len(month) > 2:
+            raise ValueError(f"{self.name_in_messages} must be a real date")
         try:
-            self.data = date(int(year), int(month), int(day))
+            parsed = date(int(year), int(month), int(day))
         except ValueError as exc:
             raise ValueError(f"{self.name_in_messages} must be a real date") from exc
+        if parsed.year < self.min_year:
+            raise ValueError(f"{self.name_in_messages} must be the same as or after 1 January {self.min_year}")
+        self.data = parsed
 
 
 class DateRequired:

@@ -57,6 +57,7 @@ def set_roles(user_id: int, roles: set[Role], actor: User) -> User:
     for role in sorted(granted):
         user.role_grants.append(UserRole(role=str(role), granted_by_id=actor.id))
     if granted or revoked:
+        user.end_sessions()  # signed in again, the user's pages and menus match their new roles
         detail = f"granted: {', '.join(sorted(granted)) or '-'}; revoked: {', '.join(sorted(revoked)) or '-'}"
         _audit(actor, "roles_changed", user, detail)
     db.session.commit()
@@ -106,6 +107,7 @@ def set_active(user_id: int, active: bool, actor: User) -> User:
         raise AdminRuleError("You cannot deactivate your own account")
     if user.active != active:
         user.active = active
+        user.end_sessions()
         _audit(actor, "reactivated" if active else "deactivated", user, "")
         db.session.commit()
     return user

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.access import public, signed_in
-from portal.auth import bp
+from portal.auth import bp, personal_data
 from portal.auth import services as accounts
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, RegisterForm, ResetPasswordForm, SignInForm
+from portal.clock import london_today
+from portal.downloads import download_response
 from portal.extensions import limiter
 from portal.forms import add_field_error
 from portal.models import Sector
@@ -34,22 +36,44 @@ def sign_in() -> Response | str:
     if form.validate_on_submit():
         result = accounts.authenticate(form.email.data or "", form.password.data or "")
         if result.outcome is accounts.SignInOutcome.OK and result.user:
+            # A token planted before sign-in (or seen by someone else) must not carry over into the account.
+            session.pop("csrf_token", None)
             login_user(result.user, remember=form.remember.data)
             flash("You are signed in", "success")
             return redirect(safe_next(next_path, url_for("auth.account")), 303)
         if result.outcome is accounts.SignInOutcome.UNCONFIRMED:
             return render_template("auth/check_email.html", purpose="unconfirmed")
-        add_field_error(form.email, SIGN_IN_FAILED)
+        if result.outcome is accounts.SignInOutcome.LOCKED:
+            minutes = -(-result.retry_seconds // 60)
+            add_field_error(
+                form.email,
+                f"There have been too many attempts to sign in with this email address. Wait {minutes} "
+                f"minute{'s' if minutes != 1 else ''}, then try again, or reset your password"
+            )
+        else:
+            add_field_error(form.email, SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form, next_path=next_path if safe_next(next_path, "") else None)
 
 
 @bp.route("/sign-out", methods=["POST"])
 @public
 def sign_out() -> Response:
-    """Sign out and forget the remember-me cookie."""
+    """Sign out: this session, copies of its cookie and the remember-me cookie all stop working."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
     logout_user()
     flash("You have signed out", "success")
     return redirect(url_for("pages.home"), 303)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@signed_in
+def sign_out_everywhere() -> Response:
+    """End every session of this account, on every device, including this one."""
+    accounts.end_sessions(current_user)
+    logout_user()
+    flash("You have signed out on every device", "success")
+    return redirect(url_for("auth.sign_in"), 303)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -135,8 +159,37 @@ def change_password() -> Response | str:
     """Change the password while signed in."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current_password.data or "", form.password.data or ""):
-            flash("Your password has been changed", "success")
+        user = current_user._get_current_object()
+        if accounts.change_password(user, form.current_password.data or "", form.password.data or ""):
+            # Every other session has ended; this one carries on under the new session secret.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
+            flash("Your password has been changed. You have been signed out on other devices", "success")
             return redirect(url_for("auth.account"), 303)
         add_field_error(form.current_password, "Your current password is incorrect")
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/your-data", methods=["POST"])
+@signed_in
+@limiter.limit("5 per hour")
+def personal_data_request() -> Response:
+    """Email a single-use, expiring link to a copy of everything held about the signed-in person."""
+    personal_data.request_export(current_user)
+    flash(
+        f"We have emailed a link to {current_user.email}. It works once and expires in "
+        f"{current_app.config['PERSONAL_DATA_LINK_HOURS']} hours",
+        "success",
+    )
+    return redirect(url_for("auth.account"), 303)
+
+
+@bp.route("/account/your-data/<token>")
+@signed_in
+def personal_data_download(token: str) -> Response | tuple[str, int]:
+    """Download the copy of your data, once, while the link lasts."""
+    body = personal_data.claim_export(token, current_user.id)
+    if body is None:
+        return render_template("auth/link_problem.html", problem="used_or_invalid", kind="personal_data"), 410
+    filename = f"your-data-{london_today().isoformat()}.json"
+    return download_response(body, filename, "application/json", private=True)

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth import throttle
 from portal.auth.passwords import dummy_verify, hash_password, verify_password
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
 from portal.extensions import db
@@ -47,11 +48,12 @@ def create_user(
     display_name: str = "",
     confirmed: bool = False,
     organisation: Organisation | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a user with roles (no commit: the caller's transaction decides)."""
+    """Create a user with roles (no commit: the caller's transaction decides); ``password_hash`` if already made."""
     user = User(
         email=normalise_email(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         display_name=display_name.strip(),
         confirmed_at=utcnow() if confirmed else None,
         organisation=organisation,
@@ -87,6 +89,8 @@ def register_account(
     The outcome looks the same whether or not the email already has an account: an existing
     account holder is emailed a sign-in reminder instead, so the page leaks nothing.
     """
+    # Hashed whether or not the address is taken, so the time the page takes says nothing about which it is.
+    password_hash = hash_password(password)
     existing = find_user_by_email(email)
     if existing:
         send_email(
@@ -103,7 +107,9 @@ def register_account(
         roles = [Role.STAKEHOLDER]
         organisation = find_or_create_organisation(stakeholder_organisation, sector)
     try:
-        user = create_user(email, password, roles, display_name=display_name, organisation=organisation)
+        user = create_user(
+            email, password, roles, display_name=display_name, organisation=organisation, password_hash=password_hash
+        )
         db.session.commit()
     except IntegrityError:
         # Two registrations for the same email at once: the other one won; say nothing different.
@@ -143,25 +149,35 @@ class SignInOutcome(StrEnum):
     OK = "ok"
     BAD_CREDENTIALS = "bad_credentials"
     UNCONFIRMED = "unconfirmed"
+    LOCKED = "locked"
 
 
 @dataclass(frozen=True)
 class SignInResult:
-    """The outcome and, when it succeeded, the user."""
+    """The outcome and, when it succeeded, the user; when locked, how many seconds to wait."""
 
     outcome: SignInOutcome
     user: User | None = None
+    retry_seconds: int = 0
 
 
 def authenticate(email: str, password: str) -> SignInResult:
-    """Check credentials. Unknown emails, wrong passwords and deactivated accounts look identical."""
+    """Check credentials. Unknown emails, wrong passwords and deactivated accounts look identical, locked ones too."""
+    wait = throttle.locked_for(email)
+    if wait:
+        # Not even a correct password gets in: the guesser cannot learn that they found it.
+        return SignInResult(SignInOutcome.LOCKED, retry_seconds=wait)
     user = find_user_by_email(email)
     if user is None:
         dummy_verify(password)
+        throttle.record_failure(email)
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
     if not verify_password(user.password_hash, password) or not user.active:
+        throttle.record_failure(email)
         return SignInResult(SignInOutcome.BAD_CREDENTIALS)
+    throttle.clear(email)
     if user.confirmed_at is None:
+        db.session.commit()
         # Only someone who knows the password learns this, so it leaks nothing.
         send_confirmation_email(user)
         return SignInResult(SignInOutcome.UNCONFIRMED, user)
@@ -211,10 +227,18 @@ def user_for_reset_token(token: str) -> User | ResetLinkProblem:
 
 
 def set_password(user: User, new_password: str) -> None:
-    """Store a new password; a reset also proves the email address."""
+    """Store a new password and end every session; a reset also proves the email address."""
     user.password_hash = hash_password(new_password)
+    user.end_sessions()
+    throttle.clear(user.email)
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
+    db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie issued so far stops working."""
+    user.end_sessions()
     db.session.commit()
 
 

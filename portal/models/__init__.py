@@ -81,12 +81,24 @@ from portal.models.surveys import (
     SurveyDraft,
     SurveyInvitation,
     SurveyParticipation,
+    SurveyPendingResponse,
     SurveyQuestion,
     SurveyResponse,
     SurveySection,
     SurveyStatus,
 )
-from portal.models.users import ROLE_LABELS, SECTOR_LABELS, STAFF_ROLES, Organisation, Role, Sector, User, UserRole
+from portal.models.users import (
+    ROLE_LABELS,
+    SECTOR_LABELS,
+    STAFF_ROLES,
+    Organisation,
+    PersonalDataExport,
+    Role,
+    Sector,
+    SignInThrottle,
+    User,
+    UserRole,
+)
 
 __all__ = [
     "AREA_TYPES",
@@ -134,6 +146,7 @@ __all__ = [
     "IndicatorValue",
     "Organisation",
     "OrganisationWard",
+    "PersonalDataExport",
     "PrioritisationRound",
     "Priority",
     "ProgressStatus",
@@ -161,10 +174,12 @@ __all__ = [
     "Score",
     "ScoreChange",
     "Sector",
+    "SignInThrottle",
     "Survey",
     "SurveyDraft",
     "SurveyInvitation",
     "SurveyParticipation",
+    "SurveyPendingResponse",
     "SurveyQuestion",
     "SurveyResponse",
     "SurveySection",

@@ -3,8 +3,13 @@ invitations, drafts, responses and participations.
 
 Anonymity is designed into the tables: an anonymous response row holds no user id, no invitation id and only
 the date it was submitted. Who has answered (so nobody answers twice) is kept in ``survey_participations``,
-which holds no link to the response. Drafts hold identity while someone is answering and are deleted when the
-response is submitted.
+which holds no link to the response and only the day. Drafts hold identity while someone is answering and are
+deleted when the response is submitted.
+
+Nothing else may link them either, on PostgreSQL included: the participation mark and the answers are written in
+separate transactions (so no ``xmin`` is shared), and anonymous answers wait in ``survey_pending_responses`` until
+they are released into ``survey_responses`` in shuffled batches of at least five, all written by one transaction
+(so neither ``xmin``, ``ctid`` nor row order tells one respondent in a batch from another).
 """
 
 from __future__ import annotations
@@ -232,6 +237,9 @@ class SurveyDraft(Model):
     )
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when the participation mark has been written and the answers are being stored (see answering.submit):
+    # a submission interrupted between the two can then be finished, once, by sending again.
+    submitting: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     survey: Mapped[Survey] = relationship()
 
@@ -261,6 +269,23 @@ class SurveyResponse(Model):
     @property
     def reference(self) -> str:
         return self.id[:8].upper()
+
+
+class SurveyPendingResponse(Model):
+    """An anonymous response, stored durably, waiting to be released into ``survey_responses`` with others.
+
+    ``arrival`` is how many responses the survey had when this one came in; it is used only to shuffle the batch so
+    that no response lands where its arrival order would put it, and it is deleted with the row on release.
+    """
+
+    __tablename__ = "survey_pending_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    sector: Mapped[str] = mapped_column(String(32), default="")
+    submitted_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    arrival: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SurveyParticipation(Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -86,6 +88,11 @@ class Organisation(Model):
         return Sector(self.sector).label
 
 
+def new_session_token() -> str:
+    """A fresh random per-user session secret."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, Model):
     """A person with an account. Anonymous visitors have none."""
 
@@ -100,6 +107,8 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    # Part of every session and remember-me cookie (through get_id): replacing it ends them all, everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_grants: Mapped[list[UserRole]] = relationship(
@@ -109,6 +118,21 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id for this user's sessions and remember-me cookies: the user id and the session secret."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Replace the session secret, so every session and remember-me cookie issued so far stops working.
+
+        Not committed: the caller's transaction decides.
+        """
+        self.session_token = new_session_token()
+
+    def session_id_matches(self, session_id: str) -> bool:
+        """True when ``session_id`` (from a cookie) is this user's current one; compared in constant time."""
+        return hmac.compare_digest(self.get_id().encode(), session_id.encode())
 
     @property
     def roles(self) -> set[Role]:
@@ -140,3 +164,30 @@ class UserRole(Model):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+
+
+class SignInThrottle(Model):
+    """Wrong passwords in a row for one email address (kept as a keyed hash), and until when it is locked."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PersonalDataExport(Model):
+    """A copy of everything held about a person, asked for by them: a single-use link that expires.
+
+    Only a hash of the link's token is kept; ``downloaded_at`` is set when the link is used (and then it is dead).
+    """
+
+    __tablename__ = "personal_data_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

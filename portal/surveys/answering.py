@@ -2,7 +2,8 @@
 
 A respondent is identified, in this order, by an invitation they opened, their account, or a random draft key
 kept in their session (or emailed to them in a resume link). Submitting deletes the draft and writes the
-response in one transaction; an anonymous response keeps no user, no invitation and only the date.
+response; an anonymous response keeps no user, no invitation and only the date, and is written apart from the
+record of who answered (see ``submit`` and ``release``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
@@ -39,6 +40,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.surveys import release
 from portal.surveys.builder import question_numbers, token_hash
 from portal.surveys.questions import (
     Display,
@@ -134,10 +136,17 @@ def refusal_for(survey: Survey | None, respondent: Respondent, today: date | Non
     return None
 
 
-def load_for_answering(survey_id: int, respondent: Respondent, today: date | None = None) -> Survey:
-    """The survey, if this respondent may answer it now; otherwise raise AnswerRefused."""
+def load_for_answering(
+    survey_id: int, respondent: Respondent, today: date | None = None, *, finishing: bool = False
+) -> Survey:
+    """The survey, if this respondent may answer it now; otherwise raise AnswerRefused.
+
+    ``finishing`` (an interrupted send being completed) lets through a respondent already marked as having answered.
+    """
     survey = db.session.get(Survey, survey_id)
     refusal = refusal_for(survey, respondent, today)
+    if finishing and refusal is Refusal.ALREADY_ANSWERED:
+        refusal = None
     if refusal is not None:
         raise AnswerRefused(refusal, survey)
     assert survey is not None
@@ -511,28 +520,26 @@ def _response_sector(respondent: Respondent, invitation: SurveyInvitation | None
     return ""
 
 
-def submit(survey_id: int, respondent: Respondent, today: date | None = None) -> str:
-    """Turn the respondent's draft into a response, exactly once. Returns the response's reference."""
-    today = today or london_today()
-    survey = load_for_answering(survey_id, respondent, today)
-    draft = find_draft(survey.id, respondent)
-    if draft is None:
-        raise AnswerRefused(Refusal.NOTHING_TO_SUBMIT, survey)
-    answers = visible_answers(survey.questions, draft.answers or {})
-    missing = first_missing(survey, answers)
-    if missing is not None:
-        db.session.rollback()
-        raise MissingAnswers(missing)
-    invitation = _invitation_for(survey, respondent)
-    # Deleting the draft first makes a replayed or double-clicked submit find nothing to submit: only one
-    # transaction can delete it (the other waits for the row lock, then deletes nothing).
-    deleted = rows_changed(
-        delete(SurveyDraft).where(SurveyDraft.id == draft.id).execution_options(synchronize_session=False)
+def _half_sent(survey_id: int, respondent: Respondent) -> bool:
+    """True when this respondent's participation mark was written but their answers were not (an interrupted send)."""
+    draft = find_draft(survey_id, respondent)
+    return draft is not None and draft.submitting
+
+
+def _mark_participation(
+    survey: Survey, draft: SurveyDraft, respondent: Respondent, invitation: SurveyInvitation | None, today: date
+) -> None:
+    """First transaction: record that this person (or invitation) has answered, by day only, and nothing else."""
+    claimed = rows_changed(
+        update(SurveyDraft)
+        .where(SurveyDraft.id == draft.id, SurveyDraft.submitting.is_(False))
+        .values(submitting=True)
+        .execution_options(synchronize_session=False)
     )
-    if deleted != 1:
+    if claimed != 1:
+        # Marked already: by an earlier send that was interrupted, or by a double click now storing the answers.
         db.session.rollback()
-        raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey)
-    db.session.expunge(draft)
+        return
     if invitation is not None:
         used = rows_changed(
             update(SurveyInvitation)
@@ -543,25 +550,70 @@ def submit(survey_id: int, respondent: Respondent, today: date | None = None) ->
         if used != 1:
             db.session.rollback()
             raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey)
-    identified = not survey.anonymous
-    response = SurveyResponse(
-        id=uuid.uuid4().hex,
-        survey_id=survey.id,
-        respondent_id=respondent.user_id if identified else None,
-        invitation_id=invitation.id if identified and invitation is not None else None,
-        sector=_response_sector(respondent, invitation),
-        submitted_on=today,
-        answers=answers,
+    db.session.add(
+        SurveyParticipation(
+            id=uuid.uuid4().hex,
+            survey_id=survey.id,
+            user_id=respondent.user_id,
+            invitation_id=invitation.id if invitation is not None else None,
+            completed_on=today,
+        )
     )
-    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey) from None
+
+
+def submit(survey_id: int, respondent: Respondent, today: date | None = None) -> str:
+    """Turn the respondent's draft into a response, exactly once. Returns the response's reference.
+
+    Three transactions, so that nothing in the database (not even PostgreSQL's ``xmin``) ties an anonymous answer
+    to a person: (1) the participation mark (who answered, by day) for accounts and invitations; (2) the answers,
+    deleting the draft — committed before returning, so an acknowledged response is always stored; (3) releasing a
+    batch of anonymous answers when one is due (see ``release``). If the send is interrupted between (1) and (2),
+    sending again finishes it.
+    """
+    today = today or london_today()
+    finishing = _half_sent(survey_id, respondent)
+    survey = load_for_answering(survey_id, respondent, today, finishing=finishing)
+    draft = find_draft(survey.id, respondent)
+    if draft is None:
+        raise AnswerRefused(Refusal.NOTHING_TO_SUBMIT, survey)
+    answers = visible_answers(survey.questions, draft.answers or {})
+    missing = first_missing(survey, answers)
+    if missing is not None:
+        db.session.rollback()
+        raise MissingAnswers(missing)
+    invitation = _invitation_for(survey, respondent)
+    sector = _response_sector(respondent, invitation)
+    draft_id, anonymous, pooled = draft.id, survey.anonymous, release.pools_answers(survey)
     if respondent.user_id is not None or invitation is not None:
+        _mark_participation(survey, draft, respondent, invitation, today)
+
+    # Deleting the draft makes this happen once: only one transaction can delete it (a double click waits for the
+    # row lock, then deletes nothing).
+    deleted = rows_changed(
+        delete(SurveyDraft).where(SurveyDraft.id == draft_id).execution_options(synchronize_session=False)
+    )
+    if deleted != 1:
+        db.session.rollback()
+        raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey)
+    db.session.expunge(draft)
+    response_id = uuid.uuid4().hex
+    if pooled:
+        release.add_pending(survey.id, response_id, sector, today, answers)
+    else:
         db.session.add(
-            SurveyParticipation(
-                id=uuid.uuid4().hex,
+            SurveyResponse(
+                id=response_id,
                 survey_id=survey.id,
-                user_id=respondent.user_id,
-                invitation_id=invitation.id if invitation is not None else None,
-                completed_on=today,
+                respondent_id=None if anonymous else respondent.user_id,
+                invitation_id=invitation.id if not anonymous and invitation is not None else None,
+                sector=sector,
+                submitted_on=today,
+                answers=answers,
             )
         )
     try:
@@ -569,7 +621,15 @@ def submit(survey_id: int, respondent: Respondent, today: date | None = None) ->
     except IntegrityError:
         db.session.rollback()
         raise AnswerRefused(Refusal.ALREADY_ANSWERED, survey) from None
-    return response.reference
+    reference = response_id[:8].upper()
+    if pooled:
+        try:
+            release.release_due(survey_id, today)
+        except SQLAlchemyError:
+            # The answers are stored either way; the batch goes out with the next send or reading of the results.
+            db.session.rollback()
+            current_app.logger.exception("Releasing survey %s's pending answers failed; will retry", survey_id)
+    return reference
 
 
 def send_resume_link(survey_id: int, draft_key: str, email: str) -> bool:

@@ -27,6 +27,7 @@ from portal.models import (
     Survey,
     SurveyDraft,
     SurveyInvitation,
+    SurveyPendingResponse,
     SurveyQuestion,
     SurveyResponse,
     SurveySection,
@@ -35,6 +36,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.surveys.questions import CONDITION_KINDS
+from portal.surveys.release import release_due
 from portal.surveys.state import SurveyState, survey_state
 
 MAX_INVITATIONS_PER_BATCH = 500
@@ -55,8 +57,10 @@ def _audit(actor_id: int | None, action: str, survey_id: int, detail: str = "") 
 
 
 def response_count(survey_id: int) -> int:
-    """How many responses a survey has."""
-    return db.session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey_id)) or 0
+    """How many responses a survey has, counting anonymous ones not yet released into the results."""
+    released = db.session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey_id)) or 0
+    pending = db.session.scalar(select(func.count()).where(SurveyPendingResponse.survey_id == survey_id)) or 0
+    return released + pending
 
 
 def has_started(survey_id: int) -> bool:
@@ -418,6 +422,7 @@ def close_survey(survey_id: int, actor_id: int | None) -> Survey:
     survey.status = SurveyStatus.CLOSED.value
     _audit(actor_id, "survey_closed", survey.id)
     db.session.commit()
+    release_due(survey.id)  # the anonymous answers still waiting go into the results as a last batch
     return survey
 
 
@@ -671,6 +676,9 @@ def all_surveys() -> list[Survey]:
 
 
 def response_counts() -> dict[int, int]:
-    """Survey id -> number of responses."""
-    rows = db.session.execute(select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id))
-    return {survey_id: count for survey_id, count in rows}
+    """Survey id -> number of responses (anonymous ones not yet released included)."""
+    counts: dict[int, int] = {}
+    for model in (SurveyResponse, SurveyPendingResponse):
+        for survey_id, count in db.session.execute(select(model.survey_id, func.count()).group_by(model.survey_id)):
+            counts[survey_id] = counts.get(survey_id, 0) + count
+    return counts

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import QuestionKind, Survey, SurveyResponse
 from portal.surveys.builder import question_numbers
 from portal.surveys.questions import flat_answer
+from portal.surveys.release import release_if_closed
 from portal.surveys.results import sector_label
 
 Cell = str | int | float | None
@@ -29,6 +30,7 @@ def neutralise(cell: Cell) -> Cell:
 
 def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
     """The header and one row per response (oldest first). Identified surveys include who answered."""
+    release_if_closed(survey.id)
     numbers = question_numbers(survey)
     header = ["Reference", "Date submitted", "Sector", "Example response"]
     if not survey.anonymous:

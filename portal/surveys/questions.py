@@ -9,6 +9,7 @@ number -> int (whole numbers) or float; ranking -> every option, top first; matr
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -135,15 +136,20 @@ def parse_answer(question: QuestionLike, form: FormData, number: int) -> Parsed:
     return _parse_matrix(question, form, number)
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
 def _parse_number(question: QuestionLike, form: FormData, number: int) -> Parsed:
     name = field_name(question)
     label = f"Question {number}"
     raw = (form.get(name) or "").strip()
     if not raw:
         return _missing(question, f"Enter a number for question {number}", name)
-    cleaned = raw.replace(",", "").replace(" ", "")
+    # Commas are read only as thousands separators ("1,234"): "1,2,3" is a list, and must not become 123.
+    if "," in raw and not _THOUSANDS.fullmatch(raw):
+        return Parsed(value=raw, error=f"{label} must be a number, like 12", anchor=name)
     try:
-        value = float(cleaned)
+        value = float(raw.replace(",", ""))
     except ValueError:
         return Parsed(value=raw, error=f"{label} must be a number, like 12", anchor=name)
     if not math.isfinite(value):

@@ -29,6 +29,7 @@ from portal.stats.survey_results import (
     text_answers,
 )
 from portal.surveys.builder import question_numbers
+from portal.surveys.release import release_if_closed
 
 ALL = "all"
 NO_SECTOR = "none"
@@ -53,6 +54,7 @@ def _stored_sector(filter_value: str) -> str:
 
 def sector_sizes(survey_id: int) -> dict[str, int]:
     """Responses per sector filter value (NO_SECTOR for responses without a verified organisation's sector)."""
+    release_if_closed(survey_id)
     rows = db.session.execute(
         select(SurveyResponse.sector, func.count())
         .where(SurveyResponse.survey_id == survey_id)
@@ -68,6 +70,7 @@ def hidden_sectors(survey_id: int) -> set[str]:
 
 def load_answers(survey_id: int, sector: str = ALL) -> list[dict[str, Any]]:
     """The answers of every response (or one sector's), as dicts keyed by question id."""
+    release_if_closed(survey_id)
     query = select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id)
     if sector != ALL:
         query = query.where(SurveyResponse.sector == _stored_sector(sector))
@@ -76,6 +79,7 @@ def load_answers(survey_id: int, sector: str = ALL) -> list[dict[str, Any]]:
 
 def data_version(survey: Survey) -> str:
     """Changes whenever the data behind a survey's charts does (responses are never edited, only added)."""
+    release_if_closed(survey.id)
     count = db.session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey.id)) or 0
     return f"{count}:{survey.updated_at.timestamp()}"
 

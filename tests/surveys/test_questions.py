@@ -124,6 +124,17 @@ class TestNumber:
         assert parse_answer(self.question, form(q7=" 120 "), 2).value == 120
         assert parse_answer(make("number"), form(q7="1,234.5"), 2).value == 1234.5
 
+    @pytest.mark.parametrize("typed", ["1,2,3", "12,34", "1,2345", ",123", "1,234,56", "1 2 3", "1,,234"])
+    def test_commas_that_are_not_thousands_separators_are_refused(self, typed: str) -> None:
+        """A list such as 1,2,3 is not the number 123: storing 123 would change what the person said."""
+        parsed = parse_answer(make("number"), form(q7=typed), 2)
+        assert parsed.error == "Question 2 must be a number, like 12"
+        assert parsed.value == typed
+
+    @pytest.mark.parametrize(("typed", "value"), [("1,234", 1234), ("12,345,678", 12345678), ("-1,000.5", -1000.5)])
+    def test_thousands_separators_are_accepted(self, typed: str, value: float) -> None:
+        assert parse_answer(make("number"), form(q7=typed), 2).value == value
+
     def test_one_sided_ranges(self) -> None:
         assert parse_answer(make("number", min_value=0), form(q7="-1"), 5).error == "Question 5 must be 0 or more"
         assert parse_answer(make("number", max_value=10), form(q7="11"), 5).error == "Question 5 must be 10 or less"
