@@ -7,14 +7,26 @@ Pure: files in, frames out. A file whose header is not the expected one raises F
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from portal.importers.base import DATA_DIR, FileProblem
-from portal.stats.small_areas import AGE_BANDS, IMD_DOMAINS, TENURE_COUNTS
+from portal.stats.small_areas import (
+    AGE_BANDS,
+    IMD_DOMAINS,
+    TENURE_COUNTS,
+    DeprivationCount,
+    HousePrice,
+    deprivation_counts,
+    median_house_price,
+    values_for_2021,
+)
 
 Source = str | os.PathLike[str]
 
@@ -153,3 +165,80 @@ def data_path(relative: Path, data_dir: Path = DATA_DIR) -> Path:
 
 
 SOURCE_FILES: list[Path] = [AGE_LSOA, AGE_LTLA, TENURE_LSOA, TENURE_LTLA, IMD_LSOA, HOUSE_PRICES, POPULATION_2019]
+
+
+@dataclass(frozen=True)
+class HomeSmallAreas:
+    """Everything the ward profiles and the segmentation need for the home area, read from the shipped files."""
+
+    lad_code: str
+    lookup: pd.DataFrame  # portal.importers.lsoa_wards.LOOKUP_COLUMNS
+    lsoa2021: pd.DataFrame  # by LSOA 2021 code: name, total, AGE_BANDS, households, TENURE_COUNTS
+    lsoa2011: pd.DataFrame  # by LSOA 2011 code: name, <domain>_decile/_rank, house_price, population_2019
+    city_census: dict[str, float]  # the published local authority totals: total, AGE_BANDS, households, TENURE_COUNTS
+    england_census: dict[str, float]  # the sum of the English local authorities
+    england_deprivation: dict[str, DeprivationCount]
+    england_house_price: HousePrice
+    lsoas_in_england: int
+    checksum: str  # of the source files and the lookup: changes whenever any input does
+
+    def parent_values(self, columns: list[str]) -> pd.DataFrame:
+        """2011-based values for each 2021 LSOA: its own where the code is unchanged, its parent's for a split part
+        (IMD 2019 and the house prices were published for 2011 LSOAs only)."""
+        return values_for_2021(self.lookup, self.lsoa2011, columns)
+
+
+def _census_frame(age: pd.DataFrame, tenure: pd.DataFrame) -> pd.DataFrame:
+    return age.join(tenure.drop(columns="name"), how="outer")
+
+
+def file_checksums(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """SHA-256 of every source file and the shipped lookup, by path under data/."""
+    from portal.importers.lsoa_wards import SHIPPED_LOOKUP
+
+    out = {}
+    for relative in [*SOURCE_FILES, SHIPPED_LOOKUP]:
+        out[str(relative)] = hashlib.sha256((data_dir / relative).read_bytes()).hexdigest()
+    return out
+
+
+def read_home_small_areas(lad_code: str, data_dir: Path = DATA_DIR) -> HomeSmallAreas:
+    """Read the shipped files for the home area, with the city and England comparators."""
+    from portal.importers.lsoa_wards import read_shipped_lookup
+
+    lookup = read_shipped_lookup(data_dir / "lookups" / "wolverhampton_lsoa_ward_best_fit.csv")
+    codes_2021 = set(lookup.loc[lookup["vintage"] == 2021, "lsoa_code"])
+    codes_2011 = set(lookup.loc[lookup["vintage"] == 2011, "lsoa_code"])
+    lsoa2021 = _census_frame(
+        read_census_age(data_dir / AGE_LSOA, codes_2021), read_census_tenure(data_dir / TENURE_LSOA, codes_2021)
+    )
+    imd = read_imd_domains(data_dir / IMD_LSOA)
+    prices = read_house_prices(data_dir / HOUSE_PRICES)
+    lsoa2011 = (
+        imd[imd.index.isin(codes_2011)]
+        .join(prices.loc[prices.index.isin(codes_2011)], how="left")
+        .join(read_population_2019(data_dir / POPULATION_2019, codes_2011), how="left")
+    )
+    for label, frame, expected in (("2021", lsoa2021, codes_2021), ("2011", lsoa2011, codes_2011)):
+        missing = expected - set(frame.index)
+        if missing:
+            raise FileProblem(
+                f"{len(missing)} LSOAs ({label}) of the lookup are missing from the files, e.g. {sorted(missing)[0]}."
+            )
+    la = _census_frame(read_census_age(data_dir / AGE_LTLA), read_census_tenure(data_dir / TENURE_LTLA))
+    census_columns = ["total", *AGE_BANDS, "households", *TENURE_COUNTS]
+    if lad_code not in la.index:
+        raise FileProblem(f"The census local authority files have no row for {lad_code}.")
+    english_prices = prices.loc[prices.index.str.startswith(ENGLISH_LSOA_PREFIX), "house_price"]
+    return HomeSmallAreas(
+        lad_code=lad_code,
+        lookup=lookup,
+        lsoa2021=lsoa2021.sort_index(),
+        lsoa2011=lsoa2011.sort_index(),
+        city_census={c: float(la.loc[lad_code, c]) for c in census_columns},
+        england_census=english_la_total(la, census_columns),
+        england_deprivation=deprivation_counts(imd),
+        england_house_price=median_house_price(english_prices),
+        lsoas_in_england=len(imd),
+        checksum=hashlib.sha256(json.dumps(file_checksums(data_dir), sort_keys=True).encode()).hexdigest(),
+    )

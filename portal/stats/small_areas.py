@@ -213,3 +213,12 @@ def ward_profiles(lookup: pd.DataFrame, lsoa2021: pd.DataFrame, lsoa2011: pd.Dat
             lsoa2011.loc[lsoa2011.index.intersection(codes_2011)],
         )
     return out
+
+
+def values_for_2021(lookup: pd.DataFrame, lsoa2011: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """2011-based values (IMD 2019, house prices) for each 2021 LSOA of the lookup: the LSOA's own where its code is
+    unchanged, its parent's for a part of a split 2011 LSOA."""
+    parents = lookup[lookup["vintage"] == 2021].set_index("lsoa_code")["parent_lsoa11_code"]
+    values = lsoa2011.reindex(parents.to_numpy())[list(columns)]
+    values.index = parents.index
+    return values
