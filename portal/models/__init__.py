@@ -68,6 +68,15 @@ from portal.models.proposals import (
     ProposalSupport,
     ProposalWard,
 )
+from portal.models.small_areas import (
+    FACT_LEVELS,
+    LsoaWard,
+    Segment,
+    SegmentationRun,
+    SegmentMember,
+    SmallAreaFact,
+    SmallAreaLoad,
+)
 from portal.models.surveys import (
     AUDIENCE_LABELS,
     DEFAULT_LIKERT_LABELS,
@@ -97,6 +106,7 @@ __all__ = [
     "EVIDENCE_GRADES",
     "EVIDENCE_TOPICS",
     "EVIDENCE_TYPES",
+    "FACT_LEVELS",
     "PRIORITY_LABELS",
     "PROGRESS_LABELS",
     "QUESTION_KIND_LABELS",
@@ -130,6 +140,7 @@ __all__ = [
     "EvidenceSource",
     "Indicator",
     "IndicatorValue",
+    "LsoaWard",
     "Organisation",
     "OrganisationWard",
     "PrioritisationRound",
@@ -159,6 +170,11 @@ __all__ = [
     "Score",
     "ScoreChange",
     "Sector",
+    "Segment",
+    "SegmentMember",
+    "SegmentationRun",
+    "SmallAreaFact",
+    "SmallAreaLoad",
     "Survey",
     "SurveyDraft",
     "SurveyInvitation",
