@@ -330,7 +330,7 @@ def runs_table(runs: list[SegmentationRun]) -> ChartData:
     """Every run, newest first: when, how many types, how well separated and how stable."""
     rows = []
     for run in runs:
-        chosen = next((c for c in run.candidates if c["k"] == run.k), {})
+        chosen: dict[str, float] = next((c for c in run.candidates if c["k"] == run.k), {})
         rows.append(
             [
                 str(run.id),

@@ -138,49 +138,61 @@ def _comparator(code: str, name: str, measures: Mapping[str, float | None]) -> A
     )
 
 
+Values = tuple[float | None, float | None, float | None]
+
+
+def _values(ward: float | None, city: float | None, england: float | None) -> Values:
+    return ward, city, england
+
+
+def _figure(
+    key: str, section: str, label: str, values: Values, unit: str, period: str, source: str, note: str = ""
+) -> Figure:
+    ward, city, england = values
+    return Figure(key, section, label, ward, city, england, unit, period, source, note)
+
+
 def _figures(ward: AreaProfile, city: AreaProfile, england: AreaProfile) -> list[Figure]:
     areas = (ward, city, england)
     figures = [
-        Figure(
+        _figure(
             "population",
             "Population",
             "Usual residents",
-            *(a.population for a in areas),
+            _values(*(a.population for a in areas)),
             "people",
             CENSUS,
             CENSUS_SOURCE,
         ),
-        Figure(
+        _figure(
             "households",
             "Population",
             "Households",
-            *(a.tenure.households for a in areas),
+            _values(*(a.tenure.households for a in areas)),
             "households",
             CENSUS,
             CENSUS_SOURCE,
         ),
     ]
     for group in ("under_15", "15_to_29", "15_to_64", "65_plus", "85_plus"):
-        label = AGE_GROUPS[group][0]
         figures.append(
-            Figure(
+            _figure(
                 f"age_{group}",
                 "Age",
-                f"{label} (% of residents)",
-                *(a.age.group_share(group) for a in areas),
+                f"{AGE_GROUPS[group][0]} (% of residents)",
+                _values(*(a.age.group_share(group) for a in areas)),
                 "%",
                 CENSUS,
                 CENSUS_SOURCE,
             )
         )
     for group in ("owned", "shared_ownership", "social_rented", "private_rented"):
-        label = TENURE_GROUPS[group][0]
         figures.append(
-            Figure(
+            _figure(
                 f"tenure_{group}",
                 "Housing tenure",
-                f"{label} (% of households)",
-                *(a.tenure.group_share(group) for a in areas),
+                f"{TENURE_GROUPS[group][0]} (% of households)",
+                _values(*(a.tenure.group_share(group) for a in areas)),
                 "%",
                 CENSUS,
                 CENSUS_SOURCE,
@@ -188,13 +200,13 @@ def _figures(ward: AreaProfile, city: AreaProfile, england: AreaProfile) -> list
         )
     for slug, name in IMD_DOMAINS:
         for depth in (10, 20):
-            values = [a.deprivation[slug].share_10 if depth == 10 else a.deprivation[slug].share_20 for a in areas]
+            shares = [a.deprivation[slug].share_10 if depth == 10 else a.deprivation[slug].share_20 for a in areas]
             figures.append(
-                Figure(
+                _figure(
                     f"imd_{slug}_{depth}",
                     "Deprivation (IMD 2019)",
                     f"{name}: small areas in England's most deprived {depth}% (%)",
-                    *values,
+                    _values(*shares),
                     "%",
                     IMD_PERIOD,
                     IMD_SOURCE,
@@ -204,11 +216,11 @@ def _figures(ward: AreaProfile, city: AreaProfile, england: AreaProfile) -> list
     price = ward.house_price
     suppressed = f"; {price.lsoas_suppressed} not published by ONS" if price.lsoas_suppressed else ""
     figures.append(
-        Figure(
+        _figure(
             "house_price",
             "House prices",
             "Median house price (median of the small areas' medians)",
-            *(a.house_price.median for a in areas),
+            _values(*(a.house_price.median for a in areas)),
             "£",
             HOUSE_PRICE_PERIOD,
             HOUSE_PRICE_SOURCE,

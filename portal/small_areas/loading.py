@@ -54,9 +54,9 @@ def _fact_rows(data: HomeSmallAreas) -> list[dict[str, Any]]:
             rows.append({"level": level, "area_code": code, "measure": measure, "value": number})
 
     for code, row in data.lsoa2021[CENSUS_MEASURES].iterrows():
-        add("lsoa2021", str(code), row.to_dict())
+        add("lsoa2021", str(code), {str(k): v for k, v in row.items()})
     for code, row in data.lsoa2011[LSOA2011_MEASURES].iterrows():
-        add("lsoa2011", str(code), row.to_dict())
+        add("lsoa2011", str(code), {str(k): v for k, v in row.items()})
     add(
         "city",
         data.lad_code,

@@ -189,7 +189,9 @@ def standardise(features: pd.DataFrame) -> Standardised:
     theme_sizes = {theme: sum(1 for f in FEATURES if f.theme == theme) for theme in THEMES}
     weights = {f.key: 1 / math.sqrt(theme_sizes[f.theme]) for f in FEATURES}
     matrix = (z * pd.Series(weights)).to_numpy()
-    return Standardised(matrix, z, means.to_dict(), sds.to_dict(), weights)
+    return Standardised(
+        matrix, z, {str(k): float(v) for k, v in means.items()}, {str(k): float(v) for k, v in sds.items()}, weights
+    )
 
 
 def _kmeans(matrix: np.ndarray, k: int, seed: int, starts: int) -> np.ndarray:
@@ -305,7 +307,7 @@ def segment(
         distance=pd.Series(distance, index=codes, name="distance"),
         silhouette=pd.Series(silhouette_samples(prepared.matrix, labels), index=codes, name="silhouette"),
         segments=segments,
-        city_mean=filled.mean().to_dict(),
+        city_mean={str(k): float(v) for k, v in filled.mean().items()},
         weights=prepared.weights,
         filled=filled_codes,
     )

@@ -209,8 +209,8 @@ def ward_profiles(lookup: pd.DataFrame, lsoa2021: pd.DataFrame, lsoa2011: pd.Dat
         out[str(ward_code)] = profile_from_lsoas(
             str(ward_code),
             str(ward_name),
-            lsoa2021.loc[lsoa2021.index.intersection(codes_2021)],
-            lsoa2011.loc[lsoa2011.index.intersection(codes_2011)],
+            lsoa2021.loc[lsoa2021.index.intersection(list(codes_2021))],
+            lsoa2011.loc[lsoa2011.index.intersection(list(codes_2011))],
         )
     return out
 
