@@ -69,7 +69,7 @@ def _patches(fig: figure, areas: Sequence[AreaShape], scale: float, colour: str)
     data: dict[str, list] = {"xs": [], "ys": [], "name": [], "category": []}
     for area in areas:
         for ring in area.rings:
-            data["xs"].append([p[0] * scale for p in ring])
+            data["xs"].append([round(p[0] * scale, 6) for p in ring])
             data["ys"].append([p[1] for p in ring])
             data["name"].append(area.name)
             data["category"].append(area.category)

@@ -11,6 +11,7 @@ from typing import Any
 
 import bokeh
 from bokeh.model import Model
+from shapely.geometry import LinearRing
 from sqlalchemy import select
 
 from portal.charts.category_map import AreaShape, category_map
@@ -69,11 +70,24 @@ def unit_label(key: str) -> str:
     return {"%": "%", "percentile": "percentile", "£": "£"}[FEATURE_BY_KEY[key].unit]
 
 
+# Map outlines are simplified to about 5 metres and rounded to about 1 metre: invisible at a city's scale, and the
+# chart's JSON is a third of the size.
+MAP_TOLERANCE = 0.00005
+MAP_DECIMALS = 5
+
+
 @functools.cache
 def lsoa_boundaries() -> dict[str, tuple[str, list]]:
-    """The shipped 2011 LSOA boundaries: code → (name, rings)."""
+    """The shipped 2011 LSOA boundaries, simplified for drawing: code → (name, rings)."""
     found = read_geojson_boundaries(DATA_DIR / LSOA_BOUNDARIES, "LSOA11CD", "LSOA11NM")
-    return {b.code: (b.name, [list(map(list, ring)) for ring in b.rings]) for b in found}
+    out = {}
+    for boundary in found:
+        rings = []
+        for ring in boundary.rings:
+            simple = LinearRing(ring).simplify(MAP_TOLERANCE, preserve_topology=True)
+            rings.append([[round(x, MAP_DECIMALS), round(y, MAP_DECIMALS)] for x, y in simple.coords])
+        out[boundary.code] = (boundary.name, rings)
+    return out
 
 
 @dataclass(frozen=True)
