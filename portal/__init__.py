@@ -17,6 +17,7 @@ BLUEPRINT_MODULES: list[str] = [
     "portal.staff",
     "portal.admin",
     "portal.indicators",
+    "portal.segments",
     "portal.evidence",
     "portal.surveys",
     "portal.proposals",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     class Model(FlaskModel, Base):
         """What `db.Model` is at run time: our declarative base plus Flask-SQLAlchemy's `query` and table naming.
 
-        Type checkers cannot follow a base class given as an attribute (`class User(db.Model)`, mypy issue 8603),
+        Type checkers cannot follow a base class given as an attribute (`class User(Model)`, mypy issue 8603),
         so models subclass this name instead; at run time it is `db.Model` itself.
         """
 
