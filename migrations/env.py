@@ -101,14 +101,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's ALTER is done by copying a table and dropping the old one ("batch" mode). With foreign keys
+            # on, dropping e.g. `users` would run every ON DELETE action of the tables that point at it (and trip
+            # the append-only triggers), so they are off while migrating and every reference is checked after.
+            # The PRAGMA only takes effect outside a transaction, hence before begin_transaction().
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+            broken_before = len(connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if len(broken) > broken_before:
+                        raise RuntimeError(f"The migration broke references, e.g. {broken[:3]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

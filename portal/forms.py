@@ -62,6 +62,7 @@ class NormalisedRequest(Request):
         super()._load_form_data()
         self.__dict__["form"] = _clean_values(self.__dict__["form"])
 
+
 T = TypeVar("T")
 
 

@@ -71,3 +71,35 @@ def test_upgrade_downgrade_upgrade_round_trip(scratch_database_url: str) -> None
         upgrade()
         assert _tables(app) == first
         db.engine.dispose()
+
+
+def test_rebuilding_a_table_on_sqlite_leaves_the_rows_that_point_at_it_alone(scratch_database_url: str) -> None:
+    # SQLite alters a table by copying it and dropping the old one. With foreign keys on, dropping `users` ran every
+    # ON DELETE action of the tables pointing at it: audit events lost their actor, and cascades deleted rows.
+    from flask_migrate import upgrade
+
+    from portal.extensions import db
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=scratch_database_url)
+    with app.app_context():
+        upgrade(revision="0011_prioritisation_quorum_board")  # the next revision rebuilds `users` on SQLite
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, display_name, active, created_at)"
+                    " VALUES (7, 'kept@example.org', 'x', 'Kept', true, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_events (occurred_at, actor_id, action, object_type, object_id, detail)"
+                    " VALUES (CURRENT_TIMESTAMP, 7, 'test', 'user', '7', '')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            actor = connection.execute(text("SELECT actor_id FROM audit_events WHERE action = 'test'")).scalar_one()
+            token = connection.execute(text("SELECT session_token FROM users WHERE id = 7")).scalar_one()
+        db.engine.dispose()
+    assert actor == 7, "the audit trail keeps who did it"
+    assert token, "existing accounts get a session secret"

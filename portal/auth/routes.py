@@ -48,7 +48,7 @@ def sign_in() -> Response | str:
             add_field_error(
                 form.email,
                 f"There have been too many attempts to sign in with this email address. Wait {minutes} "
-                f"minute{'s' if minutes != 1 else ''}, then try again, or reset your password"
+                f"minute{'s' if minutes != 1 else ''}, then try again, or reset your password",
             )
         else:
             add_field_error(form.email, SIGN_IN_FAILED)

@@ -8,7 +8,7 @@ store proposals through ``submit_proposal``. Inside this package, import from th
 
 from __future__ import annotations
 
-from portal.proposals.finding import get_by_idempotency_key, get_by_reference, is_publicly_visible
+from portal.proposals.finding import get_by_idempotency_key, get_by_reference, is_publicly_visible, timeline
 from portal.proposals.lifecycle import change_status
 from portal.proposals.submission import SubmitResult, submit_proposal
 from portal.proposals.vocabulary import InvalidTransition, ProposalError, status_label
@@ -23,4 +23,5 @@ __all__ = [
     "is_publicly_visible",
     "status_label",
     "submit_proposal",
+    "timeline",
 ]

@@ -142,8 +142,11 @@ class TestRateLimitStorage:
         with pytest.raises(RuntimeError, match="4 workers"):
             Production()
 
-    def test_gunicorn_command_line_workers_are_read(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_gunicorn_command_line_workers_are_read(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         from portal.config import configured_workers
+
+        monkeypatch.chdir(tmp_path)  # no gunicorn.conf.py here (the project's own sets 2 workers)
+        monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
 
         assert configured_workers(["/venv/bin/gunicorn", "-w", "3", "wsgi:app"]) == 3
         assert configured_workers(["/venv/bin/gunicorn", "-w2", "wsgi:app"]) == 2

@@ -1,7 +1,7 @@
 """small areas: the LSOA to ward lookup, LSOA and comparator facts, and population segmentation runs with history.
 
-Revision ID: 0010_reports_small_areas
-Revises: 0009_invitation_delivery
+Revision ID: 0013_reports_small_areas
+Revises: 0012_security_hardening
 Create Date: 2026-12-05
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_reports_small_areas"
-down_revision = "0009_invitation_delivery"
+revision = "0013_reports_small_areas"
+down_revision = "0012_security_hardening"
 branch_labels = None
 depends_on = None
 

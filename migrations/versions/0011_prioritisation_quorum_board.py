@@ -1,7 +1,7 @@
 """prioritisation: a round's quorum, and the health and wellbeing board's decision on each recommended topic.
 
-Revision ID: 0010_prioritisation_quorum_board
-Revises: 0009_invitation_delivery
+Revision ID: 0011_prioritisation_quorum_board
+Revises: 0010_chapters_accountability
 Create Date: 2026-11-28
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_prioritisation_quorum_board"
-down_revision = "0009_invitation_delivery"
+revision = "0011_prioritisation_quorum_board"
+down_revision = "0010_chapters_accountability"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """security hardening: per-user session secrets; per-account sign-in lockout; single-use links to a copy of one's
 personal data; anonymous survey answers pending release in batches.
 
-Revision ID: 0010_security_hardening
-Revises: 0009_invitation_delivery
+Revision ID: 0012_security_hardening
+Revises: 0011_prioritisation_quorum_board
 Create Date: 2026-11-29
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_security_hardening"
-down_revision = "0009_invitation_delivery"
+revision = "0012_security_hardening"
+down_revision = "0011_prioritisation_quorum_board"
 branch_labels = None
 depends_on = None
 
