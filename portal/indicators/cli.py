@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.importers import FORMATS
 from portal.importers.base import RowError
 from portal.indicators import bp
-from portal.indicators.imports import import_file
+from portal.indicators.file_import import import_file
 from portal.models import User
 
 # The command prints at most this many problems; a broken million-row file would otherwise flood the terminal.

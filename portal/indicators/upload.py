@@ -6,11 +6,12 @@ import secrets
 from pathlib import Path
 
 from flask import Response, abort, current_app, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.access import role_required
 from portal.htmx import render_page
-from portal.indicators import bp, imports, jobs
+from portal.indicators import bp, jobs, upload_processing
 from portal.indicators.forms import UploadForm
 from portal.models import Role
 
@@ -22,12 +23,12 @@ REPORT_ROWS_SHOWN = 500
 
 @bp.route("/indicators/upload", methods=["GET", "POST"])
 @role_required(Role.ANALYST, Role.ADMIN)
-def upload() -> Response:
+def upload() -> ResponseReturnValue:
     """Upload a data file; it is checked and, if every row is valid, loaded."""
     form = UploadForm()
     if form.validate_on_submit():
         stored = _store_upload(form.file.data)
-        record = imports.create_pending_import(
+        record = upload_processing.create_pending_import(
             file_name=form.file.data.filename or "upload.csv",
             stored_path=stored,
             fmt=form.format.data or None,
@@ -35,26 +36,26 @@ def upload() -> Response:
         )
         threshold = current_app.config.get("IMPORT_BACKGROUND_BYTES", DEFAULT_BACKGROUND_BYTES)
         if stored.stat().st_size <= threshold:
-            imports.process_upload(record.id, str(stored), form.format.data or None)
+            upload_processing.process_upload(record.id, str(stored), form.format.data or None)
         else:
             jobs.enqueue_upload(record.id, str(stored), form.format.data or None)
         return redirect(url_for("indicators.upload_status", import_id=record.id), 303)
-    return render_page("indicators/upload.html", form=form, recent=imports.recent_imports())
+    return render_page("indicators/upload.html", form=form, recent=upload_processing.recent_imports())
 
 
 @bp.route("/indicators/imports/<int:import_id>")
 @role_required(Role.ANALYST, Role.ADMIN)
 def upload_status(import_id: int) -> Response:
     """An import's progress, then its summary or its row-numbered error report; HTMX polls the fragment."""
-    record = imports.get_import(import_id)
+    record = upload_processing.get_import(import_id)
     if record is None:
         abort(404)
     return render_page(
         "indicators/upload_status.html",
         "indicators/_upload_status.html",
         record=record,
-        live=imports.live_progress(import_id),
-        running=record.status in imports.RUNNING_STATUSES,
+        live=upload_processing.live_progress(import_id),
+        running=record.status in upload_processing.RUNNING_STATUSES,
         report_limit=REPORT_ROWS_SHOWN,
     )
 

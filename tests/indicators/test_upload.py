@@ -24,7 +24,7 @@ GENERIC_HEADER = "indicator_id,indicator_name,area_code,period,value\n"
 @pytest.fixture
 def areas(app):
     """Reference areas only (England, regions, authorities, Wolverhampton's wards and LSOAs)."""
-    from portal.indicators.imports import seed_reference_areas
+    from portal.indicators.reference_data import seed_reference_areas
 
     seed_reference_areas()
 
