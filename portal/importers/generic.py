@@ -116,6 +116,7 @@ SEX_WORDS = {
     "males": "Male",
     "female": "Female",
     "females": "Female",
+    "not applicable": "Not applicable",
 }
 MISSING = frozenset({"", "na", "n/a", "nan"})
 GENERIC_DEFAULTS: dict[str, object] = {

@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.importers import FORMATS, detect_format, load_indicator_metadata
-from portal.importers.base import FileProblem, ImportResult, RowError, open_csv
+from portal.importers import FORMATS, detect_format, load_indicator_metadata, unrecognised_header_message
+from portal.importers.base import FileProblem, ImportResult, RowError, open_csv, problem_report
 from portal.indicators.loader import (
     ImportRejected,
     Progress,
@@ -41,6 +41,7 @@ class ImportOutcome:
     data_import: DataImport | None = None
     errors: list[RowError] = field(default_factory=list)
     unchanged: bool = False  # the same file was already loaded; nothing was done
+    variant: str = ""  # the layout of the format the reader found (e.g. which Fingertips export)
 
     @property
     def ok(self) -> bool:
@@ -102,6 +103,7 @@ def import_file(
     if fmt in REFERENCING_FORMATS:
         options["known_area_codes"] = known_area_codes if known_area_codes is not None else all_area_codes()
     result = _run_reader(FORMATS[fmt], path, options, read_progress)
+    outcome.variant = result.variant
     if prepare is not None and result.ok:
         result = prepare(result)
     try:
@@ -123,15 +125,10 @@ def _unrecognised_file_problem(path: Path) -> RowError:
     """Why a file's format could not be detected: the file itself (empty, binary, unreadable) or its header row."""
     try:
         with open_csv(path) as csv:
-            header = ", ".join(csv.header[:8])
+            header = list(csv.header)
     except FileProblem as problem:
         return problem.as_error()
-    return RowError(
-        0,
-        None,
-        "The header row does not match any format the portal reads (it starts: "
-        f"{header[:200]}). Check the column names against the format, or choose the format.",
-    )
+    return RowError(0, None, unrecognised_header_message(header), "Unrecognised format")
 
 
 def _run_reader(
@@ -175,7 +172,8 @@ def record_failed_import(
     if record is None:
         return
     record.status = "failed"
-    record.error_report = [{"row": e.row, "column": e.column, "message": e.message} for e in errors]
+    # Counts per kind of problem and the first rows of each kind: a million bad rows do not make a million-entry report.
+    record.error_report = problem_report(errors)
     if fmt:
         record.format = fmt
     if checksum:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.importers.base import (
+    AREA_TYPE_ORDER,
     AREA_TYPES,
     KEY_COLUMNS,
     VALUE_COLUMNS,
@@ -35,10 +36,8 @@ Progress = Callable[[str, int, int], None]
 CHUNK_ROWS = 10_000
 # Values per IN (...) list: SQLite allows 32,766 bound parameters per statement, and England has 32,844 LSOAs.
 IN_BATCH = 5_000
-# Areas are inserted from the widest down, so a parent always exists before its children.
-AREA_ORDER = {
-    area_type: rank for rank, area_type in enumerate(("country", "region", "county_ua", "district", "ward", "lsoa"))
-}
+# Area types from the widest down (the order reference areas are listed in).
+AREA_ORDER = {area_type: rank for rank, area_type in enumerate(AREA_TYPE_ORDER)}
 INDICATOR_FIELDS = ("name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
                     "publisher", "licence", "comparison_confidence")  # fmt: skip
 INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id"]
@@ -106,7 +105,9 @@ def load_import_result(
     creating a new one.
     """
     if result.errors:
-        raise ImportRejected(result.errors)
+        # Report every problem in one pass: what the database would also refuse (areas, references, rows already
+        # loaded from another file) joins the reader's row errors.
+        raise ImportRejected([*result.errors, *database_problems(result, source_key)])
     if progress is not None:
         # Before the transaction takes any lock, so an upload's progress callback can still commit the stage.
         progress("loading", 0, len(result.values))
@@ -147,6 +148,26 @@ def load_import_result(
     if progress is not None:
         progress("done", len(result.values), len(result.values))
     return record
+
+
+def database_problems(result: ImportResult, source_key: str) -> list[RowError]:
+    """The problems the load would find beyond the reader's, checked in a transaction that is always rolled back."""
+    problems: list[RowError] = []
+    try:
+        previous_ids = list(db.session.scalars(select(DataImport.id).where(DataImport.source_key == source_key)))
+        for check in (
+            lambda: _upsert_areas(result.areas),
+            lambda: _check_references(result),
+            lambda: _check_clashes(result.values, previous_ids),
+        ):
+            try:
+                check()
+            except ImportRejected as rejected:
+                problems.extend(rejected.errors)
+    finally:
+        db.session.rollback()
+    reported = {error.message for error in result.errors}  # e.g. unknown areas the reader already found by row
+    return [problem for problem in problems if problem.message not in reported]
 
 
 def _import_record(
@@ -193,24 +214,37 @@ def _upsert_areas(areas: pd.DataFrame) -> None:
     rows = areas.to_dict("records")
     errors = []
     for row in rows:
-        row["area_type"] = row["area_type"] or area_type_from_code(row["code"]) or ""
+        row["area_type"] = row["area_type"] or area_type_from_code(row["code"]) or "other"
+        label = row.get("area_type_label")
+        row["area_type_label"] = label if isinstance(label, str) else ""
         if row["area_type"] not in AREA_TYPES:
             errors.append(RowError(0, "area_type", f"Area {row['code']} has no recognised area type"))
     if errors:
         raise ImportRejected(errors)
-    rows.sort(key=lambda r: AREA_ORDER[r["area_type"]])
+    # New areas first, then parents: a file may list a child before its parent, or define both.
     for row in rows:
-        parent = row["parent_code"] if row["parent_code"] in all_codes and row["parent_code"] != row["code"] else None
         area = existing.get(row["code"])
         if area is None:
-            db.session.add(
-                Area(code=row["code"], name=row["name"] or row["code"], area_type=row["area_type"], parent_code=parent)
+            area = Area(
+                code=row["code"],
+                name=row["name"] or row["code"],
+                area_type=row["area_type"],
+                area_type_label=row["area_type_label"],
+                parent_code=None,
             )
+            db.session.add(area)
+            existing[row["code"]] = area
         else:
             if not area.name or area.name == area.code:
                 area.name = row["name"] or area.name
-            if area.parent_code is None and parent is not None:
-                area.parent_code = parent
+            if not area.area_type_label and row["area_type_label"]:
+                area.area_type_label = row["area_type_label"]
+    db.session.flush()
+    for row in rows:
+        parent = row["parent_code"] if row["parent_code"] in all_codes and row["parent_code"] != row["code"] else None
+        area = existing[row["code"]]
+        if parent is not None and area.parent_code is None:
+            area.parent_code = parent
     db.session.flush()
 
 

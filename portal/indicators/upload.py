@@ -11,14 +11,15 @@ from flask_login import current_user
 
 from portal.access import role_required
 from portal.htmx import render_page
+from portal.importers.base import REPORT_ROWS_PER_KIND
 from portal.indicators import bp, jobs, upload_processing
 from portal.indicators.forms import UploadForm
 from portal.models import Role
 
 # Files up to this size are processed within the request; larger ones in the background.
 DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
-# The report shows this many problems; the rest are counted.
-REPORT_ROWS_SHOWN = 500
+# The report shows this many problems of each kind; the rest are counted.
+REPORT_ROWS_SHOWN = REPORT_ROWS_PER_KIND
 
 
 @bp.route("/indicators/upload", methods=["GET", "POST"])

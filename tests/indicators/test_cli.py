@@ -61,7 +61,8 @@ def test_a_bad_file_prints_a_row_numbered_report_and_exits_non_zero(runner, area
     result = runner.invoke(args=["indicators", "import", str(bad)])
 
     assert result.exit_code == 1
-    assert "local.csv was not imported: 2 problem(s). Nothing was saved." in result.output
+    assert "local.csv was not imported: 2 problems of 2 kinds. Nothing was saved." in result.output
+    assert "Value is not a number: 1 row" in result.output and "Unknown area code: 1 row" in result.output
     assert "Row 3, value: Value must be a number, not 'n/a please'" in result.output
     assert "Row 4, area_code: Area code 'E00000000' is not a known area" in result.output
     assert value_count(db) == 0

@@ -1,0 +1,50 @@
+"""key dataset: every Fingertips area type kept with the publisher's label; value text columns long enough for the
+published data (issue 13 item 4: a 38-character ONS period label did not fit indicator_values.period varchar(32)).
+
+Revision ID: 0010_indicators_area_types_and_text_lengths
+Revises: 0009_invitation_delivery
+Create Date: 2026-12-05
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0010_indicators_area_types_and_text_lengths"
+down_revision = "0009_invitation_delivery"
+branch_labels = None
+depends_on = None
+
+# column: (old length, new length). On SQLite the batch copies indicator_values (no table references it); areas only
+# gains a column, which SQLite adds in place, so the tables that reference areas are never rebuilt.
+VALUE_LENGTHS = {
+    "period": (32, 64),
+    "sex": (16, 32),
+    "age": (32, 64),
+    "category_type": (120, 255),
+    "category": (120, 255),
+    "source_compared_to_england": (32, 64),
+    "source_compared_to_region": (32, 64),
+    "source_recent_trend": (64, 120),
+}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("areas") as batch:
+        batch.add_column(sa.Column("area_type_label", sa.String(length=120), server_default="", nullable=False))
+    with op.batch_alter_table("indicator_values") as batch:
+        for column, (old, new) in VALUE_LENGTHS.items():
+            batch.alter_column(
+                column, existing_type=sa.String(length=old), type_=sa.String(length=new), existing_nullable=False
+            )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("indicator_values") as batch:
+        for column, (old, new) in VALUE_LENGTHS.items():
+            batch.alter_column(
+                column, existing_type=sa.String(length=new), type_=sa.String(length=old), existing_nullable=False
+            )
+    with op.batch_alter_table("areas") as batch:
+        batch.drop_column("area_type_label")
