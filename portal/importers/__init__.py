@@ -41,6 +41,9 @@ from portal.importers.fingertips import (
     read_fingertips,
     read_trafford_processed,
 )
+from portal.importers.fingertips import (
+    match_header as match_fingertips_header,
+)
 from portal.importers.generic import OPTIONAL as GENERIC_OPTIONAL
 from portal.importers.generic import REQUIRED as GENERIC_REQUIRED
 from portal.importers.generic import is_generic_header, normalise_header, read_generic_long
@@ -111,6 +114,8 @@ def unrecognised_header_message(header: list[str]) -> str:
     the closest format still needs."""
     unmatched = [name for name in header if not _known_column(name)]
     scores = {name: sum(column in header for column in columns) for name, columns in FORMAT_COLUMNS.items()}
+    fingertips_found = match_fingertips_header(header)  # Fingertips spells its columns several ways
+    scores["fingertips"] = sum(key in fingertips_found for key in FINGERTIPS_REQUIRED)
     closest = max(scores, key=lambda name: scores[name])
     formats = "; ".join(f"{FORMAT_DESCRIPTIONS[name]} [{name}]" for name in FORMAT_COLUMNS)
     parts = [f"The portal could not tell which format this file is in from its header row. It reads: {formats}."]
@@ -118,6 +123,8 @@ def unrecognised_header_message(header: list[str]) -> str:
         parts.append(f"Columns that match no format: {', '.join(unmatched[:20])}{' …' if len(unmatched) > 20 else ''}.")
     if scores[closest]:
         missing = [column for column in FORMAT_COLUMNS[closest] if column not in header]
+        if closest == "fingertips":
+            missing = [FINGERTIPS_COLUMNS[key] for key in FINGERTIPS_REQUIRED if key not in fingertips_found]
         parts.append(f"The closest is {FORMAT_DESCRIPTIONS[closest]}, which also needs: {', '.join(missing)}.")
     parts.append("Check the column names, or choose the format.")
     return " ".join(parts)

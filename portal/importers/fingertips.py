@@ -162,6 +162,13 @@ AREA_TYPE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     )
 ]
 LOCAL_AUTHORITY_TYPES = frozenset({"county_ua", "district"})
+# NHS organisation codes, for a parent the file names without its type: PCNs are U + 5 digits, GP practices a letter
+# + 5 digits (e.g. M92001), ONS area groups "Cl_…".
+NHS_CODE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^U\d{5}$"), "pcn"),
+    (re.compile(r"^[A-Y]\d{5}$"), "gp"),
+    (re.compile(r"^Cl_"), "ons_group"),
+]
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -185,7 +192,12 @@ def fingertips_area_type(label: str, code: str) -> str:
     for pattern, area_type in AREA_TYPE_PATTERNS:
         if pattern.search(text):
             return area_type
-    return by_code or "other"
+    if by_code is not None:
+        return by_code
+    for pattern, area_type in NHS_CODE_PATTERNS:
+        if pattern.match(code):
+            return area_type
+    return "other"
 
 
 def match_header(header: Sequence[str]) -> dict[str, str]:

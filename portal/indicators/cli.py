@@ -104,7 +104,8 @@ def import_command(path: Path, fmt: str | None, source_key: str | None, by_email
     assert record is not None
     click.echo(
         f"Imported {record.row_count:,} rows from {record.file_name} (format {record.format}) as import {record.id}.\n"
-        f"  Source key: {record.source_key}\n"
+        + (f"  Layout:     {outcome.variant}\n" if outcome.variant else "")
+        + f"  Source key: {record.source_key}\n"
         f"  SHA-256:    {record.checksum_sha256}\n"
         f"  Finished:   {record.finished_at:%Y-%m-%d %H:%M:%S %Z}"
     )

@@ -25,6 +25,8 @@ SHIPPED_SOURCES: list[tuple[str, str, dict[str, Any]]] = [
     ("fingertips/fingertips_suicide_west_midlands_countyua.csv", "fingertips", {}),
     ("fingertips/fingertips_cyp_mental_health_west_midlands_countyua.csv", "fingertips", {}),
     ("fingertips/fingertips_campylobacter_93356_countyua_2015-2017.csv", "fingertips", {}),
+    ("fingertips/fingertips_cervical_screening_93560_25-49_all_areas.csv", "fingertips", {}),
+    ("fingertips/fingertips_ui_compare_areas_chd_admissions_90988.csv", "fingertips", {}),
     ("fingertips/processed_trafford_datalab/adults_smoking.csv", "trafford", {}),
     ("fingertips/processed_trafford_datalab/life_expectancy.csv", "trafford", {}),
     ("fingertips/processed_trafford_datalab/inequality_life_expectancy.csv", "trafford", {}),

@@ -1,7 +1,7 @@
 """key dataset: every Fingertips area type kept with the publisher's label; value text columns long enough for the
 published data (issue 13 item 4: a 38-character ONS period label did not fit indicator_values.period varchar(32)).
 
-Revision ID: 0010_indicators_area_types_and_text_lengths
+Revision ID: 0010_indicators_area_lengths
 Revises: 0009_invitation_delivery
 Create Date: 2026-12-05
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_indicators_area_types_and_text_lengths"
+revision = "0010_indicators_area_lengths"
 down_revision = "0009_invitation_delivery"
 branch_labels = None
 depends_on = None
