@@ -86,6 +86,7 @@ def value_rows_with_comparisons(
     )
     benchmark = {(r.area_code, r.period, r.sex, r.age): r.value for r in bench_rows}
     names = area_names(codes)
+    types = dict(db.session.execute(select(Area.code, Area.area_type).where(Area.code.in_(codes))).all())
     series: dict[tuple[str, str, str, str, str], list[Row]] = defaultdict(list)
     for r in rows:
         series[(r.area_code, r.sex, r.age, r.category_type, r.category)].append(r)
@@ -117,6 +118,7 @@ def value_rows_with_comparisons(
                 "indicator_id": r.indicator_id,
                 "area_code": r.area_code,
                 "area_name": names.get(r.area_code, r.area_code),
+                "area_type": types.get(r.area_code, "other"),
                 "period": r.period,
                 "period_sortable": r.period_sortable,
                 "sex": r.sex,
