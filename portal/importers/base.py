@@ -574,7 +574,7 @@ def map_text(series: pd.Series, transform: Callable[[pd.Index], pd.Index]) -> pd
     empty = categories.index("")
     old = cat.cat.codes.to_numpy()
     codes = np.where(old >= 0, new_codes[old] if len(new_codes) else empty, empty)
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=series.index)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories)), index=series.index)
 
 
 def clean_text(series: pd.Series) -> pd.Series:
@@ -713,7 +713,7 @@ def validate_values(
 
     skipped = set(absent)
 
-    def report(mask: pd.Series | np.ndarray, column: str, message: Callable[[object], str], kind: str) -> None:
+    def report(mask: pd.Series | np.ndarray, column: str, message: Callable[..., str], kind: str) -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any() and column not in skipped:
             cells = values[column].to_numpy()[mask]
