@@ -1,5 +1,6 @@
 """key dataset: every Fingertips area type kept with the publisher's label; value text columns long enough for the
-published data (issue 13 item 4: a 38-character ONS period label did not fit indicator_values.period varchar(32)).
+published data (issue 13 item 4: a 38-character ONS period label did not fit indicator_values.period varchar(32));
+indicators first loaded from a file are drafts until reviewed, with a note of what was inferred.
 
 Revision ID: 0010_indicators_area_lengths
 Revises: 0009_invitation_delivery
@@ -33,6 +34,12 @@ VALUE_LENGTHS = {
 def upgrade() -> None:
     with op.batch_alter_table("areas") as batch:
         batch.add_column(sa.Column("area_type_label", sa.String(length=120), server_default="", nullable=False))
+    with op.batch_alter_table("indicators") as batch:
+        # Every indicator loaded so far was reviewed through data/indicator_metadata.csv: published.
+        batch.add_column(sa.Column("status", sa.String(length=16), server_default="published", nullable=False))
+        batch.add_column(sa.Column("inferred_note", sa.Text(), server_default="", nullable=False))
+    op.create_index(op.f("ix_indicators_status"), "indicators", ["status"], unique=False)
+
     with op.batch_alter_table("indicator_values") as batch:
         for column, (old, new) in VALUE_LENGTHS.items():
             batch.alter_column(
@@ -46,5 +53,8 @@ def downgrade() -> None:
             batch.alter_column(
                 column, existing_type=sa.String(length=new), type_=sa.String(length=old), existing_nullable=False
             )
-    with op.batch_alter_table("areas") as batch:
-        batch.drop_column("area_type_label")
+    op.drop_index(op.f("ix_indicators_status"), table_name="indicators")
+    # Plain DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch rebuild of indicators or areas would drop and re-create
+    # tables that others reference, and SQLite would cascade the drop to every indicator value.
+    for table, column in (("indicators", "inferred_note"), ("indicators", "status"), ("areas", "area_type_label")):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -130,7 +130,7 @@ FINGERTIPS_DEFAULTS: dict[str, object] = {
     "unit": "",
     "value_type": "",
     "multiplier": np.nan,
-    "polarity": "no_judgement",
+    "polarity": "",  # not known: the export does not say (inferred from its verdict words for a draft)
     "topic": "health",
     "source": "Fingertips public health profiles",
     "publisher": "Office for Health Improvement and Disparities (formerly Public Health England)",

@@ -124,7 +124,7 @@ GENERIC_DEFAULTS: dict[str, object] = {
     "unit": "",
     "value_type": "",
     "multiplier": np.nan,
-    "polarity": "no_judgement",
+    "polarity": "",  # not known unless the file has a polarity column
     "topic": "",
     "source": "Local data upload",
     "publisher": "",

@@ -64,9 +64,16 @@ def stored_rows(*conditions: Any) -> list[Row]:
     return [Row(*r) for r in db.session.execute(query)]
 
 
-def list_indicators(topic: str | None = None) -> list[Indicator]:
-    """Indicators (optionally of one topic), in the overview's topic order then by name."""
+PUBLISHED = "published"
+DRAFT = "draft"
+
+
+def list_indicators(topic: str | None = None, *, include_drafts: bool = False) -> list[Indicator]:
+    """Published indicators (optionally of one topic; drafts too when asked), in the overview's topic order then by
+    name."""
     query = select(Indicator)
+    if not include_drafts:
+        query = query.where(Indicator.status == PUBLISHED)
     if topic:
         query = query.where(Indicator.topic == topic)
     indicators = list(db.session.scalars(query))
@@ -75,8 +82,14 @@ def list_indicators(topic: str | None = None) -> list[Indicator]:
 
 
 def get_indicator(indicator_id: str) -> Indicator | None:
-    """One indicator by id, or None."""
+    """One indicator by id (published or draft), or None."""
     return db.session.get(Indicator, indicator_id)
+
+
+def get_published_indicator(indicator_id: str) -> Indicator | None:
+    """One published indicator by id; None for an unknown id or a draft, which the public does not see."""
+    indicator = db.session.get(Indicator, indicator_id)
+    return indicator if indicator is not None and indicator.status == PUBLISHED else None
 
 
 def topic_label(topic: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.importers import FORMATS, detect_format, load_indicator_metadata, unrecognised_header_message
 from portal.importers.base import FileProblem, ImportResult, RowError, open_csv, problem_report
+from portal.importers.inference import Inferred, infer_metadata
 from portal.indicators.loader import (
     ImportRejected,
     Progress,
@@ -106,6 +107,7 @@ def import_file(
     outcome.variant = result.variant
     if prepare is not None and result.ok:
         result = prepare(result)
+    uncurated = _uncurated(result, options.get("metadata"))
     try:
         outcome.data_import = load_import_result(
             result,
@@ -115,10 +117,25 @@ def import_file(
             imported_by_id=imported_by_id,
             progress=progress,
             data_import_id=data_import_id,
+            uncurated=uncurated,
         )
     except ImportRejected as rejected:
         outcome.errors = rejected.errors
     return outcome
+
+
+def _uncurated(result: ImportResult, metadata: pd.DataFrame | None) -> dict[str, Inferred]:
+    """What the file implies about each of its indicators that data/indicator_metadata.csv does not describe."""
+    if not result.ok or result.indicators.empty:
+        return {}
+    curated = set(metadata["indicator_id"].astype(str)) if metadata is not None else set()
+    if metadata is None:
+        found = indicator_metadata()
+        curated = set(found["indicator_id"].astype(str)) if found is not None else set()
+    ids = set(result.indicators["indicator_id"].astype(str)) - curated
+    if not ids:
+        return {}
+    return infer_metadata(result.values[result.values["indicator_id"].isin(ids)])
 
 
 def _unrecognised_file_problem(path: Path) -> RowError:

@@ -7,7 +7,7 @@ import hashlib
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +27,7 @@ from portal.importers.base import (
     RowError,
     area_type_from_code,
 )
+from portal.importers.inference import Inferred
 from portal.models import Area, DataImport, Indicator, IndicatorValue
 from portal.models.base import utcnow
 
@@ -96,13 +97,16 @@ def load_import_result(
     imported_by_id: int | None = None,
     progress: Progress | None = None,
     data_import_id: int | None = None,
+    uncurated: Mapping[str, Inferred] | None = None,
 ) -> DataImport:
     """Write a reader's result in ONE transaction: areas, indicators, this source's values (replacing its previous
     rows) and a complete DataImport record. Raises ImportRejected (nothing committed) when the result has errors or
     its rows clash with another source's; any other failure also rolls everything back and is re-raised.
 
     ``data_import_id`` names a pending DataImport row created earlier (by a web upload) to complete instead of
-    creating a new one.
+    creating a new one. ``uncurated`` maps the ids of indicators the portal has no reviewed metadata for to what the
+    file implies about them: a new one becomes a draft with that metadata; a known one keeps what is stored (the
+    file's defaults only fill blanks).
     """
     if result.errors:
         # Report every problem in one pass: what the database would also refuse (areas, references, rows already
@@ -116,7 +120,7 @@ def load_import_result(
         record = _import_record(data_import_id, source_key, result.format, file_name, checksum, imported_by_id)
         _upsert_areas(result.areas)
         _check_references(result)
-        _upsert_indicators(result.indicators, record.id)
+        _upsert_indicators(result.indicators, record.id, uncurated or {})
         previous_ids = list(
             session.scalars(
                 select(DataImport.id).where(DataImport.source_key == source_key, DataImport.id != record.id)
@@ -275,8 +279,9 @@ def _check_references(result: ImportResult) -> None:
         raise ImportRejected(errors)
 
 
-def _upsert_indicators(indicators: pd.DataFrame, import_id: int) -> None:
-    """Add or update indicator metadata; blank fields in the file never erase what is stored."""
+def _upsert_indicators(indicators: pd.DataFrame, import_id: int, uncurated: Mapping[str, Inferred]) -> None:
+    """Add or update indicator metadata; blank fields in the file never erase what is stored. New uncurated
+    indicators are drafts with the inferred metadata; stored metadata of uncurated ones is only ever filled in."""
     if indicators.empty:
         return
     ids = list(indicators["indicator_id"])
@@ -289,14 +294,34 @@ def _upsert_indicators(indicators: pd.DataFrame, import_id: int) -> None:
                 continue
             values[name] = float(cell) if name in {"multiplier", "comparison_confidence"} else str(cell)
         indicator = existing.get(row["indicator_id"])
-        if indicator is None:
+        inferred = uncurated.get(row["indicator_id"])
+        if indicator is None and inferred is not None:
+            # What the file states (e.g. a generic file's polarity column) wins over what is inferred from it.
+            indicator = Indicator(id=row["indicator_id"], **{**_inferred_fields(inferred), **values})
+            db.session.add(indicator)
+        elif indicator is None:
             indicator = Indicator(id=row["indicator_id"], **values)
             db.session.add(indicator)
+        elif inferred is not None:
+            for name, value in values.items():
+                if getattr(indicator, name) in (None, ""):
+                    setattr(indicator, name, value)
         else:
             for name, value in values.items():
                 setattr(indicator, name, value)
         indicator.data_import_id = import_id
     db.session.flush()
+
+
+def _inferred_fields(inferred: Inferred) -> dict[str, Any]:
+    """A new draft's metadata from what its file implies (polarity "" = not known until the analyst chooses)."""
+    fields: dict[str, Any] = {"status": "draft", "polarity": inferred.polarity, "inferred_note": inferred.note}
+    if inferred.value_type:
+        fields["value_type"] = inferred.value_type
+        fields["unit"] = inferred.unit
+    if inferred.multiplier is not None:
+        fields["multiplier"] = inferred.multiplier
+    return fields
 
 
 def _check_clashes(values: pd.DataFrame, own_import_ids: list[int]) -> None:

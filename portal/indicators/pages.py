@@ -15,6 +15,7 @@ from portal.indicators.catalogue import (
     comparator_codes,
     comparators,
     get_indicator,
+    get_published_indicator,
     published_levels,
     stored_rows,
 )
@@ -93,9 +94,10 @@ def _indicator_charts(
     return summary, [c for c in main if c is not None], detail
 
 
-def indicator_page(indicator_id: str, area_code: str | None = None) -> IndicatorPage | None:
-    """The indicator page's content for an area (home by default); None if the indicator or area is unknown."""
-    indicator = get_indicator(indicator_id)
+def indicator_page(indicator_id: str, area_code: str | None = None, *, preview: bool = False) -> IndicatorPage | None:
+    """The indicator page's content for an area (home by default); None if the indicator or area is unknown, or the
+    indicator is a draft and this is not an analyst's ``preview``."""
+    indicator = get_indicator(indicator_id) if preview else get_published_indicator(indicator_id)
     places = comparators(area_code or home_area_code())
     if indicator is None or places is None:
         return None
@@ -124,9 +126,12 @@ def indicator_page(indicator_id: str, area_code: str | None = None) -> Indicator
     )
 
 
-def indicator_chart(indicator_id: str, slug: str, area_code: str | None = None) -> ChartData | None:
-    """One chart of the indicator page by its slug ("trend", "compare-region", "sex", "ward"…), or None."""
-    indicator = get_indicator(indicator_id)
+def indicator_chart(
+    indicator_id: str, slug: str, area_code: str | None = None, *, preview: bool = False
+) -> ChartData | None:
+    """One chart of the indicator page by its slug ("trend", "compare-region", "sex", "ward"…), or None (also for a
+    draft, unless this is an analyst's ``preview``)."""
+    indicator = get_indicator(indicator_id) if preview else get_published_indicator(indicator_id)
     places = comparators(area_code or home_area_code())
     if indicator is None or places is None:
         return None

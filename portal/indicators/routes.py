@@ -5,6 +5,7 @@ from __future__ import annotations
 import bokeh
 from bokeh.util.paths import static_path
 from flask import Response, abort, current_app, request, url_for
+from flask_login import current_user
 
 from portal.access import public
 from portal.charts.cache import cached_chart_json
@@ -13,13 +14,22 @@ from portal.deployment import home_area_code
 from portal.downloads import download_response
 from portal.htmx import render_page
 from portal.indicators import bp
-from portal.indicators.catalogue import TOPIC_LABELS, TOPICS, get_area, topic_label, ward_areas
+from portal.indicators.catalogue import (
+    PUBLISHED,
+    TOPIC_LABELS,
+    TOPICS,
+    get_area,
+    get_indicator,
+    topic_label,
+    ward_areas,
+)
 from portal.indicators.chart_data import data_version
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
 from portal.indicators.summaries import overview as indicator_overview
 from portal.indicators.wards import chosen_ward_indicator, ward_chart, ward_data_version
 from portal.indicators.wards import ward_profile as build_ward_profile
+from portal.models import Role
 from portal.stats.comparison import Comparison
 from portal.text import slugify
 
@@ -106,11 +116,17 @@ def overview() -> Response:
     )
 
 
+def can_preview() -> bool:
+    """Whether the signed-in user may see draft indicators as the public would (analysts and admins)."""
+    return bool(current_user.is_authenticated and current_user.has_role(Role.ANALYST, Role.ADMIN))
+
+
 @bp.route("/indicators/<indicator_id>")
 @public
 def detail(indicator_id: str) -> Response:
-    """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source."""
-    content = indicator_page(indicator_id)
+    """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source.
+    A draft is a preview for analysts and admins, and not found for everyone else."""
+    content = indicator_page(indicator_id, preview=can_preview())
     if content is None:
         abort(404)
     return render_page("indicators/detail.html", page=content)
@@ -118,7 +134,8 @@ def detail(indicator_id: str) -> Response:
 
 def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
     version = data_version(indicator_id)
-    if version is None:
+    indicator = get_indicator(indicator_id)
+    if version is None or indicator is None or (indicator.status != PUBLISHED and not can_preview()):
         abort(404)
     return f"indicator:{indicator_id}:{home_area_code()}:{chart}", version
 
@@ -130,7 +147,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
     key, version = _indicator_chart_key(indicator_id, chart)
 
     def build():
-        data = indicator_chart(indicator_id, chart)
+        data = indicator_chart(indicator_id, chart, preview=can_preview())
         if data is None:
             abort(404)
         return data.build()
@@ -142,7 +159,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
 @public
 def chart_csv(indicator_id: str, chart: str) -> Response:
     """Exactly the rows a chart of the indicator page draws, as CSV."""
-    data = indicator_chart(indicator_id, chart)
+    data = indicator_chart(indicator_id, chart, preview=can_preview())
     if data is None:
         abort(404)
     return _csv_response(

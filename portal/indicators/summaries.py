@@ -18,7 +18,7 @@ from portal.indicators.catalogue import (
     Row,
     comparator_codes,
     comparators,
-    get_indicator,
+    get_published_indicator,
     headline_breakdown,
     list_indicators,
     published_levels,
@@ -297,7 +297,7 @@ def summarise(
 def indicator_summary(indicator_id: str, area_code: str | None = None) -> IndicatorSummary | None:
     """The indicator's latest value for the area (home area by default) compared with England, the region and the
     neighbours, its recent trend, its widest inequality and the plain-English verdict; None if unknown."""
-    indicator = get_indicator(indicator_id)
+    indicator = get_published_indicator(indicator_id)
     places = comparators(area_code or home_area_code())
     if indicator is None or places is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Response, abort, current_app, redirect, url_for
+from flask import Response, abort, current_app, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -13,7 +13,9 @@ from portal.access import role_required
 from portal.htmx import render_page
 from portal.importers.base import REPORT_ROWS_PER_KIND
 from portal.indicators import bp, jobs, upload_processing
-from portal.indicators.forms import UploadForm
+from portal.indicators.catalogue import get_indicator
+from portal.indicators.forms import ReviewForm, UploadForm
+from portal.indicators.review import PublishRefused, Review, draft_indicators, publish_indicator, review_of
 from portal.models import Role
 
 # Files up to this size are processed within the request; larger ones in the background.
@@ -57,8 +59,31 @@ def upload_status(import_id: int) -> Response:
         record=record,
         live=upload_processing.live_progress(import_id),
         running=record.status in upload_processing.RUNNING_STATUSES,
+        drafts=draft_indicators(record.id) if record.status == "complete" else [],
         report_limit=REPORT_ROWS_SHOWN,
     )
+
+
+@bp.route("/indicators/<indicator_id>/review", methods=["GET", "POST"])
+@role_required(Role.ANALYST, Role.ADMIN)
+def review(indicator_id: str) -> ResponseReturnValue:
+    """Confirm or correct what an import inferred about an indicator (value type, unit, polarity) and record its
+    publisher, source and licence; publishing shows it to the public."""
+    indicator = get_indicator(indicator_id)
+    if indicator is None:
+        abort(404)
+    form = ReviewForm(obj=review_of(indicator))
+    if form.validate_on_submit():
+        reviewed = Review(*(str(getattr(form, name).data or "") for name in Review.__dataclass_fields__))
+        try:
+            publish_indicator(indicator.id, reviewed, actor_id=current_user.id)
+        except PublishRefused as refused:
+            for name, message in refused.errors.items():
+                getattr(form, name).errors.append(message)
+        else:
+            flash(f"{indicator.name} is published", "success")
+            return redirect(url_for("indicators.detail", indicator_id=indicator.id), 303)
+    return render_page("indicators/review.html", form=form, indicator=indicator)
 
 
 def _store_upload(file_storage: object) -> Path:

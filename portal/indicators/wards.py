@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.importers.population import population_pyramid
 from portal.indicators.catalogue import (
     POPULATION_INDICATOR,
+    PUBLISHED,
     area_names,
     get_area,
     headline_breakdown,
@@ -38,7 +39,7 @@ def ward_indicators(parent_code: str | None = None) -> list[Indicator]:
     if not wards:
         return []
     ids = select(IndicatorValue.indicator_id).where(IndicatorValue.area_code.in_(wards)).distinct()
-    indicators = list(db.session.scalars(select(Indicator).where(Indicator.id.in_(ids))))
+    indicators = list(db.session.scalars(select(Indicator).where(Indicator.id.in_(ids), Indicator.status == PUBLISHED)))
     return sorted(indicators, key=lambda i: i.name.lower())
 
 

@@ -117,6 +117,11 @@ class Indicator(db.Model):
     publisher: Mapped[str] = mapped_column(String(200), default="")
     licence: Mapped[str] = mapped_column(String(200), default="")
     comparison_confidence: Mapped[float] = mapped_column(Float, default=0.95)
+    # "draft" for an indicator first loaded from a file the portal had no metadata for: only analysts see it (as a
+    # preview) until one confirms its metadata and publishes it; "published" otherwise.
+    status: Mapped[str] = mapped_column(String(16), default="published", server_default="published", index=True)
+    # How the importer inferred a draft's value type, unit and polarity, for the analyst who reviews it.
+    inferred_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True
     )

@@ -145,7 +145,7 @@ def test_indicator_metadata_comes_from_the_metadata_file_when_given() -> None:
     minimal = read_fingertips(CAMPYLOBACTER).indicators.iloc[0]
     assert (minimal["name"], minimal["polarity"], minimal["topic"]) == (
         "Campylobacter incidence rate/100,000",
-        "no_judgement",
+        "",  # not known: the export does not say
         "health",
     )
 

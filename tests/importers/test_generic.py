@@ -35,7 +35,7 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
     assert result.indicators.iloc[0][["indicator_id", "name", "polarity"]].tolist() == [
         "local-school-readiness",
         "local-school-readiness",
-        "no_judgement",
+        "",  # not known: the file has no polarity column
     ]
     assert result.areas.iloc[0].tolist() == [WOLVERHAMPTON, "", "county_ua", "", ""]
 
