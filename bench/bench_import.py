@@ -53,7 +53,7 @@ def measure_import(path: str, database_url: str) -> dict[str, float]:
 
     from portal import create_app
     from portal.extensions import db
-    from portal.indicators.imports import import_file
+    from portal.indicators.file_import import import_file
 
     if database_url.startswith("postgresql"):
         from sqlalchemy import create_engine, text

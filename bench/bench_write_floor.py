@@ -171,7 +171,7 @@ def main() -> int:
     import pandas as pd
 
     from portal.importers.fingertips import read_fingertips
-    from portal.indicators.imports import INSERT_COLUMNS, _chunks
+    from portal.indicators.loader import INSERT_COLUMNS, _chunks
 
     timings = []
     for _ in range(3):

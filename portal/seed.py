@@ -8,7 +8,7 @@ as an example wherever it is shown.
 from __future__ import annotations
 
 SEED_STEPS: list[str] = [
-    "portal.indicators.imports:seed",
+    "portal.indicators.examples:seed",
     "portal.small_areas.segmenting:seed",  # after indicators (the home area's name); small-area facts, segments
     "portal.proposals.examples:seed",  # after indicators: example proposals link to real wards and indicators
     "portal.evidence.services:seed",  # after proposals: links example briefings to example proposals

@@ -5,11 +5,15 @@ from __future__ import annotations
 from itertools import product
 from typing import Any
 
+from portal.models import AREA_TYPES
 from portal.stats.comparison import Comparison, Polarity
 from portal.stats.trend import TrendDirection, trend_label
 
 NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
-SEXES = ["Persons", "Male", "Female"]
+# ONS (GSS) codes such as E08000031, and the NHS and ONS codes Fingertips uses for GP practices (M92001), PCNs
+# (U12345) and ONS area groups (Cl_L2_1ar).
+AREA_CODE_PATTERN = "^[A-Za-z0-9_]{1,16}$"
+SEXES = ["Persons", "Male", "Female", "Not applicable"]  # "Not applicable": households and places, not people
 COMPARISON_WORDS = [c.value for c in Comparison]
 TREND_WORDS = sorted({trend_label(d, p) for d, p in product(TrendDirection, Polarity)})
 
@@ -40,8 +44,13 @@ INDICATOR_FIELDS: dict[str, dict[str, Any]] = {
 
 ROW_FIELDS: dict[str, dict[str, Any]] = {
     "indicator_id": {"type": "string"},
-    "area_code": {"type": "string", "description": "ONS (GSS) area code.", "examples": ["E08000031"]},
+    "area_code": {"type": "string", "description": "ONS (GSS) area code, or the publisher's code for areas ONS does "
+                  "not code (GP practices, PCNs, ONS area groups).", "examples": ["E08000031", "M92001"]},
     "area_name": {"type": "string", "examples": ["Wolverhampton"]},
+    "area_type": {"type": "string", "enum": list(AREA_TYPES),
+                  "description": "The kind of area: country, region, county_ua (upper tier and unitary authorities), "
+                  "district, combined_auth, icb, sub_icb, ccg, stp, pcn, gp (practice), msoa, ward, lsoa, nhs_region, "
+                  "phe_centre (PHE centre or UKHSA region), ons_group (ONS area classification group), other."},
     "period": {"type": "string", "description": "The period as published.", "examples": ["2020 - 22", "2023/24"]},
     "period_sortable": {"type": "integer", "description": "Orders periods: yyyy0000 for the first year."},
     "sex": {"type": "string", "enum": SEXES},
@@ -68,8 +77,8 @@ ROW_FIELDS: dict[str, dict[str, Any]] = {
 
 DATA_PARAMETERS: list[dict[str, Any]] = [
     {"name": "indicator_id", "in": "path", "required": True, "schema": {"type": "string"}},
-    {"name": "area", "in": "query", "schema": {"type": "string", "pattern": "^[EWSNK][0-9]{8}$"},
-     "description": "Only this area (ONS code)."},
+    {"name": "area", "in": "query", "schema": {"type": "string", "pattern": AREA_CODE_PATTERN},
+     "description": "Only this area (its code, e.g. E08000031)."},
     {"name": "sex", "in": "query", "schema": {"type": "string", "enum": SEXES}},
     {"name": "age", "in": "query", "schema": {"type": "string"}, "description": "Only this age group, e.g. All ages."},
     {"name": "category_type", "in": "query", "schema": {"type": "string"},

@@ -11,7 +11,7 @@ from werkzeug.routing import BuildError
 
 from portal.access import public
 from portal.api import bp
-from portal.api.openapi import INDICATOR_FIELDS, ROW_FIELDS, SEXES, openapi_document
+from portal.api.openapi import AREA_CODE_PATTERN, INDICATOR_FIELDS, ROW_FIELDS, SEXES, openapi_document
 from portal.charts.tables import to_csv
 from portal.downloads import download_response
 from portal.extensions import limiter
@@ -19,7 +19,7 @@ from portal.indicators import services
 from portal.models import Indicator
 
 DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format"})
-AREA_CODE = re.compile(r"^[EWSNK]\d{8}$")
+AREA_CODE = re.compile(AREA_CODE_PATTERN)
 MAX_TEXT_PARAMETER = 120
 # A whole indicator can be tens of megabytes of JSON (the population estimates): generous, but not unlimited.
 DATA_RATE_LIMIT = "60 per minute"
@@ -69,13 +69,15 @@ def indicator_data(indicator_id: str) -> Response:
     if output not in {"json", "csv"}:
         return _error(400, "bad_parameter", "format must be json or csv.")
     if given["sex"] and given["sex"] not in SEXES:
-        return _error(400, "bad_parameter", "sex must be Persons, Male or Female.")
+        return _error(400, "bad_parameter", "sex must be Persons, Male, Female or Not applicable.")
     for name in ("age", "category_type"):
         if len(given[name]) > MAX_TEXT_PARAMETER:
             return _error(400, "bad_parameter", f"{name} must be {MAX_TEXT_PARAMETER} characters or fewer.")
-    area = given["area"].upper()
+    area = given["area"]
     if area and not AREA_CODE.match(area):
-        return _error(400, "bad_parameter", "area must be an ONS area code such as E08000031.")
+        return _error(400, "bad_parameter", "area must be an area code such as E08000031.")
+    if area and services.get_area(area) is None and services.get_area(area.upper()) is not None:
+        area = area.upper()  # e08000031 means E08000031; codes such as Cl_L2_1ar keep their case
     if area and services.get_area(area) is None:
         return _error(400, "bad_parameter", f"There is no area with the code {area}.")
     rows = services.value_rows_with_comparisons(

@@ -27,7 +27,9 @@ INDICATOR_COLUMNS = [
     "indicator_id", "name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
     "publisher", "licence",
 ]  # fmt: skip
-AREA_COLUMNS = ["code", "name", "area_type", "parent_code"]
+# area_type is the portal's kind of area (AREA_TYPES); area_type_label is the publisher's own words for it, kept as
+# written (e.g. Fingertips' "County & UA (4/21-3/23)").
+AREA_COLUMNS = ["code", "name", "area_type", "parent_code", "area_type_label"]
 VALUE_COLUMNS = [
     "indicator_id", "area_code", "period", "period_sortable", "sex", "age", "category_type", "category",
     "value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "count", "denominator", "value_note",
@@ -44,8 +46,24 @@ BOOL_VALUE_COLUMNS = ["suppressed", "derived"]
 VALUE_TYPES = frozenset({"proportion", "crude_rate", "dsr", "count", "mean", "median", "score", "rank", "decile"})
 POLARITIES = frozenset({"high_is_good", "low_is_good", "no_judgement"})
 TOPICS = frozenset({"health", "social_care", "children", "housing", "economy", "deprivation", "population"})
-AREA_TYPES = frozenset({"country", "region", "county_ua", "district", "ward", "lsoa"})
-SEXES = frozenset({"Persons", "Male", "Female"})
+# Every kind of area the portal keeps, widest first (the same list as portal.models.indicators.AREA_TYPES; a test
+# keeps the two in step). Fingertips publishes all of them; "other" keeps an area of a type not listed here.
+AREA_TYPE_ORDER = (
+    "country", "nhs_region", "region", "phe_centre", "combined_auth", "icb", "stp", "county_ua", "district",
+    "ccg", "sub_icb", "pcn", "msoa", "ward", "gp", "lsoa", "ons_group", "other",
+)  # fmt: skip
+AREA_TYPES = frozenset(AREA_TYPE_ORDER)
+# "Not applicable" is Fingertips' sex for indicators of households or places rather than people.
+SEXES = frozenset({"Persons", "Male", "Female", "Not applicable"})
+SEX_RULE = "Sex must be Persons, Male, Female or Not applicable"
+# The longest text each stored column takes (the database's column lengths; a test keeps the two in step). A longer
+# cell is a row error, never a failure at the database.
+TEXT_LIMITS: dict[str, int] = {
+    "indicator_id": 64, "area_code": 16, "period": 64, "sex": 32, "age": 64, "category_type": 255,
+    "category": 255, "source_compared_to_england": 64, "source_compared_to_region": 64, "source_recent_trend": 120,
+}  # fmt: skip
+AREA_TEXT_LIMITS: dict[str, int] = {"code": 16, "name": 200, "area_type_label": 120}
+INDICATOR_NAME_LIMIT = 400
 # DfE marks c (confidential), x (not available), z (not applicable), u (low reliability); ONS uses ':'.
 SUPPRESSION_MARKERS = frozenset({"c", "x", "z", "u", ":"})
 
@@ -75,6 +93,57 @@ class RowError:
     row: int  # spreadsheet row (header = row 1); 0 for a problem with the whole file
     column: str | None
     message: str
+    # What kind of problem it is, for the report's counts ("Value is not a number"); derived from the message when
+    # blank. Not part of equality: two errors at the same place with the same message are the same problem.
+    kind: str = field(default="", compare=False)
+
+    @property
+    def problem_kind(self) -> str:
+        """The kind of problem, as the report groups it."""
+        if self.kind:
+            return self.kind
+        if not self.row:
+            return "Problems with the whole file"
+        text = re.sub(r"'[^']*'|\"[^\"]*\"", "…", self.message)
+        text = re.sub(r"\d[\d,.]*", "N", text)
+        return f"{self.column}: {text}" if self.column else text
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """One kind of problem in a refused file: how many rows have it, and the first few of them."""
+
+    kind: str
+    count: int
+    examples: list[RowError]
+
+
+# The report lists this many rows of each kind of problem; the rest are counted.
+REPORT_ROWS_PER_KIND = 20
+
+
+def group_problems(errors: Sequence[RowError], shown: int = REPORT_ROWS_PER_KIND) -> list[ProblemGroup]:
+    """Every problem counted by kind (whole-file problems first, then the kinds in order of their first row), with
+    the first ``shown`` rows of each kind in row order."""
+    groups: dict[str, list[RowError]] = {}
+    for error in sorted(errors, key=lambda e: e.row):
+        groups.setdefault(error.problem_kind, []).append(error)
+    return [ProblemGroup(kind, len(found), found[:shown]) for kind, found in groups.items()]
+
+
+def problem_report(errors: Sequence[RowError], shown: int = REPORT_ROWS_PER_KIND) -> dict[str, object]:
+    """The refused file's report as plain data (stored with the import and shown on its status page)."""
+    return {
+        "total": len(errors),
+        "groups": [
+            {
+                "kind": group.kind,
+                "count": group.count,
+                "problems": [{"row": e.row, "column": e.column, "message": e.message} for e in group.examples],
+            }
+            for group in group_problems(errors, shown)
+        ],
+    }
 
 
 @dataclass
@@ -86,6 +155,7 @@ class ImportResult:
     values: pd.DataFrame
     areas: pd.DataFrame
     errors: list[RowError] = field(default_factory=list)
+    variant: str = ""  # which layout of the format the file is in, when a format has several (Fingertips)
 
     @property
     def ok(self) -> bool:
@@ -552,7 +622,7 @@ def parse_numbers(
     bad_rows = row_numbers.reindex(text.index).to_numpy()[bad]
     bad_text = distinct.to_numpy()[codes[bad]]
     errors = [
-        RowError(int(row), column, f"{label} must be a number, not {str(shown)[:40]!r}")
+        RowError(int(row), column, f"{label} must be a number, not {str(shown)[:40]!r}", f"{label} is not a number")
         for row, shown in zip(bad_rows, bad_text, strict=True)
     ]
     errors.extend(_non_finite_errors(numbers, label, column, row_numbers))
@@ -564,7 +634,7 @@ def _non_finite_errors(numbers: pd.Series, label: str, column: str, row_numbers:
     """Errors for infinite values, which no indicator can hold."""
     infinite = np.isinf(numbers.to_numpy(dtype="float64", na_value=np.nan))
     rows = row_numbers.reindex(numbers.index).to_numpy()[infinite]
-    return [RowError(int(row), column, f"{label} must be a finite number") for row in rows]
+    return [RowError(int(row), column, f"{label} must be a finite number", f"{label} is not finite") for row in rows]
 
 
 def sortable_from_period(period: pd.Series) -> pd.Series:
@@ -575,23 +645,29 @@ def sortable_from_period(period: pd.Series) -> pd.Series:
     return pd.Series(sortable[cat.cat.codes.to_numpy()], index=period.index, dtype="int64")
 
 
+# GSS code prefixes (ONS Register of Geographic Codes) of the English areas the portal keeps.
+CODE_PREFIX_TYPES: dict[str, str] = {
+    "E92": "country",
+    "E40": "nhs_region",
+    "E12": "region",
+    "E45": "phe_centre",
+    "E47": "combined_auth",
+    "E54": "icb",
+    "E06": "county_ua",  # unitary authorities, metropolitan districts and London boroughs are both tiers
+    "E08": "county_ua",
+    "E09": "county_ua",
+    "E10": "county_ua",
+    "E07": "district",
+    "E38": "sub_icb",  # CCGs until July 2022, sub-ICB locations since (same codes)
+    "E02": "msoa",
+    "E05": "ward",
+    "E01": "lsoa",
+}
+
+
 def area_type_from_code(code: str) -> str | None:
     """The portal area type implied by an English GSS code prefix, or None when the prefix is not one we use."""
-    prefix = code[:3]
-    if prefix == "E92":
-        return "country"
-    if prefix == "E12":
-        return "region"
-    if prefix in {"E06", "E08", "E09", "E10"}:
-        # Unitary, metropolitan and London authorities are both tiers; counties are upper tier.
-        return "county_ua"
-    if prefix == "E07":
-        return "district"
-    if prefix == "E05":
-        return "ward"
-    if prefix == "E01":
-        return "lsoa"
-    return None
+    return CODE_PREFIX_TYPES.get(code[:3])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -606,14 +682,17 @@ def validate_values(
     known_area_codes: set[str] | None,
     row_numbers: pd.Series,
     column_labels: Mapping[str, str] | None = None,
+    absent: Iterable[str] = (),
 ) -> list[RowError]:
-    """Check value rows: required columns and types, known area codes, duplicate keys, CI order, non-negative counts.
+    """Check value rows: required columns and types, known area codes, duplicate keys, CI order, non-negative counts,
+    and text that is longer than the database holds (TEXT_LIMITS).
 
     `row_numbers` is aligned with `values.index` and gives each record's spreadsheet row: the data record's index + 2,
     the header being row 1 (plus any preamble lines). That is not the physical line number when quoted text spans
     lines, as Fingertips indicator names do. Text columns may be str or categorical and are expected to be stripped
     already. `column_labels` maps contract column names to the file's own headers for the messages. Every failing
-    row is reported (every row of every duplicated key); nothing is raised.
+    row is reported (every row of every duplicated key); nothing is raised. Columns named in ``absent`` are missing
+    from the file (already reported once for the whole file), so their cells are not reported as blank on every row.
     """
     labels = {**_DEFAULT_LABELS, **(column_labels or {})}
     missing = [c for c in VALUE_COLUMNS if c not in values.columns]
@@ -632,21 +711,31 @@ def validate_values(
         return errors
     rows = row_numbers.reindex(values.index).to_numpy()
 
-    # message(cell) -> str; Callable[..., str] because the lambdas below bind loop values through default arguments.
-    def report(mask: pd.Series | np.ndarray, column: str, message: Callable[..., str]) -> None:
+    skipped = set(absent)
+
+    def report(mask: pd.Series | np.ndarray, column: str, message: Callable[..., str], kind: str) -> None:
         mask = np.asarray(mask, dtype=bool)
-        if mask.any():
+        if mask.any() and column not in skipped:
             cells = values[column].to_numpy()[mask]
+            label = labels.get(column, column)
             for row, cell in zip(rows[mask], cells, strict=True):
-                errors.append(RowError(int(row), labels.get(column, column), message(cell)))
+                errors.append(RowError(int(row), label, message(cell), kind.format(label=label)))
 
     for column, what in (("indicator_id", "an indicator id"), ("area_code", "an area code"), ("period", "a period")):
-        report(_blank(values[column]), column, lambda _c, w=what: f"Enter {w}")
-    report(~values["sex"].isin(SEXES), "sex", lambda c: f"Sex must be Persons, Male or Female, not {str(c)!r}")
-    report(_blank(values["age"]), "age", lambda _c: "Enter an age group, for example All ages")
+        report(_blank(values[column]), column, lambda _c, w=what: f"Enter {w}", "{label} is blank")
+    report(~values["sex"].isin(SEXES), "sex", lambda c: f"{SEX_RULE}, not {str(c)!r}", "Unknown sex")
+    report(_blank(values["age"]), "age", lambda _c: "Enter an age group, for example All ages", "{label} is blank")
+    for column, limit in TEXT_LIMITS.items():
+        too_long = _longer_than(values[column], limit)
+        report(
+            too_long,
+            column,
+            lambda c, n=limit: f"Too long: {len(str(c))} characters where at most {n} fit ({str(c)[:40]!r}…)",
+            "{label} is too long",
+        )
     if known_area_codes is not None:
         unknown = ~values["area_code"].isin(known_area_codes) & ~_blank(values["area_code"])
-        report(unknown, "area_code", lambda c: f"Area code {str(c)!r} is not a known area")
+        report(unknown, "area_code", lambda c: f"Area code {str(c)!r} is not a known area", "Unknown area code")
     errors.extend(_duplicate_errors(values, rows))
     value = values["value"].to_numpy(dtype="float64")
     for level, lower_col, upper_col in (("95%", "lower_ci95", "upper_ci95"), ("99.8%", "lower_ci998", "upper_ci998")):
@@ -658,17 +747,39 @@ def validate_values(
             crossed = lower > upper + tol
             below = ~crossed & (lower > value + tol)
             above = ~crossed & (value > upper + tol)
-        report(crossed, lower_col, lambda _c, lv=level: f"The lower {lv} limit is above the upper {lv} limit")
-        report(below, lower_col, lambda _c, lv=level: f"The value is below its lower {lv} limit")
-        report(above, upper_col, lambda _c, lv=level: f"The value is above its upper {lv} limit")
+        crossed_kind = f"Lower {level} limit above the upper limit"
+        report(
+            crossed, lower_col, lambda _c, lv=level: f"The lower {lv} limit is above the upper {lv} limit", crossed_kind
+        )
+        report(
+            below,
+            lower_col,
+            lambda _c, lv=level: f"The value is below its lower {lv} limit",
+            "Value outside its limits",
+        )
+        report(
+            above,
+            upper_col,
+            lambda _c, lv=level: f"The value is above its upper {lv} limit",
+            "Value outside its limits",
+        )
     for column, noun in (("count", "Count"), ("denominator", "Denominator")):
         with np.errstate(invalid="ignore"):
             negative = values[column].to_numpy(dtype="float64") < 0
-        report(negative, column, lambda c, n=noun: f"{n} must not be negative, not {c:g}")
+        report(negative, column, lambda c, n=noun: f"{n} must not be negative, not {c:g}", "{label} is negative")
     suppressed_with_value = values["suppressed"].to_numpy() & ~np.isnan(value)
-    report(suppressed_with_value, "value", lambda _c: "A suppressed value must be left blank")
+    report(suppressed_with_value, "value", lambda _c: "A suppressed value must be left blank", "Suppressed value given")
     errors.sort(key=lambda e: e.row)
     return errors
+
+
+def _longer_than(series: pd.Series, limit: int) -> np.ndarray:
+    """True where a text cell has more than ``limit`` characters (measured on the distinct values only)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        lengths = pd.Index(series.cat.categories.astype(str)).str.len().to_numpy()
+        codes = series.cat.codes.to_numpy()
+        return np.append(lengths > limit, False)[codes]  # code -1 (missing) picks the final False
+    return (_text(series).str.len() > limit).to_numpy()
 
 
 def _blank(series: pd.Series) -> np.ndarray:
@@ -693,6 +804,6 @@ def _duplicate_errors(values: pd.DataFrame, rows: np.ndarray) -> list[RowError]:
     together = dup.groupby(KEY_COLUMNS, sort=False)["_row"].transform(lambda r: ", ".join(str(x) for x in r))
     message = "Duplicate row: the same indicator, area, period, sex, age and category are on rows {}"
     return [
-        RowError(int(row), None, message.format(text))
+        RowError(int(row), None, message.format(text), "Duplicate rows")
         for row, text in zip(dup["_row"].to_numpy(), together.to_numpy(), strict=True)
     ]

@@ -86,7 +86,7 @@ def dfe_period(time_period: pd.Series, time_identifier: pd.Series) -> tuple[pd.S
     six = text.str.fullmatch(r"\d{6}")
     start = text.str.slice(0, 4)
     separator = np.where(identifier.str.contains("financial"), "-", "/")
-    label = text.where(~six, start + pd.Series(separator, index=text.index, dtype=str) + text.str.slice(4, 6))
+    label = text.where(~six, start + pd.Series(separator, index=text.index, dtype="str") + text.str.slice(4, 6))
     sortable = pd.to_numeric(start, errors="coerce").fillna(0).astype("int64") * 10000
     return label, sortable
 

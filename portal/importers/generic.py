@@ -117,6 +117,7 @@ SEX_WORDS = {
     "males": "Male",
     "female": "Female",
     "females": "Female",
+    "not applicable": "Not applicable",
 }
 MISSING = frozenset({"", "na", "n/a", "nan"})
 GENERIC_DEFAULTS: dict[str, object] = {
@@ -124,7 +125,7 @@ GENERIC_DEFAULTS: dict[str, object] = {
     "unit": "",
     "value_type": "",
     "multiplier": np.nan,
-    "polarity": "no_judgement",
+    "polarity": "",  # not known unless the file has a polarity column
     "topic": "",
     "source": "Local data upload",
     "publisher": "",
@@ -302,18 +303,18 @@ def _indicators(
     defaults = {**GENERIC_DEFAULTS, "source": source_name, "publisher": publisher}
     from_file: list[dict[str, Any]] = []
     for indicator_id, row in firsts.iterrows():
-        texts = {str(k): v for k, v in row.items() if isinstance(v, str)}
+        cells_given: dict[str, str] = {str(k): v for k, v in row.items() if isinstance(v, str)}
         from_file.append(
             {
                 **defaults,
-                **{k: v for k, v in texts.items() if k != "indicator_name"},
+                **{k: v for k, v in cells_given.items() if k != "indicator_name"},
                 "indicator_id": indicator_id,
-                "name": texts.get("indicator_name", indicator_id),
+                "name": cells_given.get("indicator_name", indicator_id),
             }
         )
     file_meta = pd.DataFrame(from_file) if from_file else None
     combined = file_meta if metadata is None else pd.concat([metadata, file_meta], ignore_index=True)
-    names = {r["indicator_id"]: r["name"] for r in from_file}
+    names: dict[str, str] = {str(r["indicator_id"]): str(r["name"]) for r in from_file}
     for indicator_id in ids.unique():
-        names.setdefault(indicator_id, indicator_id)
+        names.setdefault(str(indicator_id), str(indicator_id))
     return metadata_rows(names, combined.drop_duplicates("indicator_id") if combined is not None else None, defaults)

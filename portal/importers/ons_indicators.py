@@ -246,8 +246,8 @@ def read_ons_subnational(
     usual_name = names.groupby(codes).agg(lambda n: n.value_counts().index[0])
     repeated = pd.DataFrame({"code": codes, "title": titles}).duplicated(keep=False)
     mislabelled = repeated & (names != codes.map(usual_name))
-    kept = ~mislabelled
-    raw, rows, codes, titles, names = raw[kept], rows[kept], codes[kept], titles[kept], names[kept]
+    keep = ~mislabelled
+    raw, rows, codes, titles, names = raw[keep], rows[keep], codes[keep], titles[keep], names[keep]
 
     specs = titles.map(INDICATORS)
     numbers, suppressed, cell_errors = parse_numbers(

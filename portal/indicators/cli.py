@@ -11,13 +11,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.importers import FORMATS
-from portal.importers.base import RowError
+from portal.importers.base import RowError, group_problems
 from portal.indicators import bp
-from portal.indicators.imports import import_file
+from portal.indicators.file_import import import_file
 from portal.models import User
-
-# The command prints at most this many problems; a broken million-row file would otherwise flood the terminal.
-MAX_ERRORS_SHOWN = 1000
 
 
 def format_error(error: RowError) -> str:
@@ -26,6 +23,26 @@ def format_error(error: RowError) -> str:
     if error.column:
         where += f", {error.column}"
     return f"{where}: {error.message}"
+
+
+def problem_summary(file_name: str, errors: list[RowError]) -> str:
+    """The first line of a refusal: how many problems of how many kinds."""
+    kinds = len(group_problems(errors))
+    return (
+        f"{file_name} was not imported: {len(errors):,} problem{'' if len(errors) == 1 else 's'} of {kinds} "
+        f"kind{'' if kinds == 1 else 's'}. Nothing was saved."
+    )
+
+
+def report_lines(errors: list[RowError]) -> list[str]:
+    """The report: each kind of problem with its count, then its first rows (spreadsheet row numbers)."""
+    lines = []
+    for group in group_problems(errors):
+        lines.append(f"{group.kind}: {group.count:,} row{'' if group.count == 1 else 's'}")
+        lines.extend(f"  {format_error(error)}" for error in group.examples)
+        if group.count > len(group.examples):
+            lines.append(f"  ... and {group.count - len(group.examples):,} more of this kind.")
+    return lines
 
 
 class _ProgressBars:
@@ -79,17 +96,16 @@ def import_command(path: Path, fmt: str | None, source_key: str | None, by_email
     finally:
         bars.close()
     if not outcome.ok:
-        click.echo(f"{path.name} was not imported: {len(outcome.errors):,} problem(s). Nothing was saved.", err=True)
-        for error in outcome.errors[:MAX_ERRORS_SHOWN]:
-            click.echo(format_error(error), err=True)
-        if len(outcome.errors) > MAX_ERRORS_SHOWN:
-            click.echo(f"... and {len(outcome.errors) - MAX_ERRORS_SHOWN:,} more.", err=True)
+        click.echo(problem_summary(path.name, outcome.errors), err=True)
+        for line in report_lines(outcome.errors):
+            click.echo(line, err=True)
         raise SystemExit(1)
     record = outcome.data_import
     assert record is not None
     click.echo(
         f"Imported {record.row_count:,} rows from {record.file_name} (format {record.format}) as import {record.id}.\n"
-        f"  Source key: {record.source_key}\n"
+        + (f"  Layout:     {outcome.variant}\n" if outcome.variant else "")
+        + f"  Source key: {record.source_key}\n"
         f"  SHA-256:    {record.checksum_sha256}\n"
         f"  Finished:   {record.finished_at:%Y-%m-%d %H:%M:%S %Z}"
     )

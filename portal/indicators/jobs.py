@@ -15,6 +15,6 @@ QUEUE_NAME = "imports"
 
 def enqueue_upload(import_id: int, stored_path: str, fmt: str | None) -> Future[None] | str:
     """Process an upload in the background; returns the RQ job id, or the executor's Future."""
-    from portal.indicators.imports import process_upload
+    from portal.indicators.upload_processing import process_upload
 
     return background.submit(QUEUE_NAME, process_upload, import_id, stored_path, fmt)

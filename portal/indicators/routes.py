@@ -5,14 +5,33 @@ from __future__ import annotations
 import bokeh
 from bokeh.util.paths import static_path
 from flask import Response, abort, current_app, request, url_for
+from flask_login import current_user
 
 from portal.access import public
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
+from portal.deployment import home_area_code
 from portal.downloads import download_response
 from portal.htmx import render_page
-from portal.indicators import bp, services
+from portal.indicators import bp
+from portal.indicators.catalogue import (
+    PUBLISHED,
+    TOPIC_LABELS,
+    TOPICS,
+    get_area,
+    get_indicator,
+    topic_label,
+    ward_areas,
+)
+from portal.indicators.chart_data import data_version
+from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
+from portal.indicators.pages import indicator_chart, indicator_page
+from portal.indicators.summaries import overview as indicator_overview
+from portal.indicators.wards import chosen_ward_indicator, ward_chart, ward_data_version
+from portal.indicators.wards import ward_profile as build_ward_profile
+from portal.models import Role
 from portal.stats.comparison import Comparison
+from portal.text import slugify
 
 # Bokeh's files change only with its version, which is in every URL we hand out: cache them for a year.
 BOKEH_MAX_AGE = 365 * 24 * 3600
@@ -47,16 +66,16 @@ def ordinal(number: int) -> str:
 @bp.context_processor
 def indicator_helpers() -> dict[str, object]:
     """Helpers for this feature's templates, and the home area's name."""
-    area = services.get_area(services.home_area_code())
+    area = get_area(home_area_code())
     return {
         "area_name": area.name if area is not None else "the home area",
-        "topic_label": services.topic_label,
-        "comparison_colour": lambda comparison: services.COMPARISON_TAG_COLOURS[Comparison(comparison)],
-        "format_indicator_value": lambda value, indicator, with_unit=True: services.format_value(
+        "topic_label": topic_label,
+        "comparison_colour": lambda comparison: COMPARISON_TAG_COLOURS[Comparison(comparison)],
+        "format_indicator_value": lambda value, indicator, with_unit=True: format_value(
             value, indicator, with_unit=with_unit
         ),
-        "value_type_label": lambda value_type: services.VALUE_TYPE_LABELS.get(value_type, value_type or "Not recorded"),
-        "polarity_label": lambda polarity: services.POLARITY_LABELS.get(polarity, "Not recorded"),
+        "value_type_label": lambda value_type: VALUE_TYPE_LABELS.get(value_type, value_type or "Not recorded"),
+        "polarity_label": lambda polarity: POLARITY_LABELS.get(polarity, "Not recorded"),
         "ordinal": ordinal,
     }
 
@@ -80,16 +99,16 @@ def overview() -> Response:
     """How Wolverhampton compares: every indicator by topic, filterable by topic and significance (HTMX)."""
     topic = request.args.get("topic", "")
     significance = request.args.get("significance", "")
-    if topic not in services.TOPIC_LABELS:
+    if topic not in TOPIC_LABELS:
         topic = ""
     if significance not in {c.value for c in Comparison}:
         significance = ""
-    groups = services.overview(topic or None, significance or None)
+    groups = indicator_overview(topic or None, significance or None)
     return render_page(
         "indicators/overview.html",
         "indicators/_overview_results.html",
         groups=groups,
-        topics=services.TOPICS,
+        topics=TOPICS,
         topic=topic,
         significance=significance,
         comparisons=[c.value for c in Comparison],
@@ -97,21 +116,28 @@ def overview() -> Response:
     )
 
 
+def can_preview() -> bool:
+    """Whether the signed-in user may see draft indicators as the public would (analysts and admins)."""
+    return bool(current_user.is_authenticated and current_user.has_role(Role.ANALYST, Role.ADMIN))
+
+
 @bp.route("/indicators/<indicator_id>")
 @public
 def detail(indicator_id: str) -> Response:
-    """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source."""
-    content = services.indicator_page(indicator_id)
+    """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source.
+    A draft is a preview for analysts and admins, and not found for everyone else."""
+    content = indicator_page(indicator_id, preview=can_preview())
     if content is None:
         abort(404)
     return render_page("indicators/detail.html", page=content)
 
 
 def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
-    version = services.data_version(indicator_id)
-    if version is None:
+    version = data_version(indicator_id)
+    indicator = get_indicator(indicator_id)
+    if version is None or indicator is None or (indicator.status != PUBLISHED and not can_preview()):
         abort(404)
-    return f"indicator:{indicator_id}:{services.home_area_code()}:{chart}", version
+    return f"indicator:{indicator_id}:{home_area_code()}:{chart}", version
 
 
 @bp.route("/indicators/<indicator_id>/charts/<chart>.json")
@@ -121,7 +147,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
     key, version = _indicator_chart_key(indicator_id, chart)
 
     def build():
-        data = services.indicator_chart(indicator_id, chart)
+        data = indicator_chart(indicator_id, chart, preview=can_preview())
         if data is None:
             abort(404)
         return data.build()
@@ -133,24 +159,26 @@ def chart_json(indicator_id: str, chart: str) -> Response:
 @public
 def chart_csv(indicator_id: str, chart: str) -> Response:
     """Exactly the rows a chart of the indicator page draws, as CSV."""
-    data = services.indicator_chart(indicator_id, chart)
+    data = indicator_chart(indicator_id, chart, preview=can_preview())
     if data is None:
         abort(404)
-    return _csv_response(data.csv(), f"indicator-{services.slugify(indicator_id)}-{chart}.csv")
+    return _csv_response(
+        data.csv(), f"indicator-{slugify(indicator_id, fallback='indicator', max_length=80)}-{chart}.csv"
+    )
 
 
 @bp.route("/areas/wards")
 @public
 def wards() -> Response:
     """An index of the home area's wards, each linking to its profile."""
-    return render_page("indicators/wards.html", wards=services.ward_areas())
+    return render_page("indicators/wards.html", wards=ward_areas())
 
 
 @bp.route("/areas/wards/<code>")
 @public
 def ward_profile(code: str) -> Response:
     """A ward's profile: a ward map coloured by a chosen indicator, with a table, and the city's population pyramid."""
-    profile = services.ward_profile(code, request.args.get("indicator") or None)
+    profile = build_ward_profile(code, request.args.get("indicator") or None)
     if profile is None:
         abort(404)
     return render_page("indicators/ward_profile.html", "indicators/_ward_map.html", profile=profile)
@@ -159,12 +187,12 @@ def ward_profile(code: str) -> Response:
 def _ward_chart_key(code: str, chart: str) -> tuple[str, str, str | None]:
     if chart not in {"map", "pyramid"}:
         abort(404)
-    chosen = services.chosen_ward_indicator(code, request.args.get("indicator") or None)
-    if services.get_area(code) is None or (chart == "map" and chosen is None):
+    chosen = chosen_ward_indicator(code, request.args.get("indicator") or None)
+    if get_area(code) is None or (chart == "map" and chosen is None):
         abort(404)
     indicator_id = chosen.id if chosen is not None else None
-    subject = f"ward:{code}:{indicator_id}" if chart == "map" else f"city:{services.home_area_code()}"
-    return f"{subject}:{chart}", services.ward_data_version(indicator_id), indicator_id
+    subject = f"ward:{code}:{indicator_id}" if chart == "map" else f"city:{home_area_code()}"
+    return f"{subject}:{chart}", ward_data_version(indicator_id), indicator_id
 
 
 @bp.route("/areas/wards/<code>/charts/<chart>.json")
@@ -174,7 +202,7 @@ def ward_chart_json(code: str, chart: str) -> Response:
     key, version, indicator_id = _ward_chart_key(code, chart)
 
     def build():
-        data = services.ward_chart(code, chart, indicator_id)
+        data = ward_chart(code, chart, indicator_id)
         if data is None:
             abort(404)
         return data.build()
@@ -187,7 +215,7 @@ def ward_chart_json(code: str, chart: str) -> Response:
 def ward_chart_csv(code: str, chart: str) -> Response:
     """Exactly the rows of the ward map or population pyramid, as CSV."""
     _, _, indicator_id = _ward_chart_key(code, chart)
-    data = services.ward_chart(code, chart, indicator_id)
+    data = ward_chart(code, chart, indicator_id)
     if data is None:
         abort(404)
-    return _csv_response(data.csv(), f"ward-{services.slugify(code)}-{chart}.csv")
+    return _csv_response(data.csv(), f"ward-{slugify(code, fallback='ward', max_length=80)}-{chart}.csv")

@@ -19,18 +19,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Model, UTCDateTime, utcnow
 
-# Area types, from the widest to the smallest.
-AREA_TYPES = ("country", "region", "county_ua", "district", "ward", "lsoa")
+# Area types, from the widest to the smallest (the importers' AREA_TYPE_ORDER; a test keeps the two in step). Fingertips
+# publishes data for every one of them; "other" keeps an area of a type not listed.
+AREA_TYPES = (
+    "country", "nhs_region", "region", "phe_centre", "combined_auth", "icb", "stp", "county_ua", "district",
+    "ccg", "sub_icb", "pcn", "msoa", "ward", "gp", "lsoa", "ons_group", "other",
+)  # fmt: skip
 
 
 class Area(Model):
-    """A geography: England, a region, a local authority, a ward or an LSOA."""
+    """A geography: England, a region, a local authority, an NHS area (ICB, sub-ICB, PCN, GP practice), a ward, an
+    MSOA or LSOA, or any other area a publisher gives data for."""
 
     __tablename__ = "areas"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    area_type: Mapped[str] = mapped_column(String(16), index=True)
+    area_type: Mapped[str] = mapped_column(String(16), index=True)  # one of AREA_TYPES
+    # The publisher's own name for the type, as written (e.g. "County & UA (4/21-3/23)", "GPs"); "" when not given.
+    area_type_label: Mapped[str] = mapped_column(String(120), default="", server_default="")
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), nullable=True, index=True)
     # Boundary rings as [[[lon, lat], ...], ...] for wards and LSOAs (drawn with Bokeh patches, no tiles).
     boundary: Mapped[list | None] = mapped_column(JSON, nullable=True)
@@ -84,7 +91,9 @@ class DataImport(Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     progress_done: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
-    error_report: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # {"total": n, "groups": [{"kind", "count", "problems": [{"row", "column", "message"}, …]}]} (a plain list of
+    # problems in imports recorded before problems were grouped by kind).
+    error_report: Mapped[dict | list | None] = mapped_column(JSON, nullable=True)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -107,6 +116,11 @@ class Indicator(Model):
     publisher: Mapped[str] = mapped_column(String(200), default="")
     licence: Mapped[str] = mapped_column(String(200), default="")
     comparison_confidence: Mapped[float] = mapped_column(Float, default=0.95)
+    # "draft" for an indicator first loaded from a file the portal had no metadata for: only analysts see it (as a
+    # preview) until one confirms its metadata and publishes it; "published" otherwise.
+    status: Mapped[str] = mapped_column(String(16), default="published", server_default="published", index=True)
+    # How the importer inferred a draft's value type, unit and polarity, for the analyst who reviews it.
+    inferred_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True
     )
@@ -124,12 +138,14 @@ class IndicatorValue(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
-    period: Mapped[str] = mapped_column(String(32))
+    # Text lengths fit the published data (the importers' TEXT_LIMITS; a test keeps the two in step), e.g. ONS
+    # period labels such as "Year ending September 2019 (provisional)".
+    period: Mapped[str] = mapped_column(String(64))
     period_sortable: Mapped[int] = mapped_column(Integer)
-    sex: Mapped[str] = mapped_column(String(16), default="Persons")
-    age: Mapped[str] = mapped_column(String(32), default="All ages")
-    category_type: Mapped[str] = mapped_column(String(120), default="")
-    category: Mapped[str] = mapped_column(String(120), default="")
+    sex: Mapped[str] = mapped_column(String(32), default="Persons")
+    age: Mapped[str] = mapped_column(String(64), default="All ages")
+    category_type: Mapped[str] = mapped_column(String(255), default="")
+    category: Mapped[str] = mapped_column(String(255), default="")
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     lower_ci95: Mapped[float | None] = mapped_column(Float, nullable=True)
     upper_ci95: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -140,9 +156,9 @@ class IndicatorValue(Model):
     value_note: Mapped[str] = mapped_column(Text, default="")
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
     derived: Mapped[bool] = mapped_column(Boolean, default=False)
-    source_compared_to_england: Mapped[str] = mapped_column(String(32), default="")
-    source_compared_to_region: Mapped[str] = mapped_column(String(32), default="")
-    source_recent_trend: Mapped[str] = mapped_column(String(64), default="")
+    source_compared_to_england: Mapped[str] = mapped_column(String(64), default="")
+    source_compared_to_region: Mapped[str] = mapped_column(String(64), default="")
+    source_recent_trend: Mapped[str] = mapped_column(String(120), default="")
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True, index=True
     )

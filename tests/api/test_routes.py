@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,8 +131,9 @@ def test_an_unknown_indicator_is_a_json_404(client, seeded_indicators) -> None:
     ("query", "message"),
     [
         ("format=xml", "format must be json or csv"),
-        ("sex=Both", "sex must be Persons, Male or Female"),
-        ("area=Wolverhampton", "area must be an ONS area code"),
+        ("sex=Both", "sex must be Persons, Male, Female or Not applicable"),
+        ("area=Wolverhampton+City", "area must be an area code such as E08000031"),
+        ("area=Wolverhampton", "There is no area with the code Wolverhampton"),
         ("area=E08999999", "There is no area with the code E08999999"),
         ("age=" + "x" * 121, "age must be 120 characters or fewer"),
         ("colour=red", "Unknown parameter 'colour'"),
@@ -158,3 +160,19 @@ def test_the_openapi_document_describes_both_endpoints_and_every_field(client, s
     assert parameters == {"indicator_id", "area", "sex", "age", "category_type", "format"}
     comparison = schemas["ValueRow"]["properties"]["compared_to_england"]["enum"]
     assert set(comparison) == COMPARISON_WORDS
+    area_types = schemas["ValueRow"]["properties"]["area_type"]["enum"]
+    assert {"country", "region", "county_ua", "combined_auth", "icb", "sub_icb", "pcn", "gp", "msoa"} <= set(area_types)
+
+
+def test_rows_of_every_area_type_can_be_asked_for_by_their_code(client, seeded_indicators) -> None:
+    from portal.indicators.file_import import import_file
+
+    fixture = Path(__file__).resolve().parents[1] / "importers" / "fixtures" / "fingertips_2024_api_all_area_types.csv"
+    assert import_file(fixture).ok
+
+    group = get_json(client, "/api/v1/indicators/93560/data?area=Cl_L3_8b2r")
+    assert [(r["area_name"], r["area_type"]) for r in group] == [("Expanded Areas", "ons_group")]
+    combined = get_json(client, "/api/v1/indicators/93560/data?area=e47000011")  # any case for ONS codes
+    assert [(r["area_code"], r["area_type"]) for r in combined] == [("E47000011", "combined_auth")]
+    wolverhampton = get_json(client, "/api/v1/indicators/93560/data?area=E08000031&sex=Female")
+    assert {r["area_type"] for r in wolverhampton} == {"county_ua"} and len(wolverhampton) == 2

@@ -14,6 +14,10 @@ CAMPYLOBACTER = FINGERTIPS / "fingertips_campylobacter_93356_countyua_2015-2017.
 CYP_MENTAL_HEALTH = FINGERTIPS / "fingertips_cyp_mental_health_west_midlands_countyua.csv"
 SUICIDE = FINGERTIPS / "fingertips_suicide_west_midlands_countyua.csv"
 FINGERTIPS_EXPORTS = [CAMPYLOBACTER, CYP_MENTAL_HEALTH, SUICIDE]
+# The 2024-26 API export ("for one indicator", every area type) and the web site's "Export table" CSV.
+CERVICAL_SCREENING = FINGERTIPS / "fingertips_cervical_screening_93560_25-49_all_areas.csv"
+CHD_EXPORT_TABLE = FINGERTIPS / "fingertips_ui_compare_areas_chd_admissions_90988.csv"
+NEW_EXPORTS = [CERVICAL_SCREENING, CHD_EXPORT_TABLE]
 WOLVERHAMPTON = "E08000031"
 WARDS = {f"E0500{n}" for n in range(1321, 1341)}
 

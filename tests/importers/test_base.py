@@ -158,7 +158,7 @@ def test_validate_values_checks_areas_intervals_and_counts() -> None:
         5: "The lower 95% limit is above the upper 95% limit",
         6: "Count must not be negative, not -1",
         7: "Denominator must not be negative, not -5",
-        8: "Sex must be Persons, Male or Female, not 'Other'",
+        8: "Sex must be Persons, Male, Female or Not applicable, not 'Other'",
         9: "A suppressed value must be left blank",
     }
 

@@ -11,7 +11,7 @@ import pytest
 from portal.importers import FORMATS, detect_format
 from portal.importers.base import INDICATOR_COLUMNS, POLARITIES, TOPICS, VALUE_TYPES, load_indicator_metadata
 from portal.importers.fingertips import infer_polarity, read_fingertips
-from tests.importers import DATA, FINGERTIPS_EXPORTS
+from tests.importers import DATA, FINGERTIPS_EXPORTS, NEW_EXPORTS
 
 PROVENANCE = (DATA / "PROVENANCE.md").read_text(encoding="utf-8")
 CHECKSUMS = dict(
@@ -26,7 +26,7 @@ SHIPPED = sorted(
 
 def test_every_shipped_file_is_documented_with_its_checksum() -> None:
     assert sorted(CHECKSUMS) == SHIPPED
-    assert len(SHIPPED) == 30
+    assert len(SHIPPED) == 32
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -61,7 +61,7 @@ def test_indicator_metadata_lists_exactly_the_indicators_the_importers_produce()
 def test_fingertips_polarity_matches_the_export_words() -> None:
     metadata = load_indicator_metadata()
     assert metadata is not None
-    values = pd.concat([read_fingertips(p).values for p in FINGERTIPS_EXPORTS], ignore_index=True)
+    values = pd.concat([read_fingertips(p).values for p in [*FINGERTIPS_EXPORTS, *NEW_EXPORTS]], ignore_index=True)
     inferred = infer_polarity(values)
     recorded = metadata.set_index("indicator_id")["polarity"]
     for indicator_id in set(values["indicator_id"]):

@@ -81,9 +81,9 @@ def test_children_in_need_suppression_is_kept_not_zero() -> None:
 
 def test_children_in_need_areas_and_parents() -> None:
     areas = read_dfe_children_in_need(CIN).areas.set_index("code")
-    assert areas.loc[WOLVERHAMPTON].tolist() == ["Wolverhampton", "county_ua", "E12000005"]
+    assert areas.loc[WOLVERHAMPTON].tolist() == ["Wolverhampton", "county_ua", "E12000005", ""]
     assert areas.loc["E92000001", "area_type"] == "country"
-    assert areas.loc["E12000005"].tolist() == ["West Midlands", "region", "E92000001"]
+    assert areas.loc["E12000005"].tolist() == ["West Midlands", "region", "E92000001", ""]
     assert not areas.index.str.startswith("E13").any()
     assert areas.loc["E09000001", "parent_code"] == "E12000007"  # City of London: Inner London -> London
 

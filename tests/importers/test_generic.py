@@ -35,9 +35,9 @@ def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
     assert result.indicators.iloc[0][["indicator_id", "name", "polarity"]].tolist() == [
         "local-school-readiness",
         "local-school-readiness",
-        "no_judgement",
+        "",  # not known: the file has no polarity column
     ]
-    assert result.areas.iloc[0].tolist() == [WOLVERHAMPTON, "", "county_ua", ""]
+    assert result.areas.iloc[0].tolist() == [WOLVERHAMPTON, "", "county_ua", "", ""]
 
 
 def test_full_file_with_metadata_columns(tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_unknown_area_duplicates_limits_and_sex(tmp_path: Path) -> None:
         (3, None, "Duplicate row: the same indicator, area, period, sex, age and category are on rows 3, 4"),
         (3, "lower_ci95", "The value is below its lower 95% limit"),
         (4, None, "Duplicate row: the same indicator, area, period, sex, age and category are on rows 3, 4"),
-        (5, "sex", "Sex must be Persons, Male or Female, not 'Other'"),
+        (5, "sex", "Sex must be Persons, Male, Female or Not applicable, not 'Other'"),
         (5, "count", "Count must not be negative, not -3"),
     ]
 

@@ -27,6 +27,8 @@ SHIPPED = {
     "fingertips/fingertips_campylobacter_93356_countyua_2015-2017.csv": "fingertips",
     "fingertips/fingertips_cyp_mental_health_west_midlands_countyua.csv": "fingertips",
     "fingertips/fingertips_suicide_west_midlands_countyua.csv": "fingertips",
+    "fingertips/fingertips_cervical_screening_93560_25-49_all_areas.csv": "fingertips",
+    "fingertips/fingertips_ui_compare_areas_chd_admissions_90988.csv": "fingertips",
     "fingertips/processed_trafford_datalab/life_expectancy.csv": "trafford",
     "childrens_social_care/dfe_b1_children_in_need_2013_to_2025.csv": "dfe-cin",
     "childrens_social_care/dfe_cla_number_and_rate_per_10k_children.csv": "dfe-cla",

@@ -48,12 +48,14 @@ def seeded_indicators(app: Flask) -> SeededIndicators:
     - the DfE children looked after file (indicator ``dfe-cla-rate-per-10k``; 20 rows suppressed: value NULL,
       ``suppressed`` True).
 
-    Everything goes through ``portal.indicators.imports.import_file`` as ``flask seed`` does, so indicator metadata
+    Everything goes through ``portal.indicators.file_import.import_file`` as ``flask seed`` does, so indicator metadata
     (polarity, value type, unit, topic, comparison confidence…) comes from data/indicator_metadata.csv (e.g. 93356 is
     low_is_good, crude_rate, per 100,000). Returns a SeededIndicators with the home/region/England codes, the
     complete DataImport of each file (by file name) and the number of values loaded.
     """
-    from portal.indicators.imports import import_file, seed_comparator_groups, seed_reference_areas, value_count
+    from portal.indicators.file_import import import_file
+    from portal.indicators.loader import value_count
+    from portal.indicators.reference_data import seed_comparator_groups, seed_reference_areas
 
     seed_reference_areas()
     seed_comparator_groups()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.indicators import imports
+from portal.indicators import examples, reference_data
 from portal.models import DataImport, IndicatorValue, Role
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -16,7 +16,7 @@ SUICIDE = DATA / "fingertips" / "fingertips_suicide_west_midlands_countyua.csv"
 
 @pytest.fixture
 def areas(app):
-    imports.seed_reference_areas()
+    reference_data.seed_reference_areas()
 
 
 @pytest.fixture
@@ -61,7 +61,8 @@ def test_a_bad_file_prints_a_row_numbered_report_and_exits_non_zero(runner, area
     result = runner.invoke(args=["indicators", "import", str(bad)])
 
     assert result.exit_code == 1
-    assert "local.csv was not imported: 2 problem(s). Nothing was saved." in result.output
+    assert "local.csv was not imported: 2 problems of 2 kinds. Nothing was saved." in result.output
+    assert "Value is not a number: 1 row" in result.output and "Unknown area code: 1 row" in result.output
     assert "Row 3, value: Value must be a number, not 'n/a please'" in result.output
     assert "Row 4, area_code: Area code 'E00000000' is not a known area" in result.output
     assert value_count(db) == 0
@@ -89,13 +90,13 @@ def test_an_unknown_importer_email_is_refused_before_importing(runner, areas, db
 
 def test_seed_twice_loads_once_and_reports_unchanged(runner, db, monkeypatch) -> None:
     monkeypatch.setattr(
-        imports, "SHIPPED_SOURCES", [("fingertips/fingertips_suicide_west_midlands_countyua.csv", "fingertips", {})]
+        examples, "SHIPPED_SOURCES", [("fingertips/fingertips_suicide_west_midlands_countyua.csv", "fingertips", {})]
     )
     first = runner.invoke(args=["seed"])
     count = value_count(db)
     second = runner.invoke(args=["seed"])
 
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "portal.indicators.imports:seed: updated" in first.output
-    assert "portal.indicators.imports:seed: unchanged" in second.output and "1 unchanged" in second.output
+    assert "portal.indicators.examples:seed: updated" in first.output
+    assert "portal.indicators.examples:seed: unchanged" in second.output and "1 unchanged" in second.output
     assert value_count(db) == count == 80

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from portal.importers.base import ImportResult, RowError
 from portal.importers.fingertips import read_fingertips
-from portal.indicators import imports
-from portal.indicators.imports import ImportRejected, file_checksum, load_import_result, value_count
+from portal.indicators import examples, loader, reference_data
+from portal.indicators.loader import ImportRejected, file_checksum, load_import_result, value_count
 from portal.models import Area, ComparatorGroup, DataImport, Indicator, IndicatorValue, Role
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -32,8 +32,8 @@ def _count(db, model) -> int:
 @pytest.fixture
 def areas(app):
     """Reference areas and comparator groups only."""
-    imports.seed_reference_areas()
-    imports.seed_comparator_groups()
+    reference_data.seed_reference_areas()
+    reference_data.seed_comparator_groups()
 
 
 def test_a_fingertips_export_loads_with_its_import_record(db, areas, make_user) -> None:
@@ -100,7 +100,7 @@ def test_a_result_with_errors_commits_nothing(db, areas) -> None:
 def test_a_failure_part_way_through_loading_rolls_everything_back(db, areas, monkeypatch) -> None:
     original = _load(CAMPYLOBACTER)
     before = value_count()
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(loader, "CHUNK_ROWS", 100)
     seen = []
 
     def fail_after_first_chunk(stage: str, done: int, total: int) -> None:
@@ -132,7 +132,7 @@ def test_rows_already_held_by_another_source_are_refused(db, areas) -> None:
 def test_the_unique_key_still_guards_when_two_imports_race(db, areas, monkeypatch) -> None:
     _load(SUICIDE)
     # As if a concurrent import committed the same rows after this one checked for clashes.
-    monkeypatch.setattr(imports, "_check_clashes", lambda values, own: None)
+    monkeypatch.setattr(loader, "_check_clashes", lambda values, own: None)
 
     with pytest.raises(ImportRejected) as raised:
         load_import_result(read_fingertips(SUICIDE), source_key="other.csv", file_name="other.csv", checksum="5" * 64)
@@ -223,22 +223,22 @@ def test_comparator_groups_for_wolverhampton(db, areas) -> None:
 
 def test_reference_seeding_is_idempotent(db, areas) -> None:
     count = _count(db, Area)
-    assert imports.seed_reference_areas() == {"added": 0, "updated": 0, "total": count}
-    assert imports.seed_comparator_groups()["changed"] == 0
+    assert reference_data.seed_reference_areas() == {"added": 0, "updated": 0, "total": count}
+    assert reference_data.seed_comparator_groups()["changed"] == 0
 
 
 def test_seed_loads_the_shipped_files_once(db, monkeypatch) -> None:
     monkeypatch.setattr(
-        imports,
+        examples,
         "SHIPPED_SOURCES",
         [
             ("fingertips/fingertips_suicide_west_midlands_countyua.csv", "fingertips", {}),
             ("childrens_social_care/dfe_cla_number_and_rate_per_10k_children.csv", "dfe-cla", {}),
         ],
     )
-    first = imports.seed()
+    first = examples.seed()
     counts = (value_count(), _count(db, Area), _count(db, DataImport), _count(db, Indicator))
-    second = imports.seed()
+    second = examples.seed()
 
     assert first.startswith("updated") and "2 loaded" in first
     assert second.startswith("unchanged") and "0 loaded, 2 unchanged" in second

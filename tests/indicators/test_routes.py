@@ -14,7 +14,7 @@ import pytest
 from bokeh.util.paths import static_path
 
 from portal.charts import cache as chart_cache
-from portal.indicators.imports import file_checksum, load_import_result
+from portal.indicators.loader import file_checksum, load_import_result
 from portal.indicators.routes import ordinal
 from tests.indicators.test_services import CAMPYLOBACTER, SUICIDE, export, export_row
 
@@ -55,7 +55,7 @@ def table_rows(table) -> list[list[str]]:
 def load_ward_imd(seeded) -> None:
     """The real humaniverse ward IMD 2019 scores for Wolverhampton's wards."""
     from portal.importers.deprivation import read_imd_ward
-    from portal.indicators.services import ward_areas
+    from portal.indicators.catalogue import ward_areas
 
     result = read_imd_ward(WARD_IMD, [code for code, _ in ward_areas()])
     assert result.ok, result.errors[:3]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from portal.extensions import db
-from portal.indicators import services
+from portal.indicators import breakdowns, catalogue, chart_data, formatting, pages, summaries, value_rows
 from portal.models import Area, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison
 from portal.stats.trend import RecentTrend, TrendDirection
@@ -40,7 +40,7 @@ def export_row(path: Path, indicator_id: str, area_code: str, **where: str) -> p
 
 def test_verdict_sentence_reads_like_the_issue_example() -> None:
     trend = RecentTrend(TrendDirection.NO_CHANGE, "No significant change", 0.4, 5)
-    sentence = services.verdict_sentence(
+    sentence = summaries.verdict_sentence(
         area_name="Wolverhampton", period="2017", measure="rate", formatted_value="46.9 per 100,000",
         comparison=Comparison.SIMILAR, trend=trend,
     )  # fmt: skip
@@ -52,7 +52,7 @@ def test_verdict_sentence_reads_like_the_issue_example() -> None:
 
 def test_verdict_sentence_for_values_without_intervals_and_trends() -> None:
     trend = RecentTrend(TrendDirection.CANNOT_BE_CALCULATED, "Cannot be calculated", None, 2)
-    sentence = services.verdict_sentence(
+    sentence = summaries.verdict_sentence(
         area_name="Wolverhampton", period="2015", measure="proportion", formatted_value="10.6%",
         comparison=Comparison.NOT_COMPARED, trend=trend, breakdown="aged 5-16 yrs",
     )  # fmt: skip
@@ -61,11 +61,11 @@ def test_verdict_sentence_for_values_without_intervals_and_trends() -> None:
         "the recent trend cannot be calculated."
     )
     worse = RecentTrend(TrendDirection.INCREASING, "Increasing and getting worse", 0.001, 5)
-    assert "increasing and getting worse over the last 5 periods" in services.verdict_sentence(
+    assert "increasing and getting worse over the last 5 periods" in summaries.verdict_sentence(
         area_name="A", period="2020", measure="rate", formatted_value="1", comparison=Comparison.WORSE, trend=worse
     )
     assert (
-        services.verdict_sentence(
+        summaries.verdict_sentence(
             area_name="A", period=None, measure="rate", formatted_value="", comparison=Comparison.WORSE, trend=worse
         )
         == "There is no value for A yet."
@@ -74,7 +74,7 @@ def test_verdict_sentence_for_values_without_intervals_and_trends() -> None:
 
 def test_verdict_sentence_for_a_period_that_is_not_a_date() -> None:
     trend = RecentTrend(TrendDirection.CANNOT_BE_CALCULATED, "Cannot be calculated", None, 1)
-    sentence = services.verdict_sentence(
+    sentence = summaries.verdict_sentence(
         area_name="Bilston East", period="Period not stated (file of March 2020)", measure="median",
         formatted_value="£132,500", comparison=Comparison.NOT_COMPARED, trend=trend,
     )  # fmt: skip
@@ -83,32 +83,32 @@ def test_verdict_sentence_for_a_period_that_is_not_a_date() -> None:
 
 def test_format_value_uses_the_unit() -> None:
     rate = Indicator(id="x", name="x", unit="per 100,000", value_type="crude_rate")
-    assert services.format_value(46.94, rate) == "46.9 per 100,000"
-    assert services.format_value(10.56, Indicator(id="p", name="p", unit="%", value_type="proportion")) == "10.6%"
-    assert services.format_value(254406, Indicator(id="c", name="c", unit="people", value_type="count")) == (
+    assert formatting.format_value(46.94, rate) == "46.9 per 100,000"
+    assert formatting.format_value(10.56, Indicator(id="p", name="p", unit="%", value_type="proportion")) == "10.6%"
+    assert formatting.format_value(254406, Indicator(id="c", name="c", unit="people", value_type="count")) == (
         "254,406 people"
     )
-    assert services.format_value(79.46, Indicator(id="y", name="y", unit="Years", value_type="mean")) == "79.5 years"
-    assert services.format_value(None, rate) == "No data"
-    assert services.format_value(132500.0, Indicator(id="h", name="h", unit="£", value_type="median")) == "£132,500"
-    assert services.format_value(614, Indicator(id="n", name="n", unit="Number", value_type="count")) == "614"
+    assert formatting.format_value(79.46, Indicator(id="y", name="y", unit="Years", value_type="mean")) == "79.5 years"
+    assert formatting.format_value(None, rate) == "No data"
+    assert formatting.format_value(132500.0, Indicator(id="h", name="h", unit="£", value_type="median")) == "£132,500"
+    assert formatting.format_value(614, Indicator(id="n", name="n", unit="Number", value_type="count")) == "614"
     anxiety = Indicator(id="a", name="a", unit="Score out of 10", value_type="mean")
-    assert services.format_value(3.21, anxiety) == "3.2 out of 10"
+    assert formatting.format_value(3.21, anxiety) == "3.2 out of 10"
     fe = Indicator(id="f", name="f", unit="per 100, 000 population", value_type="crude_rate")
-    assert services.format_value(6318.0, fe) == "6,318.0 per 100,000 population"
+    assert formatting.format_value(6318.0, fe) == "6,318.0 per 100,000 population"
 
 
 def test_categories_sort_in_natural_order() -> None:
     deciles = ["Least deprived decile (IMD2015)", "Second most deprived decile (IMD2015)",
                "Most deprived decile (IMD2015)", "Fifth less deprived decile (IMD2015)"]  # fmt: skip
-    assert sorted(deciles, key=services.category_sort_key) == [
+    assert sorted(deciles, key=breakdowns.category_sort_key) == [
         "Most deprived decile (IMD2015)", "Second most deprived decile (IMD2015)",
         "Fifth less deprived decile (IMD2015)", "Least deprived decile (IMD2015)",
     ]  # fmt: skip
-    assert sorted(["65+ yrs", "10-34 yrs", "All ages", "35-64 yrs"], key=services.category_sort_key) == [
+    assert sorted(["65+ yrs", "10-34 yrs", "All ages", "35-64 yrs"], key=breakdowns.category_sort_key) == [
         "All ages", "10-34 yrs", "35-64 yrs", "65+ yrs",
     ]  # fmt: skip
-    assert sorted(["Female", "Persons", "Male"], key=services.category_sort_key) == ["Persons", "Male", "Female"]
+    assert sorted(["Female", "Persons", "Male"], key=breakdowns.category_sort_key) == ["Persons", "Male", "Female"]
 
 
 # --- summaries on the real exports ------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def test_categories_sort_in_natural_order() -> None:
 def test_summary_matches_the_fingertips_export(seeded_indicators) -> None:
     home, england, region = seeded_indicators.home, seeded_indicators.england, seeded_indicators.region
     own = export_row(SUICIDE, "41001", home)
-    summary = services.indicator_summary("41001")
+    summary = summaries.indicator_summary("41001")
     assert summary is not None
     assert (summary.sex, summary.age) == ("Male", "10+ yrs")  # this indicator is published for males only
     assert summary.period == own["timeperiod"]
@@ -133,29 +133,29 @@ def test_summary_matches_the_fingertips_export(seeded_indicators) -> None:
 
 
 def test_summary_of_unknown_indicator_or_area_is_none(seeded_indicators) -> None:
-    assert services.indicator_summary("no-such-indicator") is None
-    assert services.indicator_summary("41001", "E99999999") is None
+    assert summaries.indicator_summary("no-such-indicator") is None
+    assert summaries.indicator_summary("41001", "E99999999") is None
 
 
 def test_summary_for_another_area(seeded_indicators) -> None:
     walsall = export_row(SUICIDE, "41001", "E08000030")
-    summary = services.indicator_summary("41001", "E08000030")
+    summary = summaries.indicator_summary("41001", "E08000030")
     assert summary is not None and summary.value == pytest.approx(walsall["value"])
     assert summary.compared_to_england.value == walsall["comparedtoenglandvalueorpercentiles"]
 
 
 def test_overview_groups_every_indicator_by_topic(seeded_indicators) -> None:
-    groups = services.overview()
+    groups = summaries.overview()
     listed = {s.indicator_id for _, items in groups for s in items}
-    assert listed == {i.id for i in services.list_indicators()}
+    assert listed == {i.id for i in catalogue.list_indicators()}
     order = [topic for topic, _ in groups]
-    assert order == sorted(order, key=lambda t: services.TOPIC_ORDER.get(t, 99))
-    similar = services.overview(significance="Similar")
+    assert order == sorted(order, key=lambda t: catalogue.TOPIC_ORDER.get(t, 99))
+    similar = summaries.overview(significance="Similar")
     assert similar and all(s.compared_to_england is Comparison.SIMILAR for _, items in similar for s in items)
 
 
 def test_value_rows_carry_fingertips_comparisons(seeded_indicators) -> None:
-    rows = services.value_rows_with_comparisons("41001")
+    rows = value_rows.value_rows_with_comparisons("41001")
     source = export(SUICIDE)
     source = source[source["indicatorid"] == "41001"]
     assert len(rows) == len(source)
@@ -175,27 +175,27 @@ def test_value_rows_carry_fingertips_comparisons(seeded_indicators) -> None:
 
 def test_value_rows_filters(seeded_indicators) -> None:
     home = seeded_indicators.home
-    rows = services.value_rows_with_comparisons("93356", area_code=home, age="0-9 yrs")
+    rows = value_rows.value_rows_with_comparisons("93356", area_code=home, age="0-9 yrs")
     assert rows and all(r["area_code"] == home and r["age"] == "0-9 yrs" for r in rows)
     assert [r["period"] for r in rows] == sorted(r["period"] for r in rows)
-    deciles = services.value_rows_with_comparisons(
+    deciles = value_rows.value_rows_with_comparisons(
         "93356", category_type="County & UA deprivation deciles in England (IMD2015)"
     )
     assert len(deciles) == 30  # ten deciles, three years, England only
-    assert services.value_rows_with_comparisons("no-such-indicator") == []
+    assert value_rows.value_rows_with_comparisons("no-such-indicator") == []
 
 
 def test_list_indicators_and_wards(seeded_indicators) -> None:
-    children = services.list_indicators("children")
+    children = catalogue.list_indicators("children")
     assert children and all(i.topic == "children" for i in children)
-    wards = services.ward_areas()
+    wards = catalogue.ward_areas()
     assert len(wards) == 20
     assert wards == sorted(wards, key=lambda pair: pair[1])
     assert all(code.startswith("E05") for code, _ in wards)
 
 
 def test_breakdowns_include_englands_deprivation_deciles(seeded_indicators) -> None:
-    page = services.indicator_page("93356")
+    page = pages.indicator_page("93356")
     assert page is not None
     slugs = [c.slug for c in page.breakdown_charts]
     assert "age" in slugs  # All ages and 0-9 yrs for Wolverhampton
@@ -205,7 +205,7 @@ def test_breakdowns_include_englands_deprivation_deciles(seeded_indicators) -> N
 
 
 def test_chart_data_csv_is_the_table(seeded_indicators) -> None:
-    page = services.indicator_page("41001")
+    page = pages.indicator_page("41001")
     assert page is not None and [c.slug for c in page.charts] == ["trend", "compare-region", "compare-neighbours"]
     compare = page.charts[1]
     csv_rows = [line.split(",") for line in compare.csv().strip().split("\r\n")]
@@ -253,7 +253,7 @@ def ethnic_breakdown(app) -> Indicator:
 
 
 def test_small_counts_are_suppressed_not_plotted(ethnic_breakdown) -> None:
-    page = services.indicator_page("test-breakdown")
+    page = pages.indicator_page("test-breakdown")
     assert page is not None
     chart = next(c for c in page.breakdown_charts if c.slug == "category-ethnic-group")
     mixed = next(row for row in chart.table_rows if row[0] == "Mixed")
@@ -265,7 +265,7 @@ def test_small_counts_are_suppressed_not_plotted(ethnic_breakdown) -> None:
 
 
 def test_inequality_gap_uses_shown_categories(ethnic_breakdown) -> None:
-    summary = services.indicator_summary("test-breakdown")
+    summary = summaries.indicator_summary("test-breakdown")
     assert summary is not None and summary.inequality_gap is not None
     gap = summary.inequality_gap
     assert (gap.category_type, gap.highest_category, gap.lowest_category) == ("Ethnic group", "Asian", "White")
@@ -274,19 +274,19 @@ def test_inequality_gap_uses_shown_categories(ethnic_breakdown) -> None:
 
 
 def test_data_version_changes_when_values_change(ethnic_breakdown) -> None:
-    before = services.data_version("test-breakdown")
+    before = chart_data.data_version("test-breakdown")
     row = db.session.query(IndicatorValue).filter_by(category="Asian").one()
     row.value = 31.0
     db.session.commit()
-    assert services.data_version("test-breakdown") != before
-    assert services.data_version("no-such-indicator") is None
+    assert chart_data.data_version("test-breakdown") != before
+    assert chart_data.data_version("no-such-indicator") is None
 
 
 def test_published_trend_is_used_when_ours_cannot_be_calculated() -> None:
     indicator = Indicator(id="t", name="t", value_type="dsr", polarity="low_is_good")
-    row = services.Row("t", "A", "2020", 2020, "Persons", "All ages", "", "", 1.0, None, None, None, None, None, None,
+    row = catalogue.Row("t", "A", "2020", 2020, "Persons", "All ages", "", "", 1.0, None, None, None, None, None, None,
                        "", False, False, "Decreasing and getting better")  # fmt: skip
-    trend = services.series_trend([row], indicator)
+    trend = summaries.series_trend([row], indicator)
     assert trend.direction is TrendDirection.DECREASING and trend.label == "Decreasing and getting better"
     blank = row._replace(source_recent_trend="")
-    assert services.series_trend([blank], indicator).direction is TrendDirection.CANNOT_BE_CALCULATED
+    assert summaries.series_trend([blank], indicator).direction is TrendDirection.CANNOT_BE_CALCULATED

@@ -12,7 +12,6 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
-from portal.indicators import upload as upload_module
 from portal.models import DataImport, Indicator, IndicatorValue, Role
 from tests.helpers import run_rq_worker
 
@@ -24,7 +23,7 @@ GENERIC_HEADER = "indicator_id,indicator_name,area_code,period,value\n"
 @pytest.fixture
 def areas(app):
     """Reference areas only (England, regions, authorities, Wolverhampton's wards and LSOAs)."""
-    from portal.indicators.imports import seed_reference_areas
+    from portal.indicators.reference_data import seed_reference_areas
 
     seed_reference_areas()
 
@@ -201,13 +200,23 @@ def test_a_workbook_is_read_as_a_workbook(client_request, analyst, db) -> None:
     assert value_count(db) == 0
 
 
-def test_the_report_is_capped_with_a_count_of_the_rest(client_request, analyst, db, monkeypatch) -> None:
-    monkeypatch.setattr(upload_module, "REPORT_ROWS_SHOWN", 5)
-    rows = "".join(f"local-x,X,E08000031,{2000 + n},bad{n}\n" for n in range(12))
-    page = client_request.get(post_file(client_request, (GENERIC_HEADER + rows).encode(), "many.csv"))
+def test_the_report_counts_each_kind_of_problem_and_lists_its_first_20_rows(client_request, analyst, db) -> None:
+    bad_values = "".join(f"local-x,X,E08000031,{2000 + n},bad{n}\n" for n in range(25))
+    unknown_areas = "".join(f"local-x,X,E09999999,{2000 + n},1\n" for n in range(3))
+    page = client_request.get(
+        post_file(client_request, (GENERIC_HEADER + bad_values + unknown_areas).encode(), "many.csv")
+    )
 
-    assert len(problems_on(page)) == 5
-    assert "And 7 more problems not shown." in page.get_text()
+    summary = page.select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "28 problems were found, of 2 kinds" in summary
+    kinds = [link.get_text(" ", strip=True) for link in page.select(".govuk-error-summary__list a")]
+    assert kinds == ["Value is not a number: 25", "Unknown area code: 3"]
+    tables = page.select("table.govuk-table")
+    value_rows = [row.find("td").get_text(strip=True) for row in tables[0].select("tbody tr")]
+    assert value_rows == [str(n) for n in range(2, 22)]  # spreadsheet rows 2-21: the first 20 of 25
+    assert "And 5 more problems of this kind not shown." in page.get_text()
+    assert [row.find("td").get_text(strip=True) for row in tables[1].select("tbody tr")] == ["27", "28", "29"]
+    assert value_count(db) == 0
 
 
 def test_a_large_file_is_processed_in_the_background_with_progress(client_request, analyst, db, app) -> None:

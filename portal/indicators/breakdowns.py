@@ -1,0 +1,214 @@
+"""Breakdowns of an indicator for an area (sex, age, deprivation deciles and other categories, wards) and the widest
+inequality among them."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.indicators.catalogue import Comparators, Row, headline_breakdown, stored_rows
+from portal.models import Area, Indicator, IndicatorValue
+from portal.text import slugify
+
+# Values from fewer events than this are not shown in breakdowns (disclosure control, as Fingertips does).
+SUPPRESSION_THRESHOLD = 5
+
+
+def category_slug(label: str) -> str:
+    """A breakdown's slug: "County & UA deprivation deciles" -> "county-ua-deprivation-deciles"."""
+    return slugify(label, fallback="category", max_length=80)
+
+
+def is_suppressed(row: Row) -> bool:
+    """True when a value is not shown: marked by its publisher, or from fewer than SUPPRESSION_THRESHOLD events."""
+    return row.suppressed or (row.count is not None and row.count < SUPPRESSION_THRESHOLD)
+
+
+@dataclass(frozen=True)
+class InequalityGap:
+    """The largest gap between the categories of a breakdown (e.g. most and least deprived deciles)."""
+
+    category_type: str
+    period: str
+    highest_category: str
+    highest_value: float
+    lowest_category: str
+    lowest_value: float
+
+    @property
+    def gap(self) -> float:
+        """Highest minus lowest value."""
+        return self.highest_value - self.lowest_value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Breakdowns (inequalities)
+
+_DECILE_WORDS = [
+    "most",
+    "second most",
+    "third more",
+    "fourth more",
+    "fifth more",
+    "fifth less",
+    "fourth less",
+    "third less",
+    "second least",
+    "least",
+]
+
+
+def category_sort_key(category: str) -> tuple[int, float, str]:
+    """Natural order for categories: deprivation deciles most to least deprived, ages by their first number."""
+    text = category.strip().lower()
+    if text in {"persons", "all ages"}:
+        return (0, 0.0, text)
+    if text == "male":
+        return (1, 0.0, text)
+    if text == "female":
+        return (1, 1.0, text)
+    for rank, words in enumerate(_DECILE_WORDS):
+        if text.startswith(words + " deprived"):
+            return (2, float(rank), text)
+    number = re.match(r"^(?:<\s*)?(\d+(?:\.\d+)?)", text)
+    if number:
+        return (3, float(number.group(1)), text)
+    return (4, 0.0, text)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One category of a breakdown at one period."""
+
+    label: str
+    row: Row
+
+    @property
+    def status(self) -> str:
+        """ "shown", "suppressed" (fewer than 5 events or marked by the publisher) or "no data"."""
+        if is_suppressed(self.row):
+            return "suppressed"
+        return "no data" if self.row.value is None else "shown"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """The categories of one breakdown (sex, age, a category type such as deprivation decile, or ward)."""
+
+    slug: str
+    label: str  # "Sex", "Age", "Ward" or the publisher's category type
+    area_name: str
+    period: str
+    categories: list[Category]
+    is_area: bool = True  # False when the breakdown is England's, shown because the area has none
+
+    @property
+    def shown(self) -> list[Category]:
+        """The categories drawn in the chart."""
+        return [c for c in self.categories if c.status == "shown"]
+
+
+def _latest_with_categories(rows: Sequence[Row], label_of: Callable[[Row], str]) -> tuple[str, list[Category]]:
+    """The latest period with at least two categories, and those categories in natural order."""
+    by_period: dict[tuple[int, str], list[Row]] = defaultdict(list)
+    for r in rows:
+        by_period[(r.period_sortable, r.period)].append(r)
+    for key in sorted(by_period, reverse=True):
+        group = by_period[key]
+        if len({label_of(r) for r in group}) >= 2:
+            categories = [Category(label_of(r), r) for r in group]
+            categories.sort(key=lambda c: category_sort_key(c.label))
+            return key[1], categories
+    return "", []
+
+
+def breakdowns(indicator: Indicator, places: Comparators, sex: str, age: str) -> list[Breakdown]:
+    """Every breakdown of the indicator present for the area: sex, age, each category type, and its wards. A
+    category type present only for England (such as England's deprivation deciles) is included as England's."""
+    area = places.area
+    rows = stored_rows(IndicatorValue.indicator_id == indicator.id, IndicatorValue.area_code == area.code)
+    found: list[Breakdown] = []
+    plain = [r for r in rows if not r.category_type]
+    period, cats = _latest_with_categories([r for r in plain if r.age == age], lambda r: r.sex)
+    if cats:
+        found.append(Breakdown("sex", "Sex", area.name, period, cats))
+    period, cats = _latest_with_categories([r for r in plain if r.sex == sex], lambda r: r.age)
+    if cats:
+        found.append(Breakdown("age", "Age", area.name, period, cats))
+    by_type: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        if r.category_type:
+            by_type[r.category_type].append(r)
+    for category_type in sorted(by_type):
+        typed = by_type[category_type]
+        chosen = [r for r in typed if r.sex == sex and r.age == age] or typed
+        period, cats = _latest_with_categories(chosen, lambda r: r.category)
+        if cats:
+            found.append(Breakdown("category-" + category_slug(category_type), category_type, area.name, period, cats))
+    wards = dict(
+        db.session.execute(
+            select(Area.code, Area.name).where(Area.parent_code == area.code, Area.area_type == "ward")
+        ).all()
+    )
+    if wards:
+        ward_rows = stored_rows(
+            IndicatorValue.indicator_id == indicator.id,
+            IndicatorValue.area_code.in_(list(wards)),
+            IndicatorValue.category_type == "",
+        )
+        ward_headline = headline_breakdown(ward_rows)
+        if ward_headline:
+            chosen = [r for r in ward_rows if (r.sex, r.age) == ward_headline]
+            period, cats = _latest_with_categories(chosen, lambda r: wards[r.area_code])
+            if cats:
+                cats.sort(key=lambda c: (c.row.value is None, -(c.row.value or 0), c.label))
+                found.append(Breakdown("ward", "Ward", area.name, period, cats))
+    england = places.england
+    if england is not None and england.code != area.code:
+        england_rows = stored_rows(
+            IndicatorValue.indicator_id == indicator.id,
+            IndicatorValue.area_code == england.code,
+            IndicatorValue.category_type != "",
+        )
+        by_type = defaultdict(list)
+        for r in england_rows:
+            by_type[r.category_type].append(r)
+        for category_type in sorted(set(by_type) - {b.label for b in found}):
+            typed = by_type[category_type]
+            chosen = [r for r in typed if r.sex == sex and r.age == age] or typed
+            period, cats = _latest_with_categories(chosen, lambda r: r.category)
+            if cats:
+                slug = "england-category-" + category_slug(category_type)
+                found.append(Breakdown(slug, category_type, england.name, period, cats, is_area=False))
+    return found
+
+
+def inequality_gap(found: Sequence[Breakdown], indicator: Indicator | None = None) -> InequalityGap | None:
+    """The largest gap between categories of the area's most recent breakdown (ties: the widest gap). None for
+    counts, whose differences between groups reflect the groups' sizes, not inequality."""
+    if indicator is not None and indicator.value_type == "count":
+        return None
+    best: tuple[tuple[str, float], InequalityGap] | None = None
+    for breakdown in found:
+        shown = [c for c in breakdown.shown if c.row.value is not None and c.label not in {"Persons", "All ages"}]
+        if not breakdown.is_area or len(shown) < 2:
+            continue
+        high = max(shown, key=lambda c: c.row.value or 0.0)
+        low = min(shown, key=lambda c: c.row.value or 0.0)
+        gap = InequalityGap(
+            breakdown.label,
+            breakdown.period,
+            high.label,
+            float(high.row.value or 0.0),
+            low.label,
+            float(low.row.value or 0.0),
+        )
+        rank = (str(shown[0].row.period_sortable).zfill(12), gap.gap)
+        if best is None or rank > best[0]:
+            best = (rank, gap)
+    return best[1] if best else None

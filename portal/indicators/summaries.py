@@ -1,0 +1,346 @@
+"""An indicator's latest position for an area: comparisons with England, the region and the neighbours, the recent
+trend, and the plain-English sentence; the overview of every indicator."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from portal.charts.tables import format_number
+from portal.deployment import home_area_code
+from portal.indicators.breakdowns import InequalityGap, breakdowns, inequality_gap
+from portal.indicators.catalogue import (
+    TOPIC_ORDER,
+    TOPICS,
+    Comparators,
+    Row,
+    comparator_codes,
+    comparators,
+    get_published_indicator,
+    headline_breakdown,
+    list_indicators,
+    published_levels,
+    stored_rows,
+)
+from portal.indicators.formatting import (
+    COMPARISON_TAG_COLOURS,
+    MEASURE_WORDS,
+    PERCENT_UNITS,
+    decimals_for,
+    format_value,
+    polarity_of,
+    unit_text,
+)
+from portal.models import Indicator, IndicatorValue
+from portal.stats.comparison import Comparison, Polarity, compare_to_benchmark, describe_comparison
+from portal.stats.trend import TREND_POINTS, RecentTrend, TrendDirection, recent_trend
+
+
+def significance_limits(row: Row, indicator: Indicator) -> tuple[float | None, float | None]:
+    """The interval used for significance: 99.8% when the indicator is compared at that level, otherwise 95%."""
+    if (indicator.comparison_confidence or 0.95) >= 0.99:
+        return row.lower_ci998, row.upper_ci998
+    return row.lower_ci95, row.upper_ci95
+
+
+def compare_row(row: Row | None, benchmark: float | None, indicator: Indicator) -> Comparison:
+    """Fingertips' comparison of a row's interval with a benchmark value."""
+    if row is None or row.value is None or benchmark is None:
+        return Comparison.NOT_COMPARED
+    lower, upper = significance_limits(row, indicator)
+    if lower is None or upper is None:  # the common case for counts: settle it without the statistics call
+        return Comparison.NOT_COMPARED
+    try:
+        return compare_to_benchmark(row.value, lower, upper, benchmark, polarity_of(indicator))
+    except ValueError:  # a stored interval with lower > upper is bad data, not a finding
+        return Comparison.NOT_COMPARED
+
+
+def _source_trend(text: str) -> RecentTrend | None:
+    """Fingertips' own recent-trend marker, when the export carries one we can read."""
+    text = (text or "").strip()
+    for direction in (TrendDirection.INCREASING, TrendDirection.DECREASING, TrendDirection.NO_CHANGE):
+        if text.lower().startswith(direction.value.lower()):
+            return RecentTrend(direction, text, None, TREND_POINTS)
+    return None
+
+
+def series_trend(rows: Sequence[Row], indicator: Indicator) -> RecentTrend:
+    """Recent trend of one area's series (oldest first): computed from counts and denominators for proportions and
+    crude rates, otherwise Fingertips' published marker for the latest period when there is one."""
+    kind = {"proportion": "proportion", "crude_rate": "rate"}.get(indicator.value_type)
+    computed: RecentTrend | None = None
+    if kind is not None:
+        try:
+            computed = recent_trend(
+                [r.count for r in rows],
+                [r.denominator for r in rows],
+                polarity_of(indicator),
+                value_type=kind,  # type: ignore[arg-type]
+            )
+        except ValueError:  # inconsistent counts (e.g. count above denominator) cannot give a trend
+            computed = None
+    if computed is not None and computed.direction is not TrendDirection.CANNOT_BE_CALCULATED:
+        return computed
+    published = _source_trend(rows[-1].source_recent_trend) if rows else None
+    if published is not None:
+        return published
+    if computed is not None:
+        return computed
+    direction = TrendDirection.CANNOT_BE_CALCULATED
+    return RecentTrend(direction, direction.value, None, len(rows))
+
+
+def trend_phrase(trend: RecentTrend) -> str:
+    """The trend as the end of a sentence."""
+    if trend.direction is TrendDirection.CANNOT_BE_CALCULATED:
+        return "the recent trend cannot be calculated"
+    label = trend.label[0].lower() + trend.label[1:]
+    return f"{label} over the last {trend.points} periods"
+
+
+def verdict_sentence(
+    *,
+    area_name: str,
+    period: str | None,
+    measure: str,
+    formatted_value: str,
+    comparison: Comparison,
+    trend: RecentTrend,
+    breakdown: str = "",
+    benchmark_name: str = "England",
+    published_for: str = "",
+) -> str:
+    """The plain-English summary, e.g. "In 2017 Wolverhampton's rate was 46.9 per 100,000, similar to England;
+    no significant change over the last 5 periods"."""
+    if period is None:
+        if published_for:
+            return f"There is no value for {area_name} as a whole: this indicator is published for {published_for}."
+        return f"There is no value for {area_name} yet."
+    qualifier = f" ({breakdown})" if breakdown else ""
+    # "In 2017 …", but a period that is not a date reads "For the period ‘…’, …".
+    when = f"In {period}" if re.match(r"^\d", period) else f"For the period ‘{period}’,"
+    return (
+        f"{when} {area_name}'s {measure}{qualifier} was {formatted_value}, "
+        f"{describe_comparison(comparison, benchmark_name)}; {trend_phrase(trend)}."
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorSummary:
+    """An indicator's latest position for an area, as the overview and other features show it."""
+
+    indicator_id: str
+    name: str
+    topic: str
+    unit: str
+    value_type: str
+    polarity: Polarity
+    area_code: str
+    area_name: str
+    sex: str
+    age: str
+    period: str | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    formatted_value: str
+    england_value: float | None
+    region_name: str
+    region_value: float | None
+    neighbours_average: float | None
+    neighbours_count: int
+    compared_to_england: Comparison
+    compared_to_region: Comparison
+    compared_to_neighbours: Comparison
+    recent_trend: RecentTrend
+    inequality_gap: InequalityGap | None  # None also on the overview, which does not look at breakdowns
+    verdict: str
+    formatted_england: str = ""
+    formatted_region: str = ""
+    formatted_neighbours: str = ""
+    published_for: str = ""  # "wards" or "small areas (LSOAs)" when the area itself has no values
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as read after a number ("" when it adds nothing)."""
+        return unit_text(self.unit)
+
+    @property
+    def number_value(self) -> str:
+        """The area's value without its unit (the overview gives the unit once per indicator)."""
+        return _plain_number(self.value, self.value_type, self.unit)
+
+    @property
+    def number_england(self) -> str:
+        """England's value without its unit."""
+        return _plain_number(self.england_value, self.value_type, self.unit)
+
+    @property
+    def number_region(self) -> str:
+        """The region's value without its unit."""
+        return _plain_number(self.region_value, self.value_type, self.unit)
+
+    @property
+    def number_neighbours(self) -> str:
+        """The neighbours' average without its unit."""
+        return _plain_number(self.neighbours_average, self.value_type, self.unit)
+
+    @property
+    def tag_colour(self) -> str:
+        """GOV.UK tag colour for the comparison with England."""
+        return COMPARISON_TAG_COLOURS[self.compared_to_england]
+
+    @property
+    def breakdown(self) -> str:
+        """The sex and age quoted, when not Persons / All ages."""
+        return _breakdown_label(self.sex, self.age)
+
+
+def _plain_number(value: float | None, value_type: str, unit: str) -> str:
+    """A number with the decimals of its value type, without the unit."""
+    return format_number(value, decimals_for(Indicator(value_type=value_type, unit=unit)))
+
+
+def _breakdown_label(sex: str, age: str) -> str:
+    """The population a headline value is for, e.g. "males aged 10+ yrs" ("" for Persons, All ages)."""
+    parts = [] if sex == "Persons" else [{"Male": "males", "Female": "females"}.get(sex, sex)]
+    if age != "All ages":
+        parts.append(f"aged {age}" if re.match(r"^\d", age) else age)
+    return " ".join(parts)
+
+
+def summarise(
+    indicator: Indicator,
+    rows: Sequence[Row],
+    places: Comparators,
+    *,
+    gap: InequalityGap | None = None,
+    published_for: str = "",
+) -> IndicatorSummary:
+    """Build the summary from the indicator's rows (no categories) for the area and its comparators."""
+    headline = headline_breakdown([r for r in rows if r.area_code == places.area.code]) or headline_breakdown(rows)
+    sex, age = headline or ("Persons", "All ages")
+    by_area: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        if not r.category_type and r.sex == sex and r.age == age:
+            by_area[r.area_code].append(r)
+    own = by_area.get(places.area.code, [])
+    with_value = [r for r in own if r.value is not None]
+    latest = with_value[-1] if with_value else None
+
+    def at_latest(code: str | None) -> Row | None:
+        if latest is None or code is None:
+            return None
+        return next((r for r in by_area.get(code, []) if r.period == latest.period), None)
+
+    england_row = at_latest(places.england.code if places.england else None)
+    region_row = at_latest(places.region.code if places.region else None)
+    england_value = england_row.value if england_row else None
+    region_value = region_row.value if region_row else None
+    neighbour_values = [
+        row.value for code in places.neighbours if (row := at_latest(code)) is not None and row.value is not None
+    ]
+    neighbours_average = sum(neighbour_values) / len(neighbour_values) if neighbour_values else None
+    trend = series_trend(own, indicator) if own else series_trend([], indicator)
+    to_england = compare_row(latest, england_value, indicator)
+    formatted = format_value(latest.value if latest else None, indicator)
+    measure = MEASURE_WORDS.get(indicator.value_type, "value")
+    if measure == "proportion" and unit_text(indicator.unit).lower() in PERCENT_UNITS:
+        measure = "percentage"
+    lower, upper = significance_limits(latest, indicator) if latest else (None, None)
+    return IndicatorSummary(
+        indicator_id=indicator.id,
+        name=indicator.name,
+        topic=indicator.topic,
+        unit=indicator.unit,
+        value_type=indicator.value_type,
+        polarity=polarity_of(indicator),
+        area_code=places.area.code,
+        area_name=places.area.name,
+        sex=sex,
+        age=age,
+        period=latest.period if latest else None,
+        value=latest.value if latest else None,
+        lower=lower,
+        upper=upper,
+        formatted_value=formatted,
+        england_value=england_value,
+        region_name=places.region.name if places.region else "Region",
+        region_value=region_value,
+        neighbours_average=neighbours_average,
+        neighbours_count=len(neighbour_values),
+        compared_to_england=to_england,
+        compared_to_region=compare_row(latest, region_value, indicator),
+        compared_to_neighbours=compare_row(latest, neighbours_average, indicator),
+        recent_trend=trend,
+        inequality_gap=gap,
+        verdict=verdict_sentence(
+            area_name=places.area.name,
+            period=latest.period if latest else None,
+            measure=measure,
+            formatted_value=formatted,
+            comparison=to_england,
+            trend=trend,
+            breakdown=_breakdown_label(sex, age),
+            published_for=published_for if latest is None else "",
+        ),
+        published_for=published_for if latest is None else "",
+        formatted_england=format_value(england_value, indicator) if england_value is not None else "",
+        formatted_region=format_value(region_value, indicator) if region_value is not None else "",
+        formatted_neighbours=format_value(neighbours_average, indicator) if neighbours_average is not None else "",
+    )
+
+
+def indicator_summary(indicator_id: str, area_code: str | None = None) -> IndicatorSummary | None:
+    """The indicator's latest value for the area (home area by default) compared with England, the region and the
+    neighbours, its recent trend, its widest inequality and the plain-English verdict; None if unknown."""
+    indicator = get_published_indicator(indicator_id)
+    places = comparators(area_code or home_area_code())
+    if indicator is None or places is None:
+        return None
+    rows = stored_rows(
+        IndicatorValue.indicator_id == indicator.id,
+        IndicatorValue.area_code.in_(comparator_codes(places)),
+        IndicatorValue.category_type == "",
+    )
+    level = published_levels([indicator.id], places.area.code).get(indicator.id, "")
+    summary = summarise(indicator, rows, places, published_for=level)
+    gap = inequality_gap(breakdowns(indicator, places, summary.sex, summary.age), indicator)
+    return with_gap(summary, gap)
+
+
+def with_gap(summary: IndicatorSummary, gap: InequalityGap | None) -> IndicatorSummary:
+    """The summary with its inequality gap filled in."""
+    return replace(summary, inequality_gap=gap)
+
+
+def overview(topic: str | None = None, significance: str | None = None) -> list[tuple[str, list[IndicatorSummary]]]:
+    """Every indicator's summary for the home area, grouped by topic in the overview's order; optionally only one
+    topic and only one comparison-with-England outcome."""
+    places = comparators(home_area_code())
+    indicators = list_indicators(topic)
+    if places is None or not indicators:
+        return []
+    rows = stored_rows(
+        IndicatorValue.indicator_id.in_([i.id for i in indicators]),
+        IndicatorValue.area_code.in_(comparator_codes(places)),
+        IndicatorValue.category_type == "",
+    )
+    by_indicator: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_indicator[r.indicator_id].append(r)
+    own = {r.indicator_id for r in rows if r.area_code == places.area.code and r.value is not None}
+    levels = published_levels([i.id for i in indicators if i.id not in own], places.area.code)
+    groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
+    for indicator in indicators:
+        summary = summarise(
+            indicator, by_indicator.get(indicator.id, []), places, published_for=levels.get(indicator.id, "")
+        )
+        if significance and summary.compared_to_england != significance:
+            continue
+        groups[indicator.topic].append(summary)
+    ordered = sorted(groups, key=lambda t: TOPIC_ORDER.get(t, len(TOPICS)))
+    return [(t, groups[t]) for t in ordered]
