@@ -7,13 +7,15 @@ that owns the name (``catalogue``, ``summaries``, ``breakdowns``, ``chart_data``
 
 from __future__ import annotations
 
-from portal.indicators.catalogue import get_area, list_indicators, topic_label, ward_areas
+from portal.indicators.catalogue import TOPIC_LABELS, get_area, list_indicators, topic_label, ward_areas
 from portal.indicators.catalogue import get_published_indicator as get_indicator
 from portal.indicators.pages import indicator_chart
-from portal.indicators.summaries import indicator_summary, overview
+from portal.indicators.summaries import IndicatorSummary, indicator_summary, overview
 from portal.indicators.value_rows import value_rows_with_comparisons
 
 __all__ = [
+    "TOPIC_LABELS",
+    "IndicatorSummary",
     "get_area",
     "get_indicator",
     "indicator_chart",

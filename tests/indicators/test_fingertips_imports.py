@@ -78,14 +78,15 @@ def test_areas_are_learnt_from_the_file_without_overwriting_known_ones(runner, a
     assert db.session.scalar(select(func.count()).select_from(Area)) > before
 
 
-def test_a_period_label_of_38_characters_is_stored(areas, db) -> None:
+def test_the_house_price_period_label_is_stored_whole(areas, db) -> None:
     """The house price file's period did not fit indicator_values.period varchar(32) on PostgreSQL."""
+    from portal.importers.house_prices import PERIOD
     from portal.indicators.file_import import import_file
 
     outcome = import_file(HOUSE_PRICES)
     assert outcome.ok, outcome.errors[:3]
     longest = db.session.scalar(select(func.max(func.length(IndicatorValue.period))))
-    assert longest == 38
+    assert longest == len(PERIOD)
 
 
 @pytest.mark.skipif(database_backend() != "postgresql", reason="PostgreSQL only: SQLite does not enforce lengths")
