@@ -6,13 +6,13 @@ How an indicator is projected (``project_indicator``):
   latest) and a straight-line trend fitted by least squares to every value.
 * **Model choice by rolling-origin cross-validation.** From every origin with at least ``FIRST_ORIGIN`` values,
   each candidate forecasts the next 1–3 values from the values before the origin; the candidates are compared on the
-  mean absolute error of all those forecasts. Naive is the default: another model is chosen only when it beats naive
+  mean absolute error of all those forecasts (ties go to naive, then the fitted line). Naive is the default: another model is chosen only when it beats naive
   by more than ``MIN_IMPROVEMENT`` (20 %) and there are at least ``MIN_CV_ERRORS`` one-step forecasts per period a
   value covers (a 3-year rolling rate shares two years with its neighbour, so its consecutive errors are not
   independent and it needs three times as many).
 * **Intervals calibrated on rolling-origin errors.** A forecast's error is divided by the series' own scale (the
-  root mean square of its last ``SCALE_CHANGES`` one-step changes, so a long series and the short stretches it was
-  backtested on are scaled alike) and by h^gamma. The 80 % and 95 % quantiles of those scores, pooled over the
+  root mean square of the chosen model's last ``SCALE_CHANGES`` one-step errors, for naive its last changes, so a
+  long series and the short stretches it was backtested on are scaled alike) and by h^gamma. The 80 % and 95 % quantiles of those scores, pooled over the
   rolling origins of every shipped series of the same kind (value type, and single or overlapping periods), give
   the interval half-widths ``q × scale × h^gamma``. Overlapping periods have their own pools, so the extra width
   their correlated errors need is measured, not assumed. ``bench/bench_forecast.py`` builds the pools
@@ -180,19 +180,23 @@ def choose_model(t: FloatArray, y: FloatArray, *, overlap: float = 1.0) -> Model
     errors = {model: float(np.mean(np.abs(np.concatenate(by_h)))) for model, by_h in by_model.items()}
     chosen = NAIVE
     if one_step >= MIN_CV_ERRORS * max(1.0, overlap):
-        for model in (DRIFT, LINEAR):
+        for model in (LINEAR, DRIFT):
             if errors[model] < errors[chosen] and errors[model] < errors[NAIVE] * (1 - MIN_IMPROVEMENT):
                 chosen = model
     return ModelChoice(chosen, errors, one_step)
 
 
-def error_scale(y: FloatArray) -> float:
-    """Root mean square of the last ``SCALE_CHANGES`` one-step changes (of every change if those are all 0)."""
-    changes = np.diff(y)
-    if changes.size == 0:
+def error_scale(t: FloatArray, y: FloatArray, model: str = NAIVE) -> float:
+    """Root mean square of the model's last ``SCALE_CHANGES`` one-step forecast errors (all of them if those are 0).
+
+    For naive these are the last one-step changes. A series the model has always forecast exactly gets 0.
+    """
+    first = 1 if model == NAIVE else 2
+    if y.size <= first:
         return float("nan")
-    recent = float(np.sqrt(np.mean(changes[-SCALE_CHANGES:] ** 2)))
-    return recent if recent > 0 else float(np.sqrt(np.mean(changes**2)))
+    errors = np.array([y[i] - point_forecast(model, t[:i], y[:i], t[i : i + 1])[0] for i in range(first, y.size)])
+    recent = float(np.sqrt(np.mean(errors[-SCALE_CHANGES:] ** 2)))
+    return recent if recent > 0 else float(np.sqrt(np.mean(errors**2)))
 
 
 def calibration_scores(
@@ -208,7 +212,7 @@ def calibration_scores(
     for origin in range(FIRST_ORIGIN, y.size):
         past_t, past_y = t[:origin], y[:origin]
         model = choose_model(past_t, past_y, overlap=overlap).model
-        scale = error_scale(past_y)
+        scale = error_scale(past_t, past_y, model)
         steps = min(horizon, y.size - origin)
         forecast = point_forecast(model, past_t, past_y, t[origin : origin + steps])
         for h in range(steps):
@@ -360,7 +364,7 @@ def forecast_with_intervals(
 ) -> IntervalForecast:
     """Forecast at ``future`` (the h-th time is h steps ahead) with half-widths q × scale × h^gamma from ``pool``."""
     choice = choose_model(t, y, overlap=overlap)
-    scale = error_scale(y)
+    scale = error_scale(t, y, choice.model)
     point = point_forecast(choice.model, t, y, future)
     growth = np.arange(1, future.size + 1, dtype=float) ** pool.gamma
     half80 = pool.q80 * scale * growth

@@ -143,10 +143,22 @@ def test_intervals_are_centred_nested_and_widen_as_the_pool_says() -> None:
 
 def test_a_flat_stretch_at_the_end_uses_every_change_for_the_scale() -> None:
     """The last two changes are 0, so the scale is the RMS of all changes; a constant series gets no width at all."""
-    assert error_scale(_f([1, 3, 3, 3])) == pytest.approx(math.sqrt(4 / 3))
+    assert error_scale(_f([0, 1, 2, 3]), _f([1, 3, 3, 3])) == pytest.approx(math.sqrt(4 / 3))
     projection = project_indicator(YEARS[:8], [7.4] * 8, pools=POOLS)
     np.testing.assert_allclose(projection.lower95, 7.4)
     np.testing.assert_allclose(projection.upper95, 7.4)
+
+
+def test_an_exact_line_is_continued_with_no_width_because_its_model_never_missed() -> None:
+    """y = 3 + 2.5(t − 2010): the fitted line forecasts every past value exactly, so its error scale is 0."""
+    values = [3 + 2.5 * (year - 2010) for year in YEARS]
+    projection = project_indicator(YEARS, values, value_type="count", pools=POOLS)
+    assert projection.model == LINEAR
+    np.testing.assert_allclose(projection.point, [38, 40.5, 43])
+    assert projection.scale == pytest.approx(0, abs=1e-9)
+    np.testing.assert_allclose(projection.upper95, projection.lower95, atol=1e-6)
+    # For naive the scale is the last changes: 2.5 each.
+    assert error_scale(_f(YEARS), _f(values)) == pytest.approx(2.5)
 
 
 def test_a_series_too_short_to_backtest_gets_no_interval_and_says_so() -> None:
