@@ -6,18 +6,18 @@ How an indicator is projected (``project_indicator``):
   latest) and a straight-line trend fitted by least squares to every value.
 * **Model choice by rolling-origin cross-validation.** From every origin with at least ``FIRST_ORIGIN`` values,
   each candidate forecasts the next 1–3 values from the values before the origin; the candidates are compared on the
-  mean absolute error of all those forecasts (ties go to naive, then the fitted line). Naive is the default: another model is chosen only when it beats naive
-  by more than ``MIN_IMPROVEMENT`` (20 %) and there are at least ``MIN_CV_ERRORS`` one-step forecasts per period a
-  value covers (a 3-year rolling rate shares two years with its neighbour, so its consecutive errors are not
-  independent and it needs three times as many).
+  mean absolute error of all those forecasts. Naive is the default: another model is chosen only when it beats
+  naive by more than ``MIN_IMPROVEMENT`` (20 %; ties go to the fitted line) and there are at least ``MIN_CV_ERRORS``
+  one-step forecasts per period a value covers (a 3-year rolling rate shares two years with its neighbour, so its
+  consecutive errors are not independent and it needs three times as many).
 * **Intervals calibrated on rolling-origin errors.** A forecast's error is divided by the series' own scale (the
   root mean square of the chosen model's last ``SCALE_CHANGES`` one-step errors, for naive its last changes, so a
-  long series and the short stretches it was backtested on are scaled alike) and by h^gamma. The 80 % and 95 % quantiles of those scores, pooled over the
-  rolling origins of every shipped series of the same kind (value type, and single or overlapping periods), give
-  the interval half-widths ``q × scale × h^gamma``. Overlapping periods have their own pools, so the extra width
-  their correlated errors need is measured, not assumed. ``bench/bench_forecast.py`` builds the pools
-  (``portal.stats.forecast_calibration``) and checks their coverage on the last 3 values of every series, which the
-  calibration never saw; ``forecast_calibration_table.py`` holds the result.
+  long series and the short stretches it was backtested on are scaled alike) and by h^gamma. The 80 % and 95 %
+  quantiles of those scores, pooled over the rolling origins of every shipped series of the same kind (value type,
+  and single or overlapping periods), give the interval half-widths ``q × scale × h^gamma``. Overlapping periods
+  have their own pools, so the extra width their correlated errors need is measured, not assumed.
+  ``bench/bench_forecast.py`` builds the pools (``portal.stats.forecast_calibration``) and checks their coverage on
+  the last 3 values of every series, which the calibration never saw; ``forecast_calibration_table.py`` holds them.
 * **Too short.** A series with fewer than ``MIN_POINTS`` values cannot be tested like the series the intervals were
   checked on: it gets the naive forecast, no interval, and a sentence that says so.
 """
