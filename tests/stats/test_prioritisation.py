@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
-import portal.stats.prioritisation as prioritisation
+import portal.stats.concordance as concordance
 from portal.stats.prioritisation import (
     CHI_SQUARE,
     EXACT,
@@ -231,7 +231,7 @@ def test_permutation_p_values_agree_with_the_exact_ones(monkeypatch: pytest.Monk
     ranks = np.array([stats.rankdata(rng.integers(1, 6, size=4)) for _ in range(5)])
     exact, method = concordance_p_value(ranks)
     assert method == EXACT
-    monkeypatch.setattr(prioritisation, "EXACT_MAX_WORK", 0)
+    monkeypatch.setattr(concordance, "EXACT_MAX_WORK", 0)
     sampled, method = concordance_p_value(ranks)
     assert method == PERMUTATION
     assert sampled == pytest.approx(exact, abs=4 * np.sqrt(exact * (1 - exact) / PERMUTATIONS) + 1e-4)
