@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,8 @@ BACKTEST_METRIC = "MAE"
 SINGLE = "single"
 OVERLAPPING = "overlapping"
 ALL_SERIES = "all"
+# Value types that are never negative: their intervals are cut at 0.
+NON_NEGATIVE = frozenset({"count", "proportion", "crude_rate", "dsr", "median", "rank", "decile"})
 AGEING_ON_LABEL = "Simple ageing-on projection: no mortality, no migration, births held at the latest count"
 
 
@@ -329,6 +331,15 @@ def project_indicator(
 
     pool = pool_for(series_kind(value_type, overlap > 1), shipped_pools() if pools is None else pools)
     result = forecast_with_intervals(t, y, future, overlap=overlap, pool=pool)
+    if value_type in NON_NEGATIVE and np.all(y >= 0):
+        # A count or rate cannot fall below 0; cutting the bands there cannot change their tested coverage.
+        result = replace(
+            result,
+            lower80=np.maximum(result.lower80, 0.0),
+            lower95=np.maximum(result.lower95, 0.0),
+            upper80=np.maximum(result.upper80, 0.0),
+            upper95=np.maximum(result.upper95, 0.0),
+        )
     return Projection(
         model=result.choice.model,
         backtest_error=result.choice.errors.get(result.choice.model, float("nan")),

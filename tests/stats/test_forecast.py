@@ -161,6 +161,16 @@ def test_an_exact_line_is_continued_with_no_width_because_its_model_never_missed
     assert error_scale(_f(YEARS), _f(values)) == pytest.approx(2.5)
 
 
+def test_counts_are_never_projected_below_zero() -> None:
+    """A small, jumpy count: the lower bands stop at 0 instead of going negative; other value types are not cut."""
+    values = [12.0, 3.0, 9.0, 1.0, 8.0, 2.0, 7.0, 1.0]
+    count = project_indicator(YEARS[:8], values, value_type="count", pools=POOLS)
+    assert np.all(count.lower95 >= 0) and np.any(count.lower95 == 0)
+    score = project_indicator(YEARS[:8], values, value_type="score", pools=POOLS)
+    assert np.any(score.lower95 < 0)
+    np.testing.assert_allclose(count.upper95, score.upper95)
+
+
 def test_a_series_too_short_to_backtest_gets_no_interval_and_says_so() -> None:
     """Four values: the latest repeated, NaN intervals, no stated coverage and a sentence explaining why."""
     projection = project_indicator([2019, 2020, 2021, 2022], [3.0, 4.0, 3.5, 5.0], pools=POOLS)
