@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint install install-test db-upgrade db-migrate seed bench clean
+.PHONY: help run test test-sqlite test-postgres lint install install-test db-upgrade db-migrate seed bench verify clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_chang
 
 bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
 	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
+
+verify: install-test ## Backtest the forecasts on data/: interval coverage and error against naive (issue 16)
+	$(BIN)/python bench/bench_forecast.py
 
 clean: ## Remove the virtualenv and local database
 	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache

@@ -1,40 +1,93 @@
-"""Future need: short-horizon projections of indicator series and a simple ageing-on population projection."""
+"""Future need: short-horizon projections of indicator series and a simple ageing-on population projection.
 
-import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import partial
-from typing import NamedTuple
+How an indicator is projected (``project_indicator``):
+
+* **Candidates.** Naive (repeat the latest value), drift (continue the average change from the first value to the
+  latest) and a straight-line trend fitted by least squares to every value.
+* **Model choice by rolling-origin cross-validation.** From every origin with at least ``FIRST_ORIGIN`` values,
+  each candidate forecasts the next 1–3 values from the values before the origin; the candidates are compared on the
+  mean absolute error of all those forecasts. Naive is the default: another model is chosen only when it beats
+  naive by more than ``MIN_IMPROVEMENT`` (20 %; ties go to the fitted line) and there are at least ``MIN_CV_ERRORS``
+  one-step forecasts per period a value covers (a 3-year rolling rate shares two years with its neighbour, so its
+  consecutive errors are not independent and it needs three times as many).
+* **Intervals calibrated on rolling-origin errors.** A forecast's error is divided by the series' own scale (the
+  root mean square of the chosen model's last ``SCALE_CHANGES`` one-step errors, for naive its last changes, so a
+  long series and the short stretches it was backtested on are scaled alike) and by h^gamma. The 80 % and 95 %
+  quantiles of those scores, pooled over the rolling origins of every shipped series of the same kind (value type,
+  and single or overlapping periods), give the interval half-widths ``q × scale × h^gamma``. Overlapping periods
+  have their own pools, so the extra width their correlated errors need is measured, not assumed.
+  ``bench/bench_forecast.py`` builds the pools (``portal.stats.forecast_calibration``) and checks their coverage on
+  the last 3 values of every series, which the calibration never saw; ``forecast_calibration_table.py`` holds them.
+* **Too short.** A series with fewer than ``MIN_POINTS`` values cannot be tested like the series the intervals were
+  checked on: it gets the naive forecast, no interval, and a sentence that says so.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 FloatArray = npt.NDArray[np.float64]
 
-MIN_POINTS = 5
-BACKTEST_METRIC = "MAE"
-MIN_IMPROVEMENT = 0.05
+NAIVE = "naive"
+DRIFT = "drift"
 LINEAR = "linear"
-
-
-class _EtsSpec(NamedTuple):
-    damped: bool
-    min_points: int
-
-
-# Each ETS fit needs at least (parameters + 5) points, the rule R's forecast::ets uses: Holt has 4 parameters
-# (alpha, beta, initial level and trend), the damped form adds phi. Fewer points give curve-fitting, not forecasts.
-ETS_MODELS = {"ETS(A,A,N)": _EtsSpec(damped=False, min_points=9), "ETS(A,Ad,N)": _EtsSpec(damped=True, min_points=10)}
+MODELS = (NAIVE, DRIFT, LINEAR)
+MODEL_WORDS: dict[str, str] = {
+    NAIVE: "repeats the latest value",
+    DRIFT: "continues the average change from the first recorded value to the latest",
+    LINEAR: "continues a straight-line trend fitted to every recorded value",
+}
+MAX_HORIZON = 3
+# The shortest series the interval coverage was tested on (8 values less the 3 held out).
+MIN_POINTS = 5
+# Rolling origins start with 3 values: the first origin at which a straight line leaves a residual.
+FIRST_ORIGIN = 3
+MIN_IMPROVEMENT = 0.2
+MIN_CV_ERRORS = 4
+SCALE_CHANGES = 2
+BACKTEST_METRIC = "MAE"
+SINGLE = "single"
+OVERLAPPING = "overlapping"
+ALL_SERIES = "all"
+# Value types that are never negative: their intervals are cut at 0.
+NON_NEGATIVE = frozenset({"count", "proportion", "crude_rate", "dsr", "median", "rank", "decile"})
 AGEING_ON_LABEL = "Simple ageing-on projection: no mortality, no migration, births held at the latest count"
+
+
+@dataclass(frozen=True)
+class CalibrationPool:
+    """Interval calibration pooled over series of one kind: half-width = q × scale × h^gamma.
+
+    ``coverage80``/``coverage95`` are the shares of held-out values (the last 3 of each tested series, never used for
+    calibration) that fell inside the 80 % and 95 % intervals built this way.
+    """
+
+    name: str
+    label: str
+    gamma: float
+    q80: float
+    q95: float
+    scores: int
+    series: int
+    tested_series: int = 0
+    tested_points: int = 0
+    coverage80: float | None = None
+    coverage95: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class Projection:
-    """A projected indicator with nested 80% and 95% prediction intervals and how the model was chosen."""
+    """A projected indicator with nested 80% and 95% prediction intervals and how the model was chosen.
+
+    ``too_short`` series have NaN intervals. ``sentence`` states the method and its backtested coverage in words.
+    """
 
     model: str
     backtest_error: float
@@ -46,6 +99,20 @@ class Projection:
     lower95: FloatArray
     upper95: FloatArray
     candidate_errors: Mapping[str, float] = field(default_factory=dict)
+    too_short: bool = False
+    sentence: str = ""
+    pool: CalibrationPool | None = None
+    scale: float = float("nan")
+
+    @property
+    def coverage80(self) -> float | None:
+        """Backtested coverage of the 80% intervals (None when there are no intervals)."""
+        return None if self.too_short or self.pool is None else self.pool.coverage80
+
+    @property
+    def coverage95(self) -> float | None:
+        """Backtested coverage of the 95% intervals (None when there are no intervals)."""
+        return None if self.too_short or self.pool is None else self.pool.coverage95
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per future period with the point projection and both intervals."""
@@ -62,7 +129,240 @@ class Projection:
 
 
 @dataclass(frozen=True)
-class _Forecast:
+class ModelChoice:
+    """The model rolling-origin cross-validation chose, every candidate's error and how many one-step forecasts."""
+
+    model: str
+    errors: dict[str, float]
+    one_step: int
+
+
+# Models ------------------------------------------------------------------------------------------------------------
+
+
+def point_forecast(model: str, t: FloatArray, y: FloatArray, future: FloatArray) -> FloatArray:
+    """The point forecast of ``model`` fitted to (t, y) at the times ``future``."""
+    if model == NAIVE:
+        return np.full(future.shape, float(y[-1]))
+    if y.size < 2:
+        raise ValueError(f"{model} needs at least 2 values")
+    if model == DRIFT:
+        slope = float(y[-1] - y[0]) / float(t[-1] - t[0])
+        return y[-1] + slope * (future - t[-1])
+    if model == LINEAR:
+        t_mean = float(t.mean())
+        slope = float(((t - t_mean) * (y - y.mean())).sum()) / float(((t - t_mean) ** 2).sum())
+        return float(y.mean()) + slope * (future - t_mean)
+    raise ValueError(f"unknown model {model!r}")
+
+
+def rolling_origin_errors(t: FloatArray, y: FloatArray, horizon: int = MAX_HORIZON) -> dict[str, list[FloatArray]]:
+    """Each candidate's signed errors by horizon (list index h − 1) from every origin with ≥ FIRST_ORIGIN values."""
+    errors: dict[str, list[list[float]]] = {model: [[] for _ in range(horizon)] for model in MODELS}
+    for origin in range(FIRST_ORIGIN, y.size):
+        steps = min(horizon, y.size - origin)
+        actual = y[origin : origin + steps]
+        for model in MODELS:
+            forecast = point_forecast(model, t[:origin], y[:origin], t[origin : origin + steps])
+            for h in range(steps):
+                errors[model][h].append(float(actual[h] - forecast[h]))
+    return {model: [np.asarray(e, dtype=float) for e in by_h] for model, by_h in errors.items()}
+
+
+def choose_model(t: FloatArray, y: FloatArray, *, overlap: float = 1.0) -> ModelChoice:
+    """Pick the model by rolling-origin cross-validation; naive unless another clearly and reliably beats it.
+
+    ``overlap`` is how many periods each value covers (3 for a 3-year rolling rate in yearly steps): its consecutive
+    errors share data, so it needs ``overlap`` times as many one-step forecasts before a trend can be chosen.
+    """
+    by_model = rolling_origin_errors(t, y)
+    one_step = int(by_model[NAIVE][0].size)
+    if one_step == 0:
+        return ModelChoice(NAIVE, {}, 0)
+    errors = {model: float(np.mean(np.abs(np.concatenate(by_h)))) for model, by_h in by_model.items()}
+    chosen = NAIVE
+    if one_step >= MIN_CV_ERRORS * max(1.0, overlap):
+        for model in (LINEAR, DRIFT):
+            if errors[model] < errors[chosen] and errors[model] < errors[NAIVE] * (1 - MIN_IMPROVEMENT):
+                chosen = model
+    return ModelChoice(chosen, errors, one_step)
+
+
+def error_scale(t: FloatArray, y: FloatArray, model: str = NAIVE) -> float:
+    """Root mean square of the model's last ``SCALE_CHANGES`` one-step forecast errors (all of them if those are 0).
+
+    For naive these are the last one-step changes. A series the model has always forecast exactly gets 0.
+    """
+    first = 1 if model == NAIVE else 2
+    if y.size <= first:
+        return float("nan")
+    errors = np.array([y[i] - point_forecast(model, t[:i], y[:i], t[i : i + 1])[0] for i in range(first, y.size)])
+    recent = float(np.sqrt(np.mean(errors[-SCALE_CHANGES:] ** 2)))
+    return recent if recent > 0 else float(np.sqrt(np.mean(errors**2)))
+
+
+def calibration_scores(
+    t: FloatArray, y: FloatArray, *, overlap: float = 1.0, horizon: int = MAX_HORIZON
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Horizons and scores |error| / scale of the whole procedure (model choice included) from every rolling origin.
+
+    At each origin the model is chosen, and the scale measured, from the values before it only. A zero scale gives a
+    score of 0 for an exact forecast and infinity otherwise.
+    """
+    horizons: list[int] = []
+    scores: list[float] = []
+    for origin in range(FIRST_ORIGIN, y.size):
+        past_t, past_y = t[:origin], y[:origin]
+        model = choose_model(past_t, past_y, overlap=overlap).model
+        scale = error_scale(past_t, past_y, model)
+        steps = min(horizon, y.size - origin)
+        forecast = point_forecast(model, past_t, past_y, t[origin : origin + steps])
+        for h in range(steps):
+            error = abs(float(y[origin + h] - forecast[h]))
+            horizons.append(h + 1)
+            scores.append(error / scale if scale > 0 else (0.0 if error == 0 else math.inf))
+    return np.asarray(horizons, dtype=np.int64), np.asarray(scores, dtype=float)
+
+
+# Kinds of series ---------------------------------------------------------------------------------------------------
+
+_RANGE = re.compile(r"((?:19|20)\d\d)\s*(-|–|/|to)\s*(\d{2}|(?:19|20)\d\d)(?!\d)")
+
+
+def period_span(label: str) -> int:
+    """Years one period label covers: "2019 - 21" → 3, "2017-2019" → 3, "2022/23" or "2019-20" → 1, "2023" → 1.
+
+    A two-year range with "/" or a one-year step is a financial or academic year (one year's data), not a rolling one.
+    """
+    match = _RANGE.search(label or "")
+    if not match:
+        return 1
+    start, end_text = int(match.group(1)), match.group(3)
+    end = int(end_text) if len(end_text) == 4 else (start // 100) * 100 + int(end_text)
+    if end < start:
+        end += 100
+    if match.group(2) == "/" or end - start <= 1:
+        return 1
+    return end - start + 1
+
+
+def series_kind(value_type: str | None, overlapping: bool) -> str:
+    """The calibration pool name for a value type ("count", "proportion" …) in single or overlapping periods."""
+    periods = OVERLAPPING if overlapping else SINGLE
+    return f"{value_type}/{periods}" if value_type else periods
+
+
+def pool_for(kind: str, pools: Mapping[str, CalibrationPool]) -> CalibrationPool:
+    """The pool for a kind, else its single/overlapping pool, else the pool of every series."""
+    periods = kind.rsplit("/", 1)[-1]
+    for name in (kind, periods, ALL_SERIES):
+        if name in pools:
+            return pools[name]
+    raise LookupError("the forecast calibration has no pool for every series")
+
+
+def shipped_pools() -> dict[str, CalibrationPool]:
+    """The calibration pools built from the shipped data (see bench/bench_forecast.py)."""
+    from portal.stats.forecast_calibration_table import POOLS
+
+    return {name: CalibrationPool(name=name, **values) for name, values in POOLS.items()}
+
+
+# Projection --------------------------------------------------------------------------------------------------------
+
+
+def project_indicator(
+    periods: Sequence[float | int],
+    values: Sequence[float],
+    horizon: int = MAX_HORIZON,
+    *,
+    value_type: str | None = None,
+    span: float = 1,
+    pools: Mapping[str, CalibrationPool] | None = None,
+) -> Projection:
+    """Project a series ``horizon`` (1–3) steps ahead with intervals calibrated on rolling-origin errors.
+
+    ``value_type`` (the indicator's, e.g. "count") and ``span`` (years each period covers, e.g. 3 for "2019 - 21";
+    see ``period_span``) pick the calibration pool of series of the same kind; ``pools`` defaults to the shipped
+    calibration. Fewer than ``MIN_POINTS`` values give a naive projection with no interval (``too_short``).
+    """
+    t = np.asarray(periods, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if t.ndim != 1 or t.shape != y.shape:
+        raise ValueError("periods and values must be 1-D sequences of the same length")
+    if t.size < 2:
+        raise ValueError(f"at least 2 points are needed to project a series, got {t.size}")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
+        raise ValueError("periods and values must be finite")
+    steps = np.diff(t)
+    if np.any(steps <= 0):
+        raise ValueError("periods must be strictly increasing")
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise ValueError(f"horizon must be 1 to {MAX_HORIZON}: intervals are calibrated that far ahead only")
+
+    step = float(np.median(steps))
+    future = t[-1] + step * np.arange(1, horizon + 1)
+    if np.all(np.mod(t, 1) == 0) and float(step).is_integer():
+        future_periods: npt.NDArray[np.float64] | npt.NDArray[np.int64] = future.astype(np.int64)
+    else:
+        future_periods = future
+    overlap = max(1.0, float(span) / step)
+    metric = f"{BACKTEST_METRIC} of rolling-origin forecasts 1 to {MAX_HORIZON} steps ahead"
+
+    if t.size < MIN_POINTS:
+        point = point_forecast(NAIVE, t, y, future)
+        nan = np.full(horizon, np.nan)
+        return Projection(
+            model=NAIVE,
+            backtest_error=float("nan"),
+            backtest_metric=metric,
+            future_periods=future_periods,
+            point=point,
+            lower80=nan,
+            upper80=nan.copy(),
+            lower95=nan.copy(),
+            upper95=nan.copy(),
+            too_short=True,
+            sentence=(
+                f"No interval is shown: with only {t.size} recorded values the projection cannot be tested against "
+                f"the series' own past (it needs {MIN_POINTS}), so it simply repeats the latest value."
+            ),
+        )
+
+    pool = pool_for(series_kind(value_type, overlap > 1), shipped_pools() if pools is None else pools)
+    result = forecast_with_intervals(t, y, future, overlap=overlap, pool=pool)
+    if value_type in NON_NEGATIVE and np.all(y >= 0):
+        # A count or rate cannot fall below 0; cutting the bands there cannot change their tested coverage.
+        result = replace(
+            result,
+            lower80=np.maximum(result.lower80, 0.0),
+            lower95=np.maximum(result.lower95, 0.0),
+            upper80=np.maximum(result.upper80, 0.0),
+            upper95=np.maximum(result.upper95, 0.0),
+        )
+    return Projection(
+        model=result.choice.model,
+        backtest_error=result.choice.errors.get(result.choice.model, float("nan")),
+        backtest_metric=metric,
+        future_periods=future_periods,
+        point=result.point,
+        lower80=result.lower80,
+        upper80=result.upper80,
+        lower95=result.lower95,
+        upper95=result.upper95,
+        candidate_errors=result.choice.errors,
+        sentence=method_sentence(result.choice, pool, overlap),
+        pool=pool,
+        scale=result.scale,
+    )
+
+
+@dataclass(frozen=True)
+class IntervalForecast:
+    """The chosen model's point forecasts with calibrated 80% and 95% intervals, and the scale they used."""
+
+    choice: ModelChoice
+    scale: float
     point: FloatArray
     lower80: FloatArray
     upper80: FloatArray
@@ -70,80 +370,39 @@ class _Forecast:
     upper95: FloatArray
 
 
-class _FitFailedError(Exception):
-    pass
+def forecast_with_intervals(
+    t: FloatArray, y: FloatArray, future: FloatArray, *, overlap: float, pool: CalibrationPool
+) -> IntervalForecast:
+    """Forecast at ``future`` (the h-th time is h steps ahead) with half-widths q × scale × h^gamma from ``pool``."""
+    choice = choose_model(t, y, overlap=overlap)
+    scale = error_scale(t, y, choice.model)
+    point = point_forecast(choice.model, t, y, future)
+    growth = np.arange(1, future.size + 1, dtype=float) ** pool.gamma
+    half80 = pool.q80 * scale * growth
+    # Nested by construction: the 95% quantile of the same scores is never below the 80% one.
+    half95 = max(pool.q95, pool.q80) * scale * growth
+    return IntervalForecast(choice, scale, point, point - half80, point + half80, point - half95, point + half95)
 
 
-def project_indicator(periods: Sequence[float | int], values: Sequence[float], horizon: int = 3) -> Projection:
-    """Project a series ``horizon`` steps ahead with the linear or ETS model that backtests best.
+def _percent(share: float | None) -> str:
+    return "not yet measured" if share is None else f"{100 * share:.0f}%"
 
-    The candidates are an OLS linear trend (t-distribution prediction intervals) and ETS with additive errors and an
-    additive trend, undamped and damped. Each is scored by one-step-ahead mean absolute error from rolling origins over
-    the last k points (k = 2–4 with series length); a model later in the order linear, undamped, damped is only
-    chosen if it cuts the error by more than ``MIN_IMPROVEMENT`` (5%). An ETS model is only tried when periods are
-    evenly spaced and every backtest fit has at least its ``ETS_MODELS`` minimum (9 or 10) points; when no ETS model
-    is fitted, ``model`` says why in brackets after "linear". ETS intervals come from statsmodels' analytic variance
-    and ignore parameter uncertainty.
-    """
-    t = np.asarray(periods, dtype=float)
-    y = np.asarray(values, dtype=float)
-    if t.ndim != 1 or t.shape != y.shape:
-        raise ValueError("periods and values must be 1-D sequences of the same length")
-    if t.size < MIN_POINTS:
-        raise ValueError(f"at least {MIN_POINTS} points are needed to project a series, got {t.size}")
-    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
-        raise ValueError("periods and values must be finite")
-    steps = np.diff(t)
-    if np.any(steps <= 0):
-        raise ValueError("periods must be strictly increasing")
-    if horizon < 1:
-        raise ValueError("horizon must be at least 1")
 
-    n = t.size
-    k = max(2, min(4, n // 4))
-    step = float(np.median(steps))
-    future = t[-1] + step * np.arange(1, horizon + 1)
-    origins = range(n - k, n)
-    errors = {LINEAR: _backtest(lambda i: _linear_forecast(t[:i], y[:i], t[i : i + 1]).point[0], y, origins)}
-    # Below this the linear backtest error is rounding noise: the series is exactly linear.
-    tolerance = 1e-9 * max(1.0, float(np.abs(y).max()))
-    regular = bool(np.allclose(steps, step, rtol=1e-9, atol=0))
-    skipped = ""
-    # An exact linear fit cannot be beaten, and ETS fits on perfectly smooth data fail to converge.
-    if errors[LINEAR] > tolerance:
-        skipped = _add_ets_candidates(errors, y, origins, regular=regular)
-
-    model = LINEAR
-    for name, error in errors.items():
-        # A more complex model must clearly backtest better: ETS with alpha and beta near 0 is a straight line that
-        # can "win" by a hair while its intervals, unlike the OLS ones, do not widen.
-        if error < errors[model] * (1 - MIN_IMPROVEMENT) - tolerance:
-            model = name
-    forecast = None
-    if model != LINEAR:
-        try:
-            forecast = _ets_forecast(y, horizon, ETS_MODELS[model])
-        except _FitFailedError:
-            model, skipped = LINEAR, "ETS not fitted: the model failed to fit the full series"
-    if forecast is None:
-        forecast = _linear_forecast(t, y, future)
-
-    if np.all(np.mod(t, 1) == 0) and float(step).is_integer():
-        future_periods: npt.NDArray[np.float64] | npt.NDArray[np.int64] = future.astype(np.int64)
+def method_sentence(choice: ModelChoice, pool: CalibrationPool, overlap: float = 1.0) -> str:
+    """One plain sentence: the model, why it was chosen, where the intervals come from and their tested coverage."""
+    words = MODEL_WORDS[choice.model]
+    if choice.model != NAIVE:
+        why = "it forecast this series' own past more closely than repeating the latest value did"
+    elif choice.one_step < MIN_CV_ERRORS * max(1.0, overlap):
+        why = "there are too few values to show that a trend would forecast it better"
     else:
-        future_periods = future
-    return Projection(
-        model=f"{model} ({skipped})" if skipped and model == LINEAR else model,
-        backtest_error=errors[model],
-        backtest_metric=f"{BACKTEST_METRIC} of one-step-ahead forecasts over the last {k} points",
-        future_periods=future_periods,
-        point=forecast.point,
-        lower80=forecast.lower80,
-        upper80=forecast.upper80,
-        # Nested by construction; min/max only guards against rounding when a variance is ~0.
-        lower95=np.minimum(forecast.lower95, forecast.lower80),
-        upper95=np.maximum(forecast.upper95, forecast.upper80),
-        candidate_errors=errors,
+        why = "no trend forecast this series' own past more closely"
+    source = f"its intervals are set from how far such forecasts missed on {pool.series:,} {pool.label}"
+    if pool.coverage80 is None or pool.coverage95 is None:
+        return f"This projection {words} ({why}); {source}, and their coverage has not been tested yet."
+    return (
+        f"This projection {words} ({why}); {source}, and in a test on later values they were not set from, the 80% "
+        f"and 95% intervals contained {_percent(pool.coverage80)} and {_percent(pool.coverage95)} of those values."
     )
 
 
@@ -197,68 +456,3 @@ def population_in_age_band(projection: pd.DataFrame, lo: int, hi: int | None = N
     band = projection.loc[lo:hi].sum(axis=0)
     band.name = f"{lo}+" if hi == top else f"{lo}-{hi}"
     return band
-
-
-def _add_ets_candidates(errors: dict[str, float], y: FloatArray, origins: range, *, regular: bool) -> str:
-    if not regular:
-        return "ETS not fitted: periods are unevenly spaced"
-    fewest = min(spec.min_points for spec in ETS_MODELS.values())
-    if origins.start < fewest:
-        return f"ETS not fitted: needs at least {fewest + len(origins)} points"
-    for name, spec in ETS_MODELS.items():
-        if origins.start < spec.min_points:
-            continue
-        try:
-            errors[name] = _backtest(partial(_ets_one_step, y, spec), y, origins)
-        except _FitFailedError:
-            continue
-    return "" if len(errors) > 1 else "ETS not fitted: the model failed to fit"
-
-
-def _ets_one_step(y: FloatArray, spec: _EtsSpec, i: int) -> float:
-    return float(_ets_forecast(y[:i], 1, spec).point[0])
-
-
-def _backtest(forecast_at: Callable[[int], float], y: FloatArray, origins: range) -> float:
-    return float(np.mean([abs(y[i] - forecast_at(i)) for i in origins]))
-
-
-def _linear_forecast(t: FloatArray, y: FloatArray, future: FloatArray) -> _Forecast:
-    n = t.size
-    t_mean = t.mean()
-    sxx = float(((t - t_mean) ** 2).sum())
-    slope = float(((t - t_mean) * (y - y.mean())).sum()) / sxx
-    intercept = float(y.mean()) - slope * t_mean
-    point = intercept + slope * future
-    if n <= 2:
-        nan = np.full_like(point, np.nan)
-        return _Forecast(point, nan, nan, nan, nan)
-    residual = y - (intercept + slope * t)
-    sigma = np.sqrt(float((residual**2).sum()) / (n - 2))
-    se = sigma * np.sqrt(1 + 1 / n + (future - t_mean) ** 2 / sxx)
-    q80, q95 = stats.t.ppf(0.9, n - 2), stats.t.ppf(0.975, n - 2)
-    return _Forecast(point, point - q80 * se, point + q80 * se, point - q95 * se, point + q95 * se)
-
-
-def _ets_forecast(y: FloatArray, horizon: int, spec: _EtsSpec) -> _Forecast:
-    if y.size < spec.min_points:
-        raise _FitFailedError
-    # statsmodels 0.15 get_prediction needs a pandas index on the endog.
-    model = ETSModel(pd.Series(y), error="add", trend="add", damped_trend=spec.damped)
-    try:
-        # Non-convergence, and the log(0) / inf − inf a zero error variance causes on flat stretches, are checked
-        # just below and treated as a failed fit, so the warnings themselves add nothing.
-        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            result = model.fit(disp=False)
-        if not result.mle_retvals.get("converged", False) or not np.isfinite(result.llf):
-            raise _FitFailedError
-        prediction = result.get_prediction(start=y.size, end=y.size + horizon - 1)
-        point = np.asarray(prediction.predicted_mean, dtype=float)
-        band80 = np.asarray(prediction.pred_int(alpha=0.2), dtype=float)
-        band95 = np.asarray(prediction.pred_int(alpha=0.05), dtype=float)
-    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as error:
-        raise _FitFailedError from error
-    if not (np.all(np.isfinite(point)) and np.all(np.isfinite(band80)) and np.all(np.isfinite(band95))):
-        raise _FitFailedError
-    return _Forecast(point, band80[:, 0], band80[:, 1], band95[:, 0], band95[:, 1])

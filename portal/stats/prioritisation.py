@@ -20,14 +20,28 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from portal.stats.concordance import EXACT, PERMUTATION, PERMUTATIONS, concordance_p_value
+
 FloatArray = npt.NDArray[np.float64]
 
 TIE_DECIMALS = 9
 OUTLIER_RHO = 0.3
+# Agreement test: exact (every arrangement counted) or by random permutations up to this many topics, chi-squared
+# beyond; with fewer than MIN_TOPICS_TO_TEST topics no significance is claimed.
+EXACT_MAX_TOPICS = 7
+MIN_TOPICS_TO_TEST = 3
+SIGNIFICANCE = 0.05
+CHI_SQUARE = "chi-square"
 
 
 class KendallW(NamedTuple):
-    """Kendall's coefficient of concordance with its chi-squared test, over the m members and n proposals used."""
+    """Kendall's coefficient of concordance with its significance test, over the m members and n proposals used.
+
+    ``p_value`` comes from ``method``: "exact" (every arrangement of each member's ranks counted), "permutation"
+    (``PERMUTATIONS`` random arrangements) or "chi-square" (m(n−1)W on n−1 degrees of freedom, reported as ``chi2``
+    whatever the method). ``can_test`` is False with fewer than 3 topics: ``statement`` then says the panel is too
+    small to test rather than claiming (or denying) agreement beyond chance.
+    """
 
     w: float
     chi2: float
@@ -35,6 +49,9 @@ class KendallW(NamedTuple):
     p_value: float
     m: int
     n: int
+    method: str = CHI_SQUARE
+    can_test: bool = False
+    statement: str = ""
 
 
 class BordaResult(NamedTuple):
@@ -188,12 +205,14 @@ def spearman_rho(rank_a: npt.ArrayLike, rank_b: npt.ArrayLike) -> float:
 
 
 def kendalls_w(member_proposal_scores: npt.ArrayLike) -> KendallW:
-    """Return tie-corrected Kendall's W for members (rows) ranking proposals (columns).
+    """Return tie-corrected Kendall's W for members (rows) ranking proposals (columns), with its significance test.
 
     Members who scored nothing are left out. Then only proposals scored by every remaining member are used, so each
     member ranks the same set: a conflict of interest removes that proposal from W rather than removing the member.
     ``m`` and ``n`` report what was actually used. W = 12S / (m²(n³−n) − mΣT), T = Σ(t³−t) per member,
-    chi2 = m(n−1)W on n−1 degrees of freedom.
+    chi2 = m(n−1)W on n−1 degrees of freedom. Up to ``EXACT_MAX_TOPICS`` topics the p-value is the exact permutation
+    p (the chance, if every member ranked at random keeping their own ties, of agreement at least this strong), or a
+    random-permutation estimate when the exact count is too large; beyond that the chi-squared approximation.
     """
     x = _as_member_matrix(member_proposal_scores)
     x = x[~np.isnan(x).all(axis=1)]
@@ -204,7 +223,8 @@ def kendalls_w(member_proposal_scores: npt.ArrayLike) -> KendallW:
     if m < 2 or n < 2:
         return KendallW(w=nan, chi2=nan, df=df, p_value=nan, m=m, n=n)
     rounded = _for_ranking(x)
-    rank_sums = stats.rankdata(-rounded, axis=1, method="average").sum(axis=0)
+    ranks = stats.rankdata(-rounded, axis=1, method="average")
+    rank_sums = ranks.sum(axis=0)
     s = float(((rank_sums - m * (n + 1) / 2) ** 2).sum())
     ties = 0.0
     for row in rounded:
@@ -216,7 +236,37 @@ def kendalls_w(member_proposal_scores: npt.ArrayLike) -> KendallW:
         return KendallW(w=nan, chi2=nan, df=df, p_value=nan, m=m, n=n)
     w = 12 * s / denominator
     chi2 = m * (n - 1) * w
-    return KendallW(w=w, chi2=chi2, df=df, p_value=float(stats.chi2.sf(chi2, df)), m=m, n=n)
+    if n <= EXACT_MAX_TOPICS:
+        p_value, method = concordance_p_value(ranks)
+    else:
+        p_value, method = float(stats.chi2.sf(chi2, df)), CHI_SQUARE
+    can_test = n >= MIN_TOPICS_TO_TEST
+    result = KendallW(w=w, chi2=chi2, df=df, p_value=p_value, m=m, n=n, method=method, can_test=can_test)
+    return result._replace(statement=agreement_statement(result))
+
+
+def agreement_statement(result: KendallW) -> str:
+    """The agreement test in plain English, claiming significance only when the panel can be tested."""
+    if result.w != result.w:
+        return "Kendall's W needs at least 2 members who scored at least 2 of the same topics."
+    if not result.can_test:
+        return (
+            f"Every member scored only {result.n} of the same topics, so the panel is too small to test whether "
+            "members agree more than they would by chance."
+        )
+    p = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
+    if result.method == EXACT:
+        how = "An exact test, counting every way the members could have ranked the topics at random,"
+    elif result.method == PERMUTATION:
+        how = f"A permutation test, from {PERMUTATIONS:,} random rankings by every member,"
+    else:
+        how = f"The chi-squared test (chi-squared {result.chi2:.2f} on {result.df} degrees of freedom)"
+    verdict = (
+        "members agree more than they would by chance"
+        if result.p_value < SIGNIFICANCE
+        else "this much agreement could happen by chance"
+    )
+    return f"{how} gives {p}: {verdict}."
 
 
 def criterion_spread(scores: npt.ArrayLike, *, criteria: list[str] | None = None) -> pd.DataFrame:
@@ -284,7 +334,7 @@ def weight_sensitivity(
     s, w = s[:, :, positive], w[positive]
     # The mean over members of Σw·s equals Σw·(mean over members of s) when each member's scoring is complete, so
     # each draw is one row of a single matmul.
-    complete = np.asarray(~np.isnan(s).any(axis=2))
+    complete: npt.NDArray[np.bool_] = np.asarray(~np.isnan(s).any(axis=2))
     n_complete = complete.sum(axis=0)
     rated = n_complete > 0
     criterion_means = np.where(complete[..., None], s, 0.0).sum(axis=0)[rated] / n_complete[rated, None]

@@ -4,7 +4,9 @@ Percentages are of the people who answered the question (the base), not of every
 skipped or conditional question does not dilute its own results. For multiple choice, percentages can add up
 to more than 100. Segments (such as stakeholder sectors) with fewer than ``SUPPRESSION_THRESHOLD`` responses
 are suppressed, following the usual public-sector rule for small numbers: a group that small can identify
-people.
+people. Complementary suppression (``suppressed_groups``) hides further groups until neither one hidden group nor
+any sum of them can be worked out from what is shown, the total included, and what can be worked out (all hidden
+groups together) holds at least that many.
 """
 
 from __future__ import annotations
@@ -26,19 +28,51 @@ def is_suppressed(count: int, threshold: int = SUPPRESSION_THRESHOLD) -> bool:
     return 0 < count < threshold
 
 
-def suppressed_groups(sizes: Mapping[str, int], threshold: int = SUPPRESSION_THRESHOLD) -> set[str]:
-    """The groups too small to show, plus one more when needed so no hidden group can be worked out.
+def hidden_groups_safe(
+    sizes: Mapping[str, int],
+    hidden: Iterable[str],
+    threshold: int = SUPPRESSION_THRESHOLD,
+    *,
+    known_non_empty: bool = True,
+) -> bool:
+    """True when nothing small about the hidden groups can be worked out from the shown groups and the total.
 
-    When the total is shown, hiding a single group is not enough: the total minus the groups that are shown
-    gives it away. So if exactly one group is hidden, the next smallest non-empty group is hidden too
-    (secondary suppression).
+    With the total and every shown group published, the only combination of hidden groups that can be worked out is
+    all of them together (total − shown). So the hidden groups are safe when none are hidden, when together they hold
+    nothing, or when at least 2 are hidden and together they hold at least ``threshold``. When each hidden group is
+    known to be non-empty (it is listed), the total must also exceed one each, or every hidden size would be 1.
     """
-    hidden = {group for group, size in sizes.items() if is_suppressed(size, threshold)}
-    if len(hidden) == 1:
-        others = sorted((size, group) for group, size in sizes.items() if size > 0 and group not in hidden)
-        if others:
-            hidden.add(others[0][1])
-    return hidden
+    chosen = set(hidden)
+    pooled = sum(sizes.get(group, 0) for group in chosen)
+    if not chosen or pooled == 0:
+        return True
+    floor = len(chosen) if known_non_empty else 0
+    return len(chosen) >= 2 and pooled >= threshold and pooled > floor
+
+
+def suppressed_groups(
+    sizes: Mapping[str, int],
+    threshold: int = SUPPRESSION_THRESHOLD,
+    *,
+    hidden: Iterable[str] = (),
+    known_non_empty: bool = True,
+) -> set[str]:
+    """Complementary suppression: the groups to hide so no hidden group, and no sum of them, can be worked out.
+
+    Groups of 1 to ``threshold`` − 1 are hidden, with any in ``hidden`` (hidden for another reason, such as a whole
+    segment when ``sizes`` are one question's answer counts). While the hidden groups are not safe
+    (``hidden_groups_safe``), the smallest shown non-empty group is hidden too (ties by name). If every group is
+    hidden and the total is still under the threshold, the caller must not show the total either.
+    ``known_non_empty`` says whether a hidden group is known to have someone in it (a listed segment) or may be
+    empty (one question's answers within a segment).
+    """
+    chosen = {group for group, size in sizes.items() if is_suppressed(size, threshold)} | set(hidden)
+    while not hidden_groups_safe(sizes, chosen, threshold, known_non_empty=known_non_empty):
+        shown = sorted((size, group) for group, size in sizes.items() if size > 0 and group not in chosen)
+        if not shown:
+            break
+        chosen.add(shown[0][1])
+    return chosen
 
 
 def percentage(part: int, whole: int) -> float | None:

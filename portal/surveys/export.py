@@ -16,9 +16,10 @@ from portal.models import QuestionKind, Survey, SurveyResponse
 from portal.surveys.builder import question_numbers
 from portal.surveys.questions import flat_answer
 from portal.surveys.release import release_if_closed
-from portal.surveys.results import sector_label
+from portal.surveys.results import NO_SECTOR, hidden_sectors, sector_label
 
 Cell = str | int | float | None
+HIDDEN_SECTOR = "Not shown (small group)"
 
 
 def neutralise(cell: Cell) -> Cell:
@@ -29,8 +30,14 @@ def neutralise(cell: Cell) -> Cell:
 
 
 def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
-    """The header and one row per response (oldest first). Identified surveys include who answered."""
+    """The header and one row per response (oldest first). Identified surveys include who answered.
+
+    In an anonymous survey the sector of a response in a sector the results hide (too small, or hidden to protect
+    one that is) is "Not shown (small group)", the same rule as the results pages. Identified surveys name the
+    person and organisation, so hiding their sector would protect nothing.
+    """
     release_if_closed(survey.id)
+    hidden = hidden_sectors(survey.id) if survey.anonymous else set()
     numbers = question_numbers(survey)
     header = ["Reference", "Date submitted", "Sector", "Example response"]
     if not survey.anonymous:
@@ -59,7 +66,7 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
         row: list[Cell] = [
             response.reference,
             response.submitted_on.isoformat(),
-            sector_label(response.sector),
+            HIDDEN_SECTOR if (response.sector or NO_SECTOR) in hidden else sector_label(response.sector),
             "Yes" if response.is_example else "No",
         ]
         if not survey.anonymous:

@@ -508,6 +508,8 @@ def _analysis_question(survey_id: int, question_id: int) -> tuple[Survey, Any, s
     sector = _sector_param(survey)
     if sector != results.ALL and sector in results.hidden_sectors(survey.id):
         abort(404)
+    if results.question_hidden(survey, question, sector):
+        abort(404)  # complementary suppression on this question's answers hides the sector
     answers = results.load_answers(survey.id, sector)
     number = builder.question_numbers(survey)[question.id]
     result = results.question_result(question, number, answers)

@@ -1,5 +1,12 @@
 """Survey results: per-question tables and charts, filters and comparisons by stakeholder sector with small
 groups suppressed, free-text answers, and the published (public) view.
+
+Small numbers (issue 16): a sector with 1–4 responses is hidden, and complementary suppression
+(``portal.stats.survey_results.suppressed_groups``) hides further sectors until everyone minus the sectors shown
+gives only the combined answers of at least 5 responses from at least 2 sectors. The same rule then runs on each
+question's answer counts, so a question is not shown for a sector when fewer than 5 of it answered, or when showing
+it would let such a number be worked out. The public results show a question only when 5 or more answered it, and
+the response exports of anonymous surveys do not name a hidden sector.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from portal.models import SECTOR_LABELS, QuestionKind, Sector, Survey, SurveyQue
 from portal.stats.survey_results import (
     SUPPRESSION_THRESHOLD,
     CountSummary,
+    is_suppressed,
     likert_summary,
     matrix_summary,
     multiple_choice_summary,
@@ -68,6 +76,42 @@ def hidden_sectors(survey_id: int) -> set[str]:
     return suppressed_groups(sector_sizes(survey_id))
 
 
+def load_answers_by_sector(survey_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The answers of every response, grouped by sector filter value."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    query = select(SurveyResponse.sector, SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id)
+    for sector, answers in db.session.execute(query):
+        groups.setdefault(sector or NO_SECTOR, []).append(answers or {})
+    return groups
+
+
+@dataclass
+class Segments:
+    """Every sector's answers, and which sectors are hidden, once for a page."""
+
+    answers: dict[str, list[dict[str, Any]]]
+    hidden: set[str]
+
+    def hidden_for(self, question: SurveyQuestion) -> set[str]:
+        """Sectors whose results for this question are not shown: the hidden sectors, plus complementary suppression
+        on the question's own answer counts (a hidden sector may have nobody answering it)."""
+        bases = {sector: question_result(question, 0, answers).base for sector, answers in self.answers.items()}
+        return suppressed_groups(bases, hidden=self.hidden, known_non_empty=False)
+
+
+def segments(survey_id: int) -> Segments:
+    """Load every sector's answers and the sectors hidden for their size."""
+    answers = load_answers_by_sector(survey_id)
+    return Segments(answers, suppressed_groups({sector: len(rows) for sector, rows in answers.items()}))
+
+
+def question_hidden(survey: Survey, question: SurveyQuestion, sector: str) -> bool:
+    """Whether one sector's results for one question are withheld (never for everyone, which analysts see in full)."""
+    if sector == ALL:
+        return False
+    return sector in segments(survey.id).hidden_for(question)
+
+
 def load_answers(survey_id: int, sector: str = ALL) -> list[dict[str, Any]]:
     """The answers of every response (or one sector's), as dicts keyed by question id."""
     release_if_closed(survey_id)
@@ -105,10 +149,11 @@ class QuestionResult:
     table: ResultTable | None = None
     texts: list[str] = field(default_factory=list)
     summary: str = ""
+    suppressed: bool = False
 
     @property
     def chartable(self) -> bool:
-        return self.question.kind in CHART_KINDS and self.base > 0
+        return self.question.kind in CHART_KINDS and self.base > 0 and not self.suppressed
 
 
 def _percent(value: float | None) -> str:
@@ -222,23 +267,37 @@ class ResultsView:
     questions: list[QuestionResult] = field(default_factory=list)
 
 
+def _withheld(question: SurveyQuestion, number: int) -> QuestionResult:
+    """A question's result that is not shown: no counts, not even how many answered."""
+    return QuestionResult(question, number, 0, suppressed=True)
+
+
 def results_for(survey: Survey, sector: str = ALL) -> ResultsView:
-    """Every question's results for analysts, for everyone or one sector (suppressed when that group is small)."""
-    if sector != ALL and sector in hidden_sectors(survey.id):
-        count = sector_sizes(survey.id).get(sector, 0)
-        return ResultsView(survey, count, sector, suppressed=True)
-    answers = load_answers(survey.id, sector)
+    """Every question's results for analysts, for everyone or one sector (suppressed when that group is small).
+
+    For one sector, a question is withheld when complementary suppression on its answer counts hides the sector.
+    """
     numbers = question_numbers(survey)
-    return ResultsView(
-        survey,
-        len(answers),
-        sector,
-        questions=[question_result(q, numbers[q.id], answers) for q in survey.questions],
-    )
+    if sector == ALL:
+        answers = load_answers(survey.id)
+        questions = [question_result(q, numbers[q.id], answers) for q in survey.questions]
+        return ResultsView(survey, len(answers), sector, questions=questions)
+    found = segments(survey.id)
+    answers = found.answers.get(sector, [])
+    if sector in found.hidden:
+        return ResultsView(survey, len(answers), sector, suppressed=True)
+    questions = [
+        _withheld(q, numbers[q.id]) if sector in found.hidden_for(q) else question_result(q, numbers[q.id], answers)
+        for q in survey.questions
+    ]
+    return ResultsView(survey, len(answers), sector, questions=questions)
 
 
 def published_results(survey: Survey) -> ResultsView:
-    """The public view: only the questions chosen for publication, and nothing when fewer than 5 responded."""
+    """The public view: only the questions chosen for publication, and nothing when fewer than 5 responded.
+
+    A chosen question that 1 to 4 people answered is withheld too.
+    """
     if not survey.results_published:
         return ResultsView(survey, 0, suppressed=True)
     answers = load_answers(survey.id)
@@ -246,7 +305,11 @@ def published_results(survey: Survey) -> ResultsView:
         return ResultsView(survey, len(answers), suppressed=True)
     numbers = question_numbers(survey)
     chosen = [q for q in survey.questions if q.result_public and q.kind in CHART_KINDS]
-    return ResultsView(survey, len(answers), questions=[question_result(q, numbers[q.id], answers) for q in chosen])
+    shown = []
+    for question in chosen:
+        result = question_result(question, numbers[question.id], answers)
+        shown.append(_withheld(question, result.number) if is_suppressed(result.base) else result)
+    return ResultsView(survey, len(answers), questions=shown)
 
 
 def segment_choices(survey_id: int) -> list[tuple[str, str, int]]:
@@ -306,24 +369,25 @@ def _row_labels(question: SurveyQuestion) -> tuple[list[str], str]:
 def compare_by_sector(survey: Survey) -> tuple[list[tuple[str, str, int, bool]], list[Comparison]]:
     """Each chartable question with one column for everyone and one per sector; small groups are suppressed.
 
-    Returns the groups as (value, label, responses, suppressed) and the comparisons.
+    Returns the groups as (value, label, responses, suppressed) and the comparisons. Within a question, a sector's
+    column also says "Not shown" when complementary suppression on that question's answer counts hides it.
     """
-    sizes = sector_sizes(survey.id)
-    hidden = suppressed_groups(sizes)
-    groups = [(value, label, count, value in hidden) for value, label, count in segment_choices(survey.id)]
-    all_answers = load_answers(survey.id)
-    by_group = {value: load_answers(survey.id, value) for value, _, _, suppressed in groups if not suppressed}
+    found = segments(survey.id)
+    groups = [(value, label, count, value in found.hidden) for value, label, count in segment_choices(survey.id)]
+    all_answers = [answers for rows in found.answers.values() for answers in rows]
+    by_group = found.answers
     numbers = question_numbers(survey)
     comparisons = []
     for question in survey.questions:
         if question.kind not in CHART_KINDS:
             continue
         labels, note = _row_labels(question)
+        hidden = found.hidden_for(question)
         columns: list[Any] = ["Answer", {"text": f"Everyone ({len(all_answers):,})", "numeric": True}]
         cells = [_group_column(question, all_answers)]
         for value, label, count, suppressed in groups:
             columns.append({"text": f"{label} ({'not shown' if suppressed else f'{count:,}'})", "numeric": True})
-            cells.append(["Not shown"] * len(labels) if suppressed else _group_column(question, by_group[value]))
+            cells.append(["Not shown"] * len(labels) if value in hidden else _group_column(question, by_group[value]))
         rows = [[label, *[column[i] for column in cells]] for i, label in enumerate(labels)]
         comparisons.append(Comparison(question, numbers[question.id], ResultTable(columns, rows), note))
     return groups, comparisons

@@ -1,5 +1,7 @@
 """Tests for portal.stats.prioritisation against hand-worked and published values, plus property tests."""
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -8,11 +10,17 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
+import portal.stats.concordance as concordance
 from portal.stats.prioritisation import (
+    CHI_SQUARE,
+    EXACT,
+    PERMUTATION,
+    PERMUTATIONS,
     KendallW,
     PrioritisationResults,
     borda_ranking,
     compute_results,
+    concordance_p_value,
     criterion_spread,
     kendalls_w,
     mean_weighted_scores,
@@ -117,7 +125,9 @@ def test_kendalls_w_textbook_example_without_ties() -> None:
     assert result.w == pytest.approx(306 / 1890)
     assert result.chi2 == pytest.approx(15 * 306 / 1890)
     assert (result.df, result.m, result.n) == (5, 3, 6)
-    assert result.p_value == pytest.approx(stats.chi2.sf(15 * 306 / 1890, 5))
+    # Six topics: the p-value is a permutation one, not the chi-squared approximation (which 3 members do not justify).
+    assert result.method in (EXACT, PERMUTATION)
+    assert result.p_value == pytest.approx(_enumerated_p(ranks), abs=4 * np.sqrt(0.25 / PERMUTATIONS))
 
 
 def test_kendalls_w_with_ties_by_hand() -> None:
@@ -131,7 +141,8 @@ def test_kendalls_w_with_ties_by_hand() -> None:
     result = kendalls_w(scores)
     assert result.w == pytest.approx(23 / 28)
     assert result.chi2 == pytest.approx(207 / 28)
-    assert result.p_value == pytest.approx(stats.chi2.sf(207 / 28, 3))
+    assert result.method == EXACT
+    assert result.p_value == pytest.approx(_enumerated_p(scores))
 
 
 def test_kendalls_w_published_example_with_ties() -> None:
@@ -151,9 +162,101 @@ def test_kendalls_w_published_example_with_ties() -> None:
     assert round(result.w, 2) == 0.54
     assert round(result.chi2, 1) == 30.8
     assert round(result.p_value, 4) == 0.0429
+    assert result.method == CHI_SQUARE and result.can_test
     assert (result.df, result.m, result.n) == (19, 3, 20)
     # The tie-corrected Friedman statistic is m(n−1)W, an independent implementation of the same quantity.
     assert result.chi2 == pytest.approx(stats.friedmanchisquare(*anxiety.T).statistic)
+
+
+def _enumerated_p(scores: npt.ArrayLike) -> float:
+    """Exhaustive enumeration: every order of every member's ranks (all n! of them), counting S ≥ the observed S.
+
+    An independent implementation (ranks from scipy, S = Σ(R − mean R)², whose tail is W's tail since W is S over a
+    constant fixed by each member's ties). The first member's order is kept: reordering every member the same way
+    leaves S unchanged, so this only divides both counts by n!.
+    """
+    ranks = np.array([stats.rankdata(-row) for row in np.asarray(scores, dtype=float)])
+    orders = np.array(list(itertools.permutations(range(ranks.shape[1]))))
+    sums = ranks[:1]
+    for row in ranks[1:]:
+        sums = (sums[:, None, :] + row[orders][None, :, :]).reshape(-1, ranks.shape[1])
+    spread = ((sums - sums.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    observed = ((ranks.sum(axis=0) - ranks.sum(axis=0).mean()) ** 2).sum()
+    return float(np.mean(spread >= observed - 1e-9))
+
+
+def test_the_example_rounds_two_topics_get_exact_p_values_and_no_claim() -> None:
+    """Issue 16's rounds: with one conflict only 2 topics remain. Five members agree (round 1): W = 1, chi-squared
+    p = 0.025, exact p = 2/2⁵ = 0.0625. Four agree and one ties (round 2): W = 0.8, chi-squared p = 0.046, exact p =
+    2/2⁴ = 0.125. Neither claims agreement beyond chance: 2 topics are too few to test."""
+    round_1 = np.array([[4.2, 3.1]] * 5)
+    result = kendalls_w(round_1)
+    assert result.w == pytest.approx(1.0) and result.chi2 == pytest.approx(5.0)
+    assert stats.chi2.sf(result.chi2, 1) == pytest.approx(0.0253, abs=1e-4)  # what the page used to claim
+    assert (result.method, result.p_value) == (EXACT, pytest.approx(0.0625))
+    assert result.p_value == pytest.approx(_enumerated_p(round_1))
+    assert not result.can_test
+    assert result.statement == (
+        "Every member scored only 2 of the same topics, so the panel is too small to test whether members agree more "
+        "than they would by chance."
+    )
+
+    round_2 = np.array([[4.2, 3.1]] * 4 + [[3.5, 3.5]])
+    result = kendalls_w(round_2)
+    assert result.w == pytest.approx(0.8)
+    assert stats.chi2.sf(result.chi2, 1) == pytest.approx(0.0455, abs=1e-4)
+    assert result.p_value == pytest.approx(0.125) == _enumerated_p(round_2)
+    assert not result.can_test and "too small to test" in result.statement
+
+
+@PROPERTY_SETTINGS
+@given(
+    st.sampled_from([(2, 2), (2, 6), (2, 9), (3, 2), (3, 4), (3, 5), (4, 2), (4, 3)]).flatmap(
+        lambda shape: arrays(np.float64, (shape[1], shape[0]), elements=st.integers(1, 3).map(float))
+    )
+)
+def test_exact_p_values_equal_exhaustive_enumeration(scores: np.ndarray) -> None:
+    """On every small panel (topics × members up to 4 × 3, 3 × 5, 2 × 9), with ties, exact p = enumeration."""
+    result = kendalls_w(scores)
+    if result.w != result.w:
+        return  # every member tied everything: nothing to test
+    assert result.method == EXACT
+    assert result.p_value == pytest.approx(_enumerated_p(scores), abs=1e-12)
+    assert result.can_test == (scores.shape[1] >= 3)
+
+
+def test_permutation_p_values_agree_with_the_exact_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forced to sample, the permutation p is within 4 standard errors of the exact p, and is never 0."""
+    rng = np.random.default_rng(7)
+    ranks = np.array([stats.rankdata(rng.integers(1, 6, size=4)) for _ in range(5)])
+    exact, method = concordance_p_value(ranks)
+    assert method == EXACT
+    monkeypatch.setattr(concordance, "EXACT_MAX_WORK", 0)
+    sampled, method = concordance_p_value(ranks)
+    assert method == PERMUTATION
+    assert sampled == pytest.approx(exact, abs=4 * np.sqrt(exact * (1 - exact) / PERMUTATIONS) + 1e-4)
+    identical = np.tile(np.arange(1.0, 5.0), (6, 1))
+    assert concordance_p_value(identical)[0] > 0
+
+
+def test_strong_agreement_among_enough_topics_is_claimed_with_its_method() -> None:
+    """Six members ranking 4 topics identically: exact p = 4!/(4!)⁶ = 1/24⁵, stated as p < 0.001 and agreement."""
+    result = kendalls_w(np.tile([4.0, 3.0, 2.0, 1.0], (6, 1)))
+    assert result.method == EXACT and result.can_test
+    assert result.p_value == pytest.approx(24.0**-5)
+    assert result.statement == (
+        "An exact test, counting every way the members could have ranked the topics at random, gives p < 0.001: "
+        "members agree more than they would by chance."
+    )
+
+
+def test_more_than_seven_topics_use_the_chi_squared_approximation() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.integers(1, 6, size=(6, 8)).astype(float)
+    result = kendalls_w(scores)
+    assert result.method == CHI_SQUARE
+    assert result.p_value == pytest.approx(stats.chi2.sf(result.chi2, 7))
+    assert result.statement.startswith(f"The chi-squared test (chi-squared {result.chi2:.2f} on 7 degrees of freedom)")
 
 
 def test_kendalls_w_drops_conflicted_proposals_and_absent_members() -> None:

@@ -1,0 +1,54 @@
+"""The results page's agreement sentence: the test used, and no claim when the panel is too small (issue 16)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from portal.prioritisation import results
+from portal.stats.prioritisation import kendalls_w
+from tests.conftest import sign_in
+from tests.helpers import ClientRequest
+from tests.prioritisation.conftest import RoundSetup, score_all
+
+# values[member][proposal][criterion]: three members who agree on the order A, C, D, B.
+AGREEING = [
+    [[5, 4, 4, 3, 5, 4, 3, 4], [2, 2, 3, 2, 2, 3, 2, 2], [4, 4, 5, 4, 3, 4, 4, 5], [3, 3, 2, 3, 3, 2, 3, 3]],
+    [[4, 5, 4, 4, 4, 5, 4, 4], [1, 2, 2, 1, 2, 2, 1, 1], [4, 4, 4, 4, 4, 4, 4, 4], [2, 3, 3, 2, 3, 3, 2, 2]],
+    [[5, 5, 5, 4, 4, 4, 5, 5], [1, 2, 1, 2, 1, 2, 1, 1], [5, 4, 4, 5, 5, 4, 4, 4], [4, 3, 3, 3, 3, 4, 3, 3]],
+]
+
+
+def _statement(client: FlaskClient, client_request: ClientRequest, setup: RoundSetup) -> str:
+    sign_in(client, setup.members[1].email)
+    page = client_request.get(f"/prioritisation/rounds/{setup.round.id}/results")
+    paragraph = page.select_one("#agreement-statement")
+    assert paragraph is not None
+    return paragraph.get_text(" ", strip=True)
+
+
+def test_two_topics_are_too_few_to_test(
+    client: FlaskClient, client_request: ClientRequest, round_setup: Callable[..., RoundSetup]
+) -> None:
+    """Every member ranks the two topics the same way (W = 1), yet nothing is claimed beyond that."""
+    setup = round_setup(members=3, proposals=2)
+    score_all(setup, [member[:2] for member in AGREEING])
+    text = _statement(client, client_request, setup)
+    assert "the panel is too small to test whether members agree more than they would by chance" in text
+    assert "p =" not in text and "p <" not in text and "Chi-squared" not in text
+
+
+def test_four_topics_get_the_exact_test_and_its_verdict(
+    client: FlaskClient, client_request: ClientRequest, round_setup: Callable[..., RoundSetup]
+) -> None:
+    """Three members, four topics: the exact permutation p is stated with the verdict it supports."""
+    setup = round_setup(members=3, proposals=4)
+    score_all(setup, AGREEING)
+    text = _statement(client, client_request, setup)
+    expected = results.compute_round_results(setup.round, names_shown=True).stats.kendall
+    assert expected == kendalls_w(results.compute_round_results(setup.round, names_shown=True).stats.member_scores)
+    assert expected.method == "exact" and expected.can_test
+    assert "An exact test, counting every way the members could have ranked the topics at random" in text
+    assert f"p = {expected.p_value:.3f}" in text
+    assert ("members agree more than they would by chance" in text) == (expected.p_value < 0.05)
