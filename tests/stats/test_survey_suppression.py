@@ -19,7 +19,8 @@ from scipy.optimize import linprog
 from portal.stats.survey_results import SUPPRESSION_THRESHOLD, suppressed_groups
 
 T = SUPPRESSION_THRESHOLD
-PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, database=None)
+# Derandomized so CI gives the same answer every run; widen the search locally with --hypothesis-seed.
+PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 
 
 def _worked_out(sizes: dict[str, int], hidden: set[str], lower: int) -> dict[tuple[str, ...], int]:
