@@ -16,6 +16,13 @@ AREA_CODE_PATTERN = "^[A-Za-z0-9_]{1,16}$"
 SEXES = ["Persons", "Male", "Female", "Not applicable"]  # "Not applicable": households and places, not people
 COMPARISON_WORDS = [c.value for c in Comparison]
 TREND_WORDS = sorted({trend_label(d, p) for d, p in product(TrendDirection, Polarity)})
+# Who made a verdict: the portal, the file's publisher, or nobody ("" with "Not compared").
+VERDICT_SOURCES = ["computed", "publisher", ""]
+VERDICT_SOURCE_TEXT = (
+    "Who made the comparison with {benchmark}: 'computed' by the portal, 'publisher' when it is the publisher's own "
+    "verdict from the file (shown because the file has neither a confidence interval nor a count, or because the "
+    "publisher marked the value 'Not compared'), or empty when nobody compared."
+)
 
 INDICATOR_FIELDS: dict[str, dict[str, Any]] = {
     "id": {"type": "string", "description": "The indicator's id (Fingertips ids are numbers as text).",
@@ -68,9 +75,17 @@ ROW_FIELDS: dict[str, dict[str, Any]] = {
     "suppressed": {"type": "boolean", "description": "True when the publisher suppressed the value (never 0)."},
     "derived": {"type": "boolean", "description": "True when the portal derived the value (e.g. LSOA to ward)."},
     "compared_to_england": {"type": "string", "enum": COMPARISON_WORDS,
-                            "description": "Fingertips' comparison of the value's confidence interval with England."},
+                            "description": "The comparison with England by the Fingertips method for the value type "
+                                           "(the confidence interval; Wilson limits for a proportion or Byar's / exact "
+                                           "Poisson limits for a crude rate from count and denominator), or the "
+                                           "publisher's own verdict where the portal cannot compute one: see "
+                                           "compared_to_england_source."},
     "compared_to_region": {"type": "string", "enum": COMPARISON_WORDS,
-                           "description": "The same comparison with the area's region."},
+                           "description": "The same comparison with the area's region; see compared_to_region_source."},
+    "compared_to_england_source": {"type": "string", "enum": VERDICT_SOURCES,
+                                   "description": VERDICT_SOURCE_TEXT.format(benchmark="England")},
+    "compared_to_region_source": {"type": "string", "enum": VERDICT_SOURCES,
+                                  "description": VERDICT_SOURCE_TEXT.format(benchmark="the region")},
     "recent_trend": {"type": "string", "enum": TREND_WORDS,
                      "description": "Fingertips' recent trend marker over the last 5 periods up to this one."},
 }  # fmt: skip

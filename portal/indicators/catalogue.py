@@ -53,6 +53,9 @@ class Row(NamedTuple):
     suppressed: bool
     derived: bool
     source_recent_trend: str
+    # The publisher's own verdicts, as written in the file ("" when it gave none).
+    source_compared_to_england: str = ""
+    source_compared_to_region: str = ""
 
 
 _ROW_COLUMNS = [getattr(IndicatorValue, name) for name in Row._fields]

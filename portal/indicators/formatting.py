@@ -102,3 +102,23 @@ def format_value(value: float | None, indicator: Indicator, *, with_unit: bool =
 def period_range_label(periods: Sequence[str]) -> str:
     """ "2015 to 2017" for several periods, the period itself for one."""
     return f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else (periods[0] if periods else "")
+
+
+# Publishers a verdict label names by their usual short name.
+_PUBLISHER_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
+    ("office for health improvement and disparities", "OHID"),
+    ("public health england", "PHE"),
+    ("uk health security agency", "UKHSA"),
+    ("office for national statistics", "ONS"),
+    ("department for education", "DfE"),
+)
+
+
+def publisher_abbreviation(publisher: str) -> str:
+    """The publisher's short name for "as published by …" (e.g. OHID), the name as written when it has none."""
+    text = (publisher or "").strip()
+    lowered = text.lower()
+    for name, short in _PUBLISHER_ABBREVIATIONS:
+        if lowered.startswith(name) or f"({short.lower()})" in lowered:
+            return short
+    return text

@@ -31,10 +31,12 @@ from portal.indicators.formatting import (
     decimals_for,
     format_value,
     polarity_of,
+    publisher_abbreviation,
     unit_text,
 )
 from portal.models import Indicator, IndicatorValue
 from portal.stats.comparison import Comparison, Polarity, compare_to_benchmark, describe_comparison
+from portal.stats.confidence import rate_interval, wilson_interval
 from portal.stats.trend import TREND_POINTS, RecentTrend, TrendDirection, recent_trend
 
 
@@ -45,17 +47,89 @@ def significance_limits(row: Row, indicator: Indicator) -> tuple[float | None, f
     return row.lower_ci95, row.upper_ci95
 
 
-def compare_row(row: Row | None, benchmark: float | None, indicator: Indicator) -> Comparison:
-    """Fingertips' comparison of a row's interval with a benchmark value."""
-    if row is None or row.value is None or benchmark is None:
-        return Comparison.NOT_COMPARED
-    lower, upper = significance_limits(row, indicator)
-    if lower is None or upper is None:  # the common case for counts: settle it without the statistics call
-        return Comparison.NOT_COMPARED
+COMPUTED = "computed"
+PUBLISHER = "publisher"
+_PUBLISHED_WORDS = {c.value: c for c in Comparison}
+# A value follows from its count and denominator when it matches count / denominator x multiplier this closely
+# (publishers round to a few decimals); otherwise it is modelled or standardised and no interval can be computed.
+_CONSISTENT_TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A comparison with a benchmark and who made it: the portal (``computed``) or the file's publisher."""
+
+    comparison: Comparison
+    source: str = ""  # COMPUTED, PUBLISHER, or "" when nobody compared
+
+    @property
+    def by_publisher(self) -> bool:
+        """True when the verdict is the publisher's own, shown as published."""
+        return self.source == PUBLISHER
+
+
+def _published(word: str) -> Comparison | None:
+    """The publisher's verdict word as a Comparison, or None when the file gave none (or a word we do not know)."""
+    return _PUBLISHED_WORDS.get((word or "").strip())
+
+
+def _whole(x: float) -> bool:
+    """True for a count of events or people (modelled estimates are not whole numbers)."""
+    return abs(x - round(x)) < 1e-9
+
+
+def computed_limits(row: Row, indicator: Indicator) -> tuple[float, float] | None:
+    """Fingertips' interval from the row's count and denominator, at the indicator's comparison level: Wilson for a
+    proportion, Byar's (exact Poisson under 10 events) for a crude rate; None when the value does not follow from
+    whole-number counts (modelled, standardised) or the value type has no such method."""
+    count, denominator, value = row.count, row.denominator, row.value
+    if count is None or denominator is None or value is None or denominator <= 0 or count < 0 or not _whole(count):
+        return None
+    multiplier = indicator.multiplier or 1.0
+    # Publishers such as DfE round rates to whole numbers: then half a unit is rounding, not a different method.
+    tolerance = 0.5 if value == round(value) else _CONSISTENT_TOLERANCE * max(abs(value), 1.0)
+    if abs(count / denominator * multiplier - value) > tolerance:
+        return None
+    confidence = indicator.comparison_confidence or 0.95
     try:
-        return compare_to_benchmark(row.value, lower, upper, benchmark, polarity_of(indicator))
-    except ValueError:  # a stored interval with lower > upper is bad data, not a finding
-        return Comparison.NOT_COMPARED
+        if indicator.value_type == "proportion" and count <= denominator:
+            lower, upper = wilson_interval(count, denominator, confidence)
+            return lower * multiplier, upper * multiplier
+        if indicator.value_type == "crude_rate":
+            return rate_interval(count, denominator, multiplier, confidence)
+    except ValueError:
+        return None
+    return None
+
+
+def row_verdict(row: Row | None, benchmark: float | None, indicator: Indicator, published: str = "") -> Verdict:
+    """The row's verdict against a benchmark, as Fingertips would give it.
+
+    The publisher's "Not compared" stands (no verdict is invented). Otherwise the portal computes: from the stored
+    interval, or from the count and denominator (Wilson / Byar's). Where it cannot, the publisher's own verdict
+    from the file is shown as theirs.
+    """
+    said = _published(published)
+    if said is Comparison.NOT_COMPARED:
+        return Verdict(Comparison.NOT_COMPARED, PUBLISHER)
+    if row is not None and row.value is not None and benchmark is not None:
+        lower, upper = significance_limits(row, indicator)
+        if lower is None or upper is None:
+            lower, upper = computed_limits(row, indicator) or (None, None)
+        if lower is not None and upper is not None:
+            try:
+                comparison = compare_to_benchmark(row.value, lower, upper, benchmark, polarity_of(indicator))
+                return Verdict(comparison, COMPUTED)
+            except ValueError:  # a stored interval with lower > upper is bad data, not a finding
+                pass
+    if said is not None:
+        return Verdict(said, PUBLISHER)
+    return Verdict(Comparison.NOT_COMPARED)
+
+
+def compare_row(row: Row | None, benchmark: float | None, indicator: Indicator, published: str = "") -> Comparison:
+    """Fingertips' comparison of a row with a benchmark value (see :func:`row_verdict`)."""
+    return row_verdict(row, benchmark, indicator, published).comparison
 
 
 def _source_trend(text: str) -> RecentTrend | None:
@@ -112,6 +186,7 @@ def verdict_sentence(
     breakdown: str = "",
     benchmark_name: str = "England",
     published_for: str = "",
+    published_by: str = "",
 ) -> str:
     """The plain-English summary, e.g. "In 2017 Wolverhampton's rate was 46.9 per 100,000, similar to England;
     no significant change over the last 5 periods"."""
@@ -120,11 +195,14 @@ def verdict_sentence(
             return f"There is no value for {area_name} as a whole: this indicator is published for {published_for}."
         return f"There is no value for {area_name} yet."
     qualifier = f" ({breakdown})" if breakdown else ""
+    as_published = (
+        f" (as published by {published_by})" if published_by and comparison is not Comparison.NOT_COMPARED else ""
+    )
     # "In 2017 …", but a period that is not a date reads "For the period ‘…’, …".
     when = f"In {period}" if re.match(r"^\d", period) else f"For the period ‘{period}’,"
     return (
         f"{when} {area_name}'s {measure}{qualifier} was {formatted_value}, "
-        f"{describe_comparison(comparison, benchmark_name)}; {trend_phrase(trend)}."
+        f"{describe_comparison(comparison, benchmark_name)}{as_published}; {trend_phrase(trend)}."
     )
 
 
@@ -162,6 +240,20 @@ class IndicatorSummary:
     formatted_region: str = ""
     formatted_neighbours: str = ""
     published_for: str = ""  # "wards" or "small areas (LSOAs)" when the area itself has no values
+    # Who made each verdict: "computed" (the portal), "publisher" (the file's own word), "" (nobody compared).
+    england_source: str = ""
+    region_source: str = ""
+    publisher_name: str = ""  # the publisher as a verdict label names it, e.g. "OHID"
+
+    @property
+    def england_label(self) -> str:
+        """The comparison with England as the page shows it, e.g. "Worse (as published by OHID)"."""
+        return _verdict_label(self.compared_to_england, self.england_source, self.publisher_name)
+
+    @property
+    def region_label(self) -> str:
+        """The comparison with the region as the page shows it."""
+        return _verdict_label(self.compared_to_region, self.region_source, self.publisher_name)
 
     @property
     def unit_label(self) -> str:
@@ -197,6 +289,13 @@ class IndicatorSummary:
     def breakdown(self) -> str:
         """The sex and age quoted, when not Persons / All ages."""
         return _breakdown_label(self.sex, self.age)
+
+
+def _verdict_label(comparison: Comparison, source: str, publisher: str) -> str:
+    """A comparison word, with "(as published by …)" when it is the publisher's verdict rather than ours."""
+    if source == PUBLISHER and comparison is not Comparison.NOT_COMPARED:
+        return f"{comparison.value} (as published by {publisher or 'the publisher'})"
+    return comparison.value
 
 
 def _plain_number(value: float | None, value_type: str, unit: str) -> str:
@@ -245,7 +344,12 @@ def summarise(
     ]
     neighbours_average = sum(neighbour_values) / len(neighbour_values) if neighbour_values else None
     trend = series_trend(own, indicator) if own else series_trend([], indicator)
-    to_england = compare_row(latest, england_value, indicator)
+    to_england_verdict = row_verdict(
+        latest, england_value, indicator, latest.source_compared_to_england if latest else ""
+    )
+    to_region_verdict = row_verdict(latest, region_value, indicator, latest.source_compared_to_region if latest else "")
+    to_england = to_england_verdict.comparison
+    publisher = publisher_abbreviation(indicator.publisher)
     formatted = format_value(latest.value if latest else None, indicator)
     measure = MEASURE_WORDS.get(indicator.value_type, "value")
     if measure == "proportion" and unit_text(indicator.unit).lower() in PERCENT_UNITS:
@@ -273,7 +377,7 @@ def summarise(
         neighbours_average=neighbours_average,
         neighbours_count=len(neighbour_values),
         compared_to_england=to_england,
-        compared_to_region=compare_row(latest, region_value, indicator),
+        compared_to_region=to_region_verdict.comparison,
         compared_to_neighbours=compare_row(latest, neighbours_average, indicator),
         recent_trend=trend,
         inequality_gap=gap,
@@ -284,10 +388,14 @@ def summarise(
             formatted_value=formatted,
             comparison=to_england,
             trend=trend,
+            published_by=publisher if to_england_verdict.by_publisher else "",
             breakdown=_breakdown_label(sex, age),
             published_for=published_for if latest is None else "",
         ),
         published_for=published_for if latest is None else "",
+        england_source=to_england_verdict.source,
+        region_source=to_region_verdict.source,
+        publisher_name=publisher,
         formatted_england=format_value(england_value, indicator) if england_value is not None else "",
         formatted_region=format_value(region_value, indicator) if region_value is not None else "",
         formatted_neighbours=format_value(neighbours_average, indicator) if neighbours_average is not None else "",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.deployment import england_code
 from portal.extensions import db
 from portal.indicators.catalogue import Row, area_names, get_indicator, stored_rows
-from portal.indicators.summaries import compare_row, series_trend
+from portal.indicators.summaries import Verdict, row_verdict, series_trend
 from portal.models import Area, IndicatorValue
 from portal.stats.comparison import Comparison
 from portal.stats.trend import TREND_POINTS, TrendDirection
@@ -103,15 +103,14 @@ def value_rows_with_comparisons(
         region = regions.get(r.area_code)
         own_england = r.area_code == england and not r.category_type
         to_england = (
-            Comparison.NOT_COMPARED
+            Verdict(Comparison.NOT_COMPARED)
             if own_england
-            else compare_row(r, benchmark.get((england, r.period, r.sex, r.age)), indicator)
+            else row_verdict(
+                r, benchmark.get((england, r.period, r.sex, r.age)), indicator, r.source_compared_to_england
+            )
         )
-        to_region = (
-            compare_row(r, benchmark.get((region, r.period, r.sex, r.age)), indicator)
-            if region
-            else Comparison.NOT_COMPARED
-        )
+        region_value = benchmark.get((region, r.period, r.sex, r.age)) if region else None
+        to_region = row_verdict(r, region_value, indicator, r.source_compared_to_region)
         key = (r.area_code, r.sex, r.age, r.category_type, r.category)
         out.append(
             {
@@ -135,8 +134,10 @@ def value_rows_with_comparisons(
                 "value_note": r.value_note,
                 "suppressed": r.suppressed,
                 "derived": r.derived,
-                "compared_to_england": to_england.value,
-                "compared_to_region": to_region.value,
+                "compared_to_england": to_england.comparison.value,
+                "compared_to_region": to_region.comparison.value,
+                "compared_to_england_source": to_england.source,
+                "compared_to_region_source": to_region.source,
                 "recent_trend": trend_of[(key, r.period)],
             }
         )

@@ -1,0 +1,106 @@
+"""Verdicts as trustworthy as Fingertips' (issue 12): the portal compares wherever it can by the Fingertips method for
+the value type, shows the publisher's verdict as theirs where it cannot, never invents one where the publisher said
+"Not compared", and describes trends no further than the data goes."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.indicators import catalogue, summaries
+from portal.indicators.formatting import publisher_abbreviation
+from portal.models import Indicator
+from portal.stats.comparison import Comparison
+from portal.stats.confidence import exact_poisson_interval, wilson_interval
+
+OHID = "Office for Health Improvement and Disparities (published as Public Health England)"
+
+
+def row(
+    value: float | None,
+    *,
+    count: float | None = None,
+    denominator: float | None = None,
+    ci95: tuple[float | None, float | None] = (None, None),
+    england: str = "",
+    region: str = "",
+    trend: str = "",
+    period: str = "2020",
+    sortable: int = 2020,
+) -> catalogue.Row:
+    """A stored value row."""
+    return catalogue.Row(
+        "t", "E08000031", period, sortable, "Persons", "All ages", "", "", value, ci95[0], ci95[1], None, None,
+        count, denominator, "", False, False, trend, england, region,
+    )  # fmt: skip
+
+
+def indicator(value_type: str, multiplier: float = 1.0, polarity: str = "no_judgement", **extra) -> Indicator:
+    """An indicator compared at 95%, as most Fingertips indicators are."""
+    return Indicator(id="t", name="t", value_type=value_type, multiplier=multiplier, polarity=polarity,
+                     comparison_confidence=0.95, publisher=OHID, **extra)  # fmt: skip
+
+
+def test_a_crude_rate_with_counts_and_no_interval_is_compared_by_byars() -> None:
+    # Looked-after children: 400 per 10,000 from 400 of 10,000 children; England 330. Byar's 95%: about 362 to 441.
+    rate = indicator("crude_rate", 10000, "low_is_good")
+    verdict = summaries.row_verdict(row(400, count=400, denominator=10000), 330, rate)
+    assert verdict == summaries.Verdict(Comparison.WORSE, summaries.COMPUTED)
+    assert summaries.row_verdict(row(400, count=400, denominator=10000), 380, rate).comparison is Comparison.SIMILAR
+
+
+def test_a_crude_rate_of_fewer_than_ten_events_uses_exact_poisson_limits() -> None:
+    rate = indicator("crude_rate", 1000)
+    exact_lower = exact_poisson_interval(3, 1000)[0] * 1000  # 0.619; Byar's would give 0.603
+    # A benchmark between the two lower limits: exact limits put the area above it, Byar's would not.
+    benchmark = exact_lower - 0.005
+    verdict = summaries.row_verdict(row(3, count=3, denominator=1000), benchmark, rate)
+    assert verdict.comparison is Comparison.HIGHER and verdict.source == summaries.COMPUTED
+
+
+def test_a_proportion_with_counts_and_no_interval_is_compared_by_wilson() -> None:
+    share = indicator("proportion", 100, "high_is_good")
+    lower, upper = (100 * x for x in wilson_interval(45, 100))
+    stored = row(45, count=45, denominator=100)
+    assert summaries.row_verdict(stored, lower - 0.1, share).comparison is Comparison.BETTER
+    assert summaries.row_verdict(stored, upper - 0.1, share).comparison is Comparison.SIMILAR
+
+
+def test_a_value_that_does_not_follow_from_its_counts_is_not_given_an_interval() -> None:
+    # Modelled estimates (fractional counts) and standardised rates cannot be given Wilson or Byar's limits.
+    share = indicator("proportion", 100)
+    assert summaries.computed_limits(row(9.2, count=701892.17, denominator=7602069), share) is None
+    rate = indicator("crude_rate", 100000)
+    assert summaries.computed_limits(row(650.0, count=100, denominator=100000), rate) is None
+
+
+def test_the_publishers_verdict_is_shown_as_theirs_when_the_portal_cannot_compare() -> None:
+    years = indicator("mean", polarity="high_is_good")
+    verdict = summaries.row_verdict(row(76.1, england="Worse", region="Similar"), 79.4, years, "Worse")
+    assert verdict == summaries.Verdict(Comparison.WORSE, summaries.PUBLISHER)
+    assert summaries.row_verdict(None, None, years, "Similar").comparison is Comparison.SIMILAR
+    assert summaries.row_verdict(row(76.1), 79.4, years, "").comparison is Comparison.NOT_COMPARED
+
+
+def test_the_publishers_not_compared_is_never_overridden() -> None:
+    rate = indicator("crude_rate", 100000)
+    stored = row(50, count=50, denominator=100000, ci95=(37.1, 65.9))
+    verdict = summaries.row_verdict(stored, 10, rate, "Not compared")
+    assert verdict.comparison is Comparison.NOT_COMPARED and verdict.source == summaries.PUBLISHER
+    assert summaries.row_verdict(stored, 10, rate, "").comparison is Comparison.HIGHER
+
+
+@pytest.mark.parametrize(
+    ("publisher", "short"),
+    [(OHID, "OHID"), ("Department for Education", "DfE"), ("Wolverhampton Council", "Wolverhampton Council")],
+)
+def test_publisher_names_are_shortened_for_verdict_labels(publisher: str, short: str) -> None:
+    assert publisher_abbreviation(publisher) == short
+
+
+def test_the_sentence_says_a_publishers_verdict_is_theirs() -> None:
+    trend = summaries.series_trend([], indicator("mean"))
+    sentence = summaries.verdict_sentence(
+        area_name="Wolverhampton", period="2015 - 17", measure="life expectancy", formatted_value="76.1 years",
+        comparison=Comparison.WORSE, trend=trend, published_by="OHID",
+    )  # fmt: skip
+    assert "worse than England (as published by OHID)" in sentence
