@@ -37,7 +37,17 @@ from portal.indicators.formatting import (
 from portal.models import Indicator, IndicatorValue
 from portal.stats.comparison import Comparison, Polarity, compare_to_benchmark, describe_comparison
 from portal.stats.confidence import rate_interval, wilson_interval
-from portal.stats.trend import TREND_POINTS, RecentTrend, TrendDirection, recent_trend
+from portal.stats.trend import (
+    TREND_POINTS,
+    RecentTrend,
+    TrendDirection,
+    non_overlapping,
+    recent_trend,
+    recent_trend_from_intervals,
+)
+
+# Value types whose intervals do not describe a change over time the way Fingertips tests it (ranks, deciles, counts).
+WITHOUT_INTERVAL_TRENDS = frozenset({"count", "rank", "decile"})
 
 
 def significance_limits(row: Row, indicator: Indicator) -> tuple[float | None, float | None]:
@@ -141,21 +151,35 @@ def _source_trend(text: str) -> RecentTrend | None:
     return None
 
 
-def series_trend(rows: Sequence[Row], indicator: Indicator) -> RecentTrend:
-    """Recent trend of one area's series (oldest first): computed from counts and denominators for proportions and
-    crude rates, otherwise Fingertips' published marker for the latest period when there is one."""
+def _computed_trend(rows: Sequence[Row], indicator: Indicator) -> RecentTrend | None:
+    """Our recent trend, by the Fingertips method for the value type: the test for proportions or crude rates from
+    counts and denominators, else the weighted regression through values with 95% intervals; None when neither
+    applies (or the data are inconsistent)."""
     kind = {"proportion": "proportion", "crude_rate": "rate"}.get(indicator.value_type)
-    computed: RecentTrend | None = None
-    if kind is not None:
-        try:
-            computed = recent_trend(
+    polarity = polarity_of(indicator)
+    try:
+        if kind is not None and all(r.count is not None and r.denominator is not None for r in rows[-TREND_POINTS:]):
+            return recent_trend(
                 [r.count for r in rows],
                 [r.denominator for r in rows],
-                polarity_of(indicator),
+                polarity,
                 value_type=kind,  # type: ignore[arg-type]
             )
-        except ValueError:  # inconsistent counts (e.g. count above denominator) cannot give a trend
-            computed = None
+        if indicator.value_type not in WITHOUT_INTERVAL_TRENDS:
+            return recent_trend_from_intervals(
+                [r.value for r in rows], [r.lower_ci95 for r in rows], [r.upper_ci95 for r in rows], polarity
+            )
+    except ValueError:  # inconsistent counts (e.g. count above denominator) cannot give a trend
+        return None
+    return None
+
+
+def series_trend(rows: Sequence[Row], indicator: Indicator) -> RecentTrend:
+    """Recent trend of one area's series (oldest first), over non-overlapping periods as Fingertips does: computed
+    where the counts or the confidence intervals allow it, otherwise Fingertips' published marker for the latest
+    period when there is one."""
+    used = [rows[i] for i in non_overlapping([r.period for r in rows])]
+    computed = _computed_trend(used, indicator)
     if computed is not None and computed.direction is not TrendDirection.CANNOT_BE_CALCULATED:
         return computed
     published = _source_trend(rows[-1].source_recent_trend) if rows else None
@@ -164,7 +188,7 @@ def series_trend(rows: Sequence[Row], indicator: Indicator) -> RecentTrend:
     if computed is not None:
         return computed
     direction = TrendDirection.CANNOT_BE_CALCULATED
-    return RecentTrend(direction, direction.value, None, len(rows))
+    return RecentTrend(direction, direction.value, None, len(used))
 
 
 def trend_phrase(trend: RecentTrend) -> str:

@@ -15,7 +15,8 @@ check); otherwise there is no significant change.
 
 import math
 import numbers
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
@@ -171,3 +172,86 @@ def recent_trend(
     else:
         direction = TrendDirection.NO_CHANGE
     return RecentTrend(direction, trend_label(direction, polarity), p_value, points, chi_squared)
+
+
+def recent_trend_from_intervals(
+    values: Iterable[float | None],
+    lowers: Iterable[float | None],
+    uppers: Iterable[float | None],
+    polarity: Polarity | str,
+    *,
+    points: int = TREND_POINTS,
+    confidence: float = 0.998,
+) -> RecentTrend:
+    """Fingertips' recent trend for values with 95% confidence intervals (age-standardised rates, means, life
+    expectancy, rates without counts), ordered oldest to newest, using the last ``points`` values.
+
+    The slope of a weighted least-squares line through the values, each weighted by the inverse of its variance, with
+    its standard error taken from the interval's width as (upper - lower) / 3.92; significance and the leave-one-out
+    check as for :func:`recent_trend`. Cannot be calculated with too few points or a missing or zero-width interval.
+    """
+    if isinstance(points, bool) or not isinstance(points, int) or points < 3:
+        raise ValueError(f"points must be a whole number of at least 3, not {points!r}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a fraction between 0 and 1, e.g. 0.998; got {confidence!r}")
+    polarity = Polarity(polarity)
+    y_all, lo_all, hi_all = _series("values", values), _series("lowers", lowers), _series("uppers", uppers)
+    if not len(y_all) == len(lo_all) == len(hi_all):
+        raise ValueError("values, lowers and uppers must be the same length")
+    if len(y_all) < points:
+        return _cannot(len(y_all))
+    y, lower, upper = np.array(y_all[-points:]), np.array(lo_all[-points:]), np.array(hi_all[-points:])
+    if not (np.isfinite(y).all() and np.isfinite(lower).all() and np.isfinite(upper).all()):
+        return _cannot(points)
+    se = (upper - lower) / _CI95_WIDTH_IN_SE
+    if (se <= 0).any():
+        return _cannot(points)
+    t = np.arange(1, points + 1, dtype=float)
+    w = 1 / se**2
+    slope, variance = _wls_slope_and_variance(t, y, w)
+    slopes = [slope]
+    slopes += [_wls_slope_and_variance(np.delete(t, i), np.delete(y, i), np.delete(w, i))[0] for i in range(points)]
+    chi_squared = slope**2 / variance
+    p_value = float(stats.chi2.sf(chi_squared, 1))
+    consistent = len({-1 if s < 0 else 1 for s in slopes}) == 1
+    significant = chi_squared > stats.chi2.ppf(confidence, 1) and consistent
+    if significant and slope != 0:
+        direction = TrendDirection.INCREASING if slope > 0 else TrendDirection.DECREASING
+    else:
+        direction = TrendDirection.NO_CHANGE
+    return RecentTrend(direction, trend_label(direction, polarity), p_value, points, chi_squared)
+
+
+_ROLLING = re.compile(r"^(\d{4})(?:/(\d{2}))?\s*-\s*(\d{2}|\d{4})(?:/(\d{2}))?$")
+
+
+def period_years(label: str) -> tuple[int, int] | None:
+    """The first and last year a period label covers by its start year: "2015 - 17" is (2015, 2017), "2013/14 -
+    15/16" is (2013, 2015), "2019" and "2019/20" cover one year; None for a label that names no year."""
+    text = (label or "").strip()
+    match = _ROLLING.match(text)
+    if match:
+        start = int(match.group(1))
+        end_text = match.group(3)
+        end = int(end_text) if len(end_text) == 4 else start - start % 100 + int(end_text)
+        if end < start:
+            end += 100
+        return start, end
+    year = re.match(r"^(\d{4})", text)
+    return (int(year.group(1)), int(year.group(1))) if year else None
+
+
+def non_overlapping(periods: Sequence[str]) -> list[int]:
+    """Indexes of the periods (oldest first) a trend uses: from the latest back, each period that ends before the one
+    kept after it starts, as Fingertips skips overlapping rolling periods ("2015 - 17", then "2012 - 14", …)."""
+    kept: list[int] = []
+    next_start: int | None = None
+    for index in range(len(periods) - 1, -1, -1):
+        years = period_years(periods[index])
+        if years is None:  # a label we cannot place: keep it, as without rolling periods
+            kept.append(index)
+            continue
+        if next_start is None or years[1] < next_start:
+            kept.append(index)
+            next_start = years[0]
+    return sorted(kept)

@@ -104,3 +104,28 @@ def test_the_sentence_says_a_publishers_verdict_is_theirs() -> None:
         comparison=Comparison.WORSE, trend=trend, published_by="OHID",
     )  # fmt: skip
     assert "worse than England (as published by OHID)" in sentence
+
+
+def rolling_rows(values: list[float], width: float, years: int = 3) -> list[catalogue.Row]:
+    """Rows of a rolling-period series ("2010 - 12", "2011 - 13", …) with 95% intervals of the given width."""
+    return [
+        row(v, ci95=(v - width / 2, v + width / 2), period=f"{2010 + i} - {(2010 + i + years - 1) % 100:02d}",
+            sortable=(2010 + i) * 10000)
+        for i, v in enumerate(values)
+    ]  # fmt: skip
+
+
+def test_an_age_standardised_rate_gets_a_computed_trend_over_non_overlapping_periods() -> None:
+    dsr = indicator("dsr", 100000, "low_is_good")
+    falling = [500.0 - 10 * i for i in range(13)]  # non-overlapping: indexes 0, 3, 6, 9, 12
+    trend = summaries.series_trend(rolling_rows(falling, 4.0), dsr)
+    assert trend.direction.value == "Decreasing" and trend.label == "Decreasing and getting better"
+    assert trend.p_value is not None  # computed, not read from the file
+
+
+def test_overlapping_periods_do_not_count_as_five_points() -> None:
+    dsr = indicator("dsr", 100000, "low_is_good")
+    seven = rolling_rows([500.0 - 10 * i for i in range(7)], 4.0)  # only 3 non-overlapping periods
+    assert summaries.series_trend(seven, dsr).label == "Cannot be calculated"
+    published = [*seven[:-1], seven[-1]._replace(source_recent_trend="Decreasing and getting better")]
+    assert summaries.series_trend(published, dsr).label == "Decreasing and getting better"

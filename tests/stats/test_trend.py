@@ -8,7 +8,15 @@ from scipy import stats
 
 from portal.stats.comparison import Polarity
 from portal.stats.confidence import rate_interval
-from portal.stats.trend import RecentTrend, TrendDirection, recent_trend, trend_label
+from portal.stats.trend import (
+    RecentTrend,
+    TrendDirection,
+    non_overlapping,
+    period_years,
+    recent_trend,
+    recent_trend_from_intervals,
+    trend_label,
+)
 
 THOUSANDS = [1000] * 5
 # 100, 120, 140, 160, 180 per 1000 over t = 1..5.
@@ -193,3 +201,49 @@ def test_invalid_input_raises_value_error(kwargs: dict, message: str) -> None:
 def test_trend_label(direction: TrendDirection | str, polarity: Polarity | str, label: str) -> None:
     """Labels can be produced from stored strings as well as the enums."""
     assert trend_label(direction, polarity) == label
+
+
+# --- values with confidence intervals (age-standardised rates, means, life expectancy) ---------------------------
+
+LIFE_EXPECTANCY = [78.0, 78.3, 78.5, 78.9, 79.2]
+LE_LOWER = [v - 0.4 for v in LIFE_EXPECTANCY]
+LE_UPPER = [v + 0.4 for v in LIFE_EXPECTANCY]
+
+
+def test_interval_trend_is_the_inverse_variance_weighted_regression() -> None:
+    trend = recent_trend_from_intervals(LIFE_EXPECTANCY, LE_LOWER, LE_UPPER, Polarity.HIGH_IS_GOOD)
+    se = (np.array(LE_UPPER) - np.array(LE_LOWER)) / 3.92
+    # numpy's weighted fit with known (unscaled) variances: the same slope and standard error.
+    (slope, _), cov = np.polyfit(np.arange(1, 6), LIFE_EXPECTANCY, 1, w=1 / se, cov="unscaled")
+    assert trend.chi_squared == pytest.approx(slope**2 / cov[0, 0], rel=1e-9)
+    assert trend.direction is TrendDirection.INCREASING and trend.label == "Increasing and getting better"
+    assert trend.p_value == pytest.approx(stats.chi2.sf(slope**2 / cov[0, 0], 1), rel=1e-9)
+
+
+def test_interval_trend_with_wide_intervals_is_no_significant_change() -> None:
+    wide_lower = [v - 3 for v in LIFE_EXPECTANCY]
+    wide_upper = [v + 3 for v in LIFE_EXPECTANCY]
+    trend = recent_trend_from_intervals(LIFE_EXPECTANCY, wide_lower, wide_upper, Polarity.HIGH_IS_GOOD)
+    assert trend.direction is TrendDirection.NO_CHANGE
+
+
+@pytest.mark.parametrize(
+    "lower",
+    [LE_LOWER[:4], [*LE_LOWER[:4], None], [*LE_UPPER[:4], LE_LOWER[4] + 0.8]],
+    ids=["four points", "missing limit", "zero width"],
+)
+def test_interval_trend_cannot_be_calculated(lower: list) -> None:
+    values, upper = LIFE_EXPECTANCY[: len(lower)], LE_UPPER[: len(lower)]
+    trend = recent_trend_from_intervals(values, lower, upper, Polarity.HIGH_IS_GOOD)
+    assert trend.direction is TrendDirection.CANNOT_BE_CALCULATED
+
+
+def test_overlapping_rolling_periods_are_skipped() -> None:
+    assert period_years("2015 - 17") == (2015, 2017)
+    assert period_years("2013/14 - 15/16") == (2013, 2015)
+    assert period_years("1999 - 01") == (1999, 2001)
+    rolling = [f"{y} - {(y + 2) % 100:02d}" for y in range(2001, 2018)]  # 2001 - 03 … 2017 - 19
+    kept = [rolling[i] for i in non_overlapping(rolling)]
+    assert kept == ["2002 - 04", "2005 - 07", "2008 - 10", "2011 - 13", "2014 - 16", "2017 - 19"]
+    yearly = ["2015", "2016/17", "2018"]
+    assert non_overlapping(yearly) == [0, 1, 2]
