@@ -87,7 +87,9 @@ ROW_FIELDS: dict[str, dict[str, Any]] = {
     "compared_to_region_source": {"type": "string", "enum": VERDICT_SOURCES,
                                   "description": VERDICT_SOURCE_TEXT.format(benchmark="the region")},
     "recent_trend": {"type": "string", "enum": TREND_WORDS,
-                     "description": "Fingertips' recent trend marker over the last 5 periods up to this one."},
+                     "description": "The recent trend marker over the last 5 non-overlapping periods up to this "
+                                    "one, computed by the Fingertips method where counts or confidence intervals "
+                                    "allow it, otherwise the publisher's own marker from the file."},
 }  # fmt: skip
 
 DATA_PARAMETERS: list[dict[str, Any]] = [

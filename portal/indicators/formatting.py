@@ -24,7 +24,7 @@ COMPARISON_TAG_COLOURS: dict[str, str] = {
 MEASURE_WORDS: dict[str, str] = {
     "proportion": "proportion",
     "crude_rate": "rate",
-    "dsr": "rate",
+    "dsr": "age-standardised rate",
     "count": "number",
     "mean": "average",
     "median": "median",

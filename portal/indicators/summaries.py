@@ -147,7 +147,7 @@ def _source_trend(text: str) -> RecentTrend | None:
     text = (text or "").strip()
     for direction in (TrendDirection.INCREASING, TrendDirection.DECREASING, TrendDirection.NO_CHANGE):
         if text.lower().startswith(direction.value.lower()):
-            return RecentTrend(direction, text, None, TREND_POINTS)
+            return RecentTrend(direction, text, None, TREND_POINTS, published=True)
     return None
 
 
@@ -191,11 +191,20 @@ def series_trend(rows: Sequence[Row], indicator: Indicator) -> RecentTrend:
     return RecentTrend(direction, direction.value, None, len(used))
 
 
-def trend_phrase(trend: RecentTrend) -> str:
-    """The trend as the end of a sentence."""
+def trend_phrase(trend: RecentTrend, publisher: str = "") -> str:
+    """The trend as the end of a sentence, claiming no more than the data holds: a publisher's marker is quoted as
+    theirs, and a series too short for a trend says how many periods it has."""
     if trend.direction is TrendDirection.CANNOT_BE_CALCULATED:
+        if trend.points == 1:
+            return "this is the only period with a value, so there is no trend yet"
+        if 1 < trend.points < TREND_POINTS:
+            return (
+                f"with {trend.points} periods of data, the recent trend cannot be calculated (it needs {TREND_POINTS})"
+            )
         return "the recent trend cannot be calculated"
     label = trend.label[0].lower() + trend.label[1:]
+    if trend.published:
+        return f"recent trend {label} (as published by {publisher or 'the publisher'})"
     return f"{label} over the last {trend.points} periods"
 
 
@@ -211,6 +220,7 @@ def verdict_sentence(
     benchmark_name: str = "England",
     published_for: str = "",
     published_by: str = "",
+    publisher: str = "",
 ) -> str:
     """The plain-English summary, e.g. "In 2017 Wolverhampton's rate was 46.9 per 100,000, similar to England;
     no significant change over the last 5 periods"."""
@@ -226,7 +236,7 @@ def verdict_sentence(
     when = f"In {period}" if re.match(r"^\d", period) else f"For the period ‘{period}’,"
     return (
         f"{when} {area_name}'s {measure}{qualifier} was {formatted_value}, "
-        f"{describe_comparison(comparison, benchmark_name)}{as_published}; {trend_phrase(trend)}."
+        f"{describe_comparison(comparison, benchmark_name)}{as_published}; {trend_phrase(trend, publisher)}."
     )
 
 
@@ -413,6 +423,7 @@ def summarise(
             comparison=to_england,
             trend=trend,
             published_by=publisher if to_england_verdict.by_publisher else "",
+            publisher=publisher,
             breakdown=_breakdown_label(sex, age),
             published_for=published_for if latest is None else "",
         ),

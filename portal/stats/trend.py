@@ -50,6 +50,7 @@ class RecentTrend:
     p_value: float | None
     points: int
     chi_squared: float | None = None
+    published: bool = False  # True for the publisher's own marker, read from the file rather than computed
 
 
 def trend_label(direction: TrendDirection, polarity: Polarity | str) -> str:

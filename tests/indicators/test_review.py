@@ -74,7 +74,9 @@ def test_analysts_preview_the_draft_and_publish_it_after_review(db, unknown_chd,
         preview.find(id="draft-banner-title").find_parent(class_="govuk-notification-banner").get_text(" ", strip=True)
     )
     assert "Draft: preview" in banner and "does not follow from count" in banner
-    assert preview.select_one("#verdict").get_text().startswith("In 2022/23 Wolverhampton's rate was 327.7")
+    verdict = preview.select_one("#verdict").get_text()
+    assert verdict.startswith("In 2022/23 Wolverhampton's age-standardised rate was 327.7")
+    assert "proportion" not in verdict and "over the last 5 periods" not in verdict  # one period, Fingertips' trend
     client_request.get(f"/indicators/{CHD_ID}/charts/compare-region.json")
 
     form = client_request.get(f"/indicators/{CHD_ID}/review")

@@ -58,7 +58,7 @@ def test_verdict_sentence_for_values_without_intervals_and_trends() -> None:
     )  # fmt: skip
     assert sentence == (
         "In 2015 Wolverhampton's proportion (aged 5-16 yrs) was 10.6%, not compared with England; "
-        "the recent trend cannot be calculated."
+        "with 2 periods of data, the recent trend cannot be calculated (it needs 5)."
     )
     worse = RecentTrend(TrendDirection.INCREASING, "Increasing and getting worse", 0.001, 5)
     assert "increasing and getting worse over the last 5 periods" in summaries.verdict_sentence(

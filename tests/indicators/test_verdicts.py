@@ -129,3 +129,30 @@ def test_overlapping_periods_do_not_count_as_five_points() -> None:
     assert summaries.series_trend(seven, dsr).label == "Cannot be calculated"
     published = [*seven[:-1], seven[-1]._replace(source_recent_trend="Decreasing and getting better")]
     assert summaries.series_trend(published, dsr).label == "Decreasing and getting better"
+
+
+def sentence_for(rows: list[catalogue.Row], value_type: str = "mean") -> str:
+    """The verdict sentence for a series of the home area's rows."""
+    trend = summaries.series_trend(rows, indicator(value_type))
+    return summaries.verdict_sentence(
+        area_name="Wolverhampton", period=rows[-1].period, measure="average", formatted_value="1",
+        comparison=Comparison.SIMILAR, trend=trend, publisher="OHID",
+    )  # fmt: skip
+
+
+def test_a_single_point_is_described_as_a_single_point() -> None:
+    sentence = sentence_for([row(78.0, ci95=(77.6, 78.4))])
+    assert "only period with a value" in sentence and "over the last" not in sentence
+
+
+def test_fewer_than_five_points_never_claim_five_periods() -> None:
+    three = [row(78.0 + i, ci95=(77.0 + i, 79.0 + i), period=str(2018 + i), sortable=2018 + i) for i in range(3)]
+    sentence = sentence_for(three)
+    assert "last 5 periods" not in sentence and "with 3 periods of data" in sentence
+
+
+def test_a_published_trend_is_quoted_as_the_publishers() -> None:
+    single = [row(327.7, trend="Decreasing and getting better")]
+    sentence = sentence_for(single, "dsr")
+    assert "recent trend decreasing and getting better (as published by OHID)" in sentence
+    assert "over the last" not in sentence
