@@ -4,14 +4,20 @@ the value type, shows the publisher's verdict as theirs where it cannot, never i
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
 from portal.indicators import catalogue, summaries
+from portal.indicators.file_import import import_file
 from portal.indicators.formatting import publisher_abbreviation
-from portal.models import Indicator
+from portal.models import Indicator, IndicatorValue
 from portal.stats.comparison import Comparison
 from portal.stats.confidence import exact_poisson_interval, wilson_interval
 
+DATA = Path(__file__).resolve().parents[2] / "data"
 OHID = "Office for Health Improvement and Disparities (published as Public Health England)"
 
 
@@ -156,3 +162,48 @@ def test_a_published_trend_is_quoted_as_the_publishers() -> None:
     sentence = sentence_for(single, "dsr")
     assert "recent trend decreasing and getting better (as published by OHID)" in sentence
     assert "over the last" not in sentence
+
+
+# --- /indicators shows a verdict wherever the publisher or the portal has one ------------------------------------
+
+TRAFFORD = DATA / "fingertips" / "processed_trafford_datalab"
+PUBLISHED_VERDICTS = {"Better", "Similar", "Worse", "Higher", "Lower"}
+
+
+def test_indicators_page_says_not_compared_only_where_nobody_compared(seeded_indicators, client_request) -> None:
+    for name in ("life_expectancy.csv", "adults_smoking.csv"):
+        assert import_file(TRAFFORD / name).ok
+    page = client_request.get("/indicators")
+    shown = {
+        tr.select_one("th a")["href"].rsplit("/", 1)[-1]: tr.select_one(".govuk-tag").get_text(strip=True)
+        for tr in page.select("#overview-results tbody tr")
+    }
+    summaries_by_id = {s.indicator_id: s for _, group in summaries.overview() for s in group}
+    assert set(shown) == set(summaries_by_id)
+    home, england = seeded_indicators.home, seeded_indicators.england
+    not_compared = []
+    for indicator_id, tag in shown.items():
+        summary = summaries_by_id[indicator_id]
+        if summary.period is None:
+            assert tag == "Not compared"
+            continue
+        where = {"indicator_id": indicator_id, "period": summary.period, "sex": summary.sex, "age": summary.age,
+                 "category_type": ""}  # fmt: skip
+        own = db.session.scalars(select(IndicatorValue).filter_by(area_code=home, **where)).one()
+        bench = db.session.scalars(select(IndicatorValue).filter_by(area_code=england, **where)).one_or_none()
+        has_interval = own.lower_ci95 is not None or own.lower_ci998 is not None
+        has_count = own.count is not None and own.denominator is not None
+        computable = bench is not None and bench.value is not None and (has_interval or has_count)
+        if own.source_compared_to_england in PUBLISHED_VERDICTS:
+            assert tag.startswith(own.source_compared_to_england), (indicator_id, tag)
+        if tag == "Not compared":
+            not_compared.append(indicator_id)
+            # Nobody compared: the publisher gave no verdict (or said "Not compared"), and the portal had nothing to
+            # compute from (or the value does not follow from whole-number counts, e.g. a modelled estimate).
+            assert own.source_compared_to_england not in PUBLISHED_VERDICTS, indicator_id
+            if own.source_compared_to_england != "Not compared" and computable and has_interval:
+                pytest.fail(f"{indicator_id}: an interval and England's value, yet Not compared")
+    print(f"\n/indicators: {len(shown) - len(not_compared)}/{len(shown)} indicators have a verdict; Not compared: "
+          f"{', '.join(sorted(not_compared))}")  # fmt: skip
+    assert shown["90366"] == "Worse (as published by OHID)"  # Wolverhampton's life expectancy, as Fingertips says
+    assert shown["dfe-cla-rate-per-10k"] != "Not compared"  # computed from count and denominator (Byar's)
