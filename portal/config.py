@@ -110,6 +110,9 @@ class Config:
     RATELIMIT_STORAGE_URI = _ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Per client address, over the whole open data API: enough to download every indicator's data in a few minutes,
+    # not enough for one client to hold the workers (one indicator's data can be tens of megabytes).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
     # Per account, whichever addresses the guesses come from: locked after this many wrong passwords in a row, for
     # the base time, doubling with each further one up to the maximum (see portal/auth/throttle.py).
     SIGN_IN_LOCKOUT_AFTER = int(os.environ.get("SIGN_IN_LOCKOUT_AFTER", "5"))

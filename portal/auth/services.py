@@ -9,10 +9,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.audit import record_audit
 from portal.auth import throttle
 from portal.auth.passwords import dummy_verify, hash_password, verify_password
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
-from portal.audit import record_audit
 from portal.extensions import db
 from portal.mail import external_url, send_email
 from portal.models import Organisation, Role, Sector, User, UserRole
