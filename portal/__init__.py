@@ -16,6 +16,7 @@ BLUEPRINT_MODULES: list[str] = [
     "portal.auth",
     "portal.staff",
     "portal.admin",
+    "portal.admin.erasure",
     "portal.indicators",
     "portal.segments",
     "portal.evidence",
