@@ -110,6 +110,8 @@ class Config:
     RATELIMIT_STORAGE_URI = _ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # `flask retention run` de-personalises proposers' contact details on proposals sent longer ago than this.
+    PROPOSER_CONTACT_RETENTION_MONTHS = int(os.environ.get("PROPOSER_CONTACT_RETENTION_MONTHS", "24"))
     # Per client address, over the whole open data API: enough to download every indicator's data in a few minutes,
     # not enough for one client to hold the workers (one indicator's data can be tens of megabytes).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
