@@ -110,6 +110,8 @@ class Config:
     RATELIMIT_STORAGE_URI = _ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # One JSON line per request on stderr (logger "portal.requests"): method, route pattern, status, time taken.
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") != "0"
     # `flask retention run` de-personalises proposers' contact details on proposals sent longer ago than this.
     PROPOSER_CONTACT_RETENTION_MONTHS = int(os.environ.get("PROPOSER_CONTACT_RETENTION_MONTHS", "24"))
     # Per client address, over the whole open data API: enough to download every indicator's data in a few minutes,
