@@ -16,6 +16,7 @@ BLUEPRINT_MODULES: list[str] = [
     "portal.auth",
     "portal.staff",
     "portal.admin",
+    "portal.admin.erasure",
     "portal.indicators",
     "portal.segments",
     "portal.evidence",
@@ -87,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     from portal.auth.sessions import init_sessions
     from portal.database import configure_sqlite_connections, include_in_autogenerate
     from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.request_log import init_request_log
     from portal.security import init_security
 
     db.init_app(app)
@@ -110,6 +112,7 @@ def register_extensions(app: Flask) -> None:
     init_sessions(app, login_manager)
     with app.app_context():
         configure_sqlite_connections(db.engine)
+    init_request_log(app)
     app.before_request(enforce_access)
     init_security(app)
 

@@ -15,6 +15,7 @@ from portal.auth.passwords import password_problem
 from portal.auth.services import create_user, find_user_by_email
 from portal.extensions import db
 from portal.models import Role, UserRole
+from portal.retention import retention_cli
 from portal.seed import SEED_STEPS
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -76,3 +77,4 @@ def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(retention_cli)

@@ -110,6 +110,13 @@ class Config:
     RATELIMIT_STORAGE_URI = _ratelimit_storage()
     RATELIMIT_HEADERS_ENABLED = True
     SIGN_IN_RATE_LIMIT = "10 per minute;50 per hour"
+    # One JSON line per request on stderr (logger "portal.requests"): method, route pattern, status, time taken.
+    REQUEST_LOG = os.environ.get("REQUEST_LOG", "1") != "0"
+    # `flask retention run` de-personalises proposers' contact details on proposals sent longer ago than this.
+    PROPOSER_CONTACT_RETENTION_MONTHS = int(os.environ.get("PROPOSER_CONTACT_RETENTION_MONTHS", "24"))
+    # Per client address, over the whole open data API: enough to download every indicator's data in a few minutes,
+    # not enough for one client to hold the workers (one indicator's data can be tens of megabytes).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
     # Per account, whichever addresses the guesses come from: locked after this many wrong passwords in a row, for
     # the base time, doubling with each further one up to the maximum (see portal/auth/throttle.py).
     SIGN_IN_LOCKOUT_AFTER = int(os.environ.get("SIGN_IN_LOCKOUT_AFTER", "5"))

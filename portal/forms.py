@@ -124,9 +124,12 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist:
+            self.raw_data = None  # not sent: the widget shows the field's data (the widget cannot show zero boxes)
             return
         parts = [value.strip() for value in valuelist] + [""] * (3 - len(valuelist))
         day, month, year = parts[:3]
+        # The widget re-shows exactly three boxes: a tampered form with one or four values must not crash it.
+        self.raw_data = [day, month, year]
         self.data = None
         if not (day or month or year):
             return  # the required check says "Enter the …"

@@ -196,3 +196,21 @@ def test_passwords_are_kept_exactly_as_typed(app: Flask, client: FlaskClient, db
 
     user = db.session.scalar(select(User).where(User.email == "zw@example.org"))
     assert verify_password(user.password_hash, password)
+
+
+@pytest.mark.parametrize("values", [["%00"], ["1", "2", "2026", "extra"], []])
+def test_the_shared_date_field_redisplays_a_tampered_submission(app: Flask, values: list[str]) -> None:
+    """Found by the hostile corpus: one value instead of three crashed the widget (a 500 on /surveys/manage/new)."""
+    from flask_wtf import FlaskForm
+
+    class DeadlineForm(FlaskForm):
+        class Meta:
+            csrf = False
+
+        deadline = GovDateField("Deadline", name_in_messages="Deadline")
+
+    with app.test_request_context():
+        form = DeadlineForm(MultiDict([("deadline", value) for value in values]))
+        form.validate()
+        html = str(form.deadline())
+    assert html.count('name="deadline"') == 3

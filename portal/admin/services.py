@@ -93,8 +93,10 @@ def set_organisation(
             raise AdminRuleError("Select an organisation from the list")
     before = user.organisation.name if user.organisation else "none"
     after = organisation.name if organisation else "none"
-    if before != after:
+    if before != after or user.organisation_pending:
+        # An admin putting someone in an organisation approves their membership.
         user.organisation = organisation
+        user.organisation_pending = False
         _audit(actor, "organisation_changed", user, f"{before} → {after}")
     db.session.commit()
     return user

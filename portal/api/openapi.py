@@ -104,9 +104,12 @@ DATA_PARAMETERS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def openapi_document(server_url: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document; ``server_url`` is the API's base URL (ending /api/v1)."""
+def openapi_document(server_url: str, rate_limit: str = "120 per minute;3000 per hour") -> dict[str, Any]:
+    """The OpenAPI 3.1 document; ``server_url`` is the API's base URL (ending /api/v1), ``rate_limit`` the
+    per-address allowance (flask-limiter syntax)."""
     error = {"$ref": "#/components/responses/Error"}
+    too_many = {"$ref": "#/components/responses/TooManyRequests"}
+    allowance = " and ".join(part.strip() for part in rate_limit.split(";"))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -115,7 +118,9 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "description": (
                 "Indicators of the Joint Strategic Needs Assessment and their values, with each value compared with "
                 "England and the region and its recent trend, in the words Fingertips uses. Empty query parameters "
-                "are ignored. Data is under the licence named on each indicator (mostly the Open Government Licence)."
+                "are ignored. Data is under the licence named on each indicator (mostly the Open Government Licence). "
+                f"Each client address may make {allowance} requests across the API (the data of one indicator "
+                "also at most 60 per minute); beyond that the answer is 429 with a Retry-After header."
             ),
             "license": {
                 "name": "Open Government Licence v3.0",
@@ -136,7 +141,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                     "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Indicator"}}
                                 }
                             },
-                        }
+                        },
+                        "429": too_many,
                     },
                 }
             },
@@ -158,6 +164,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         },
                         "400": error,
                         "404": error,
+                        "429": too_many,
                     },
                 }
             },
@@ -169,7 +176,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                         "200": {
                             "description": "The OpenAPI document.",
                             "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
+                        },
+                        "429": too_many,
                     },
                 }
             },
@@ -192,7 +200,17 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "Error": {
                     "description": "A problem with the request, explained in ``message``.",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
+                },
+                "TooManyRequests": {
+                    "description": "Too many requests from this address; ``error`` is ``too_many_requests``.",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds to wait before trying again.",
+                            "schema": {"type": "integer", "minimum": 0},
+                        }
+                    },
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
             },
         },
     }

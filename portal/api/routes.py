@@ -6,7 +6,8 @@ import re
 from contextlib import suppress
 from typing import Any
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import BuildError
 
 from portal.access import public
@@ -23,6 +24,30 @@ AREA_CODE = re.compile(AREA_CODE_PATTERN)
 MAX_TEXT_PARAMETER = 120
 # A whole indicator can be tens of megabytes of JSON (the population estimates): generous, but not unlimited.
 DATA_RATE_LIMIT = "60 per minute"
+
+
+def _api_rate_limit() -> str:
+    return str(current_app.config["API_RATE_LIMIT"])
+
+
+# Every API route counts against one per-address allowance (API_RATE_LIMIT); the data route has a tighter one as well.
+api_limit = limiter.shared_limit(_api_rate_limit, scope="api")
+
+
+@bp.errorhandler(429)
+def too_many_requests(error: TooManyRequests) -> Response:
+    """A 429 in the API's own JSON shape, with Retry-After (seconds) so a client knows when to try again."""
+    response = _error(
+        429,
+        "too_many_requests",
+        f"Too many requests from your address (the limit is {error.description}). "
+        "Wait for the number of seconds in the Retry-After header, then try again.",
+    )
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    response.headers.setdefault("Retry-After", "60")
+    return response
 
 
 def _error(status: int, error: str, message: str) -> Response:
@@ -46,6 +71,7 @@ def _indicator_json(indicator: Indicator) -> dict[str, Any]:
 
 @bp.route("/indicators")
 @public
+@api_limit
 def indicators() -> Response:
     """Every indicator with its metadata, as a JSON list."""
     return jsonify([_indicator_json(indicator) for indicator in services.list_indicators()])
@@ -53,6 +79,7 @@ def indicators() -> Response:
 
 @bp.route("/indicators/<indicator_id>/data")
 @public
+@api_limit
 @limiter.limit(DATA_RATE_LIMIT)
 def indicator_data(indicator_id: str) -> Response:
     """An indicator's values with comparisons and trend, filtered by area, sex, age and breakdown; JSON or CSV."""
@@ -97,6 +124,8 @@ def indicator_data(indicator_id: str) -> Response:
 
 @bp.route("/openapi.json")
 @public
+@api_limit
 def openapi() -> Response:
     """The OpenAPI 3.1 document describing this API."""
-    return jsonify(openapi_document(url_for("api.indicators", _external=True).removesuffix("/indicators")))
+    base = url_for("api.indicators", _external=True).removesuffix("/indicators")
+    return jsonify(openapi_document(base, _api_rate_limit()))

@@ -150,7 +150,23 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
 @signed_in
 def account() -> str:
     """The signed-in user's account summary."""
-    return render_template("auth/account.html")
+    organisation = current_user.approved_organisation
+    requests = accounts.pending_members(organisation.id) if organisation is not None and organisation.verified else []
+    return render_template("auth/account.html", membership_requests=requests)
+
+
+@bp.route("/account/organisation/requests/<int:user_id>", methods=["POST"])
+@signed_in
+def decide_membership(user_id: int) -> Response:
+    """An approved member approves or refuses someone's request to join their organisation."""
+    approve = request.form.get("decision") == "approve"
+    try:
+        member = accounts.decide_membership(current_user, user_id, approve)
+    except accounts.MembershipError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{member.email} is {'approved' if approve else 'not approved'}", "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/account/change-password", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.audit import record_audit
 from portal.auth import throttle
 from portal.auth.passwords import dummy_verify, hash_password, verify_password
 from portal.auth.tokens import TokenError, TokenPurpose, make_token, read_token
@@ -38,6 +39,63 @@ def find_or_create_organisation(name: str, sector: Sector) -> Organisation:
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+def email_domain(email: str) -> str:
+    """The domain of an email address, lower case ("" when there is none)."""
+    return normalise_email(email).rpartition("@")[2]
+
+
+def needs_approval(organisation: Organisation, email: str) -> bool:
+    """Whether joining ``organisation`` with this email needs approval: a verified organisation lets in, unasked, only
+    addresses at its own verified email domain. Anyone typing its name otherwise waits for an admin or a member."""
+    if not organisation.verified:
+        return False
+    domain = (organisation.email_domain or "").strip().lower()
+    return not domain or email_domain(email) != domain
+
+
+def pending_members(organisation_id: int) -> list[User]:
+    """People waiting for approval to join an organisation, by email."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.organisation_id == organisation_id, User.organisation_pending.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+class MembershipError(Exception):
+    """A membership decision the person may not make."""
+
+
+def decide_membership(approver: User, member_id: int, approve: bool) -> User:
+    """An approved member of a verified organisation (or an admin) approves or refuses someone's request to join it.
+
+    Refusing leaves the person with no organisation. Audited."""
+    member = db.session.get(User, member_id, with_for_update=True)
+    if member is None or not member.organisation_pending or member.organisation_id is None:
+        raise MembershipError("There is no such request to join")
+    if not approver.has_role(Role.ADMIN) and (
+        approver.organisation_pending or approver.organisation_id != member.organisation_id or approver.id == member.id
+    ):
+        raise MembershipError("Only an approved member of the organisation can decide this request")
+    organisation_name = member.organisation.name if member.organisation else ""
+    if approve:
+        member.organisation_pending = False
+    else:
+        member.organisation = None
+        member.organisation_pending = False
+    record_audit(
+        approver.id,
+        "organisation_member_approved" if approve else "organisation_member_refused",
+        "user",
+        member.id,
+        organisation_name,
+    )
+    db.session.commit()
+    return member
 
 
 def create_user(
@@ -110,6 +168,7 @@ def register_account(
         user = create_user(
             email, password, roles, display_name=display_name, organisation=organisation, password_hash=password_hash
         )
+        user.organisation_pending = organisation is not None and needs_approval(organisation, user.email)
         db.session.commit()
     except IntegrityError:
         # Two registrations for the same email at once: the other one won; say nothing different.

@@ -28,6 +28,7 @@ from portal.importers.base import (
     spreadsheet_rows,
     validate_values,
 )
+from portal.importers.xlsx_limits import workbook_problem
 
 MYE_FORMAT = "mye"
 LSOA_FORMAT = "lsoa-population"
@@ -64,6 +65,9 @@ def read_mye_single_year(source: Source, *, metadata: pd.DataFrame | None = None
     Covers England (the sheet has its own England rows), the English regions and all English local authorities.
     Persons are the sum of Male and Female; each area and sex also gets an "All ages" total. Period "2022".
     """
+    too_big = workbook_problem(source)
+    if too_big is not None:
+        return failed(MYE_FORMAT, [RowError(0, None, too_big)])
     try:
         sheet = pd.read_excel(source, sheet_name=MYE_SHEET, dtype={"code": str, "sex": str}, engine="openpyxl")
     except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:

@@ -79,6 +79,8 @@ class Organisation(Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     sector: Mapped[str] = mapped_column(String(32))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A verified organisation's own email domain ("example.nhs.uk"): people registering from it join without approval.
+    email_domain: Mapped[str | None] = mapped_column(String(253), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -107,6 +109,9 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
+    # Asked to join a verified organisation and not yet approved (by an admin or an approved member): until then the
+    # person cannot change the organisation and does not answer for its sector.
+    organisation_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of every session and remember-me cookie (through get_id): replacing it ends them all, everywhere.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
@@ -114,6 +119,17 @@ class User(UserMixin, Model):
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="UserRole.user_id"
     )
+
+    @property
+    def approved_organisation(self) -> Organisation | None:
+        """The organisation this person may act for: theirs, unless their request to join is still pending."""
+        return None if self.organisation_pending else self.organisation
+
+    @property
+    def verified_organisation(self) -> Organisation | None:
+        """The organisation whose sector this person's answers count under: approved membership of a verified one."""
+        organisation = self.approved_organisation
+        return organisation if organisation is not None and organisation.verified else None
 
     @property
     def is_active(self) -> bool:

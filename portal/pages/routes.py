@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, send_from_directory
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, jsonify, render_template, send_from_directory, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -64,6 +66,26 @@ def healthz() -> tuple[Response, int]:
     response = jsonify(status="ok" if healthy else "unavailable", checks=checks)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if healthy else 503
+
+
+@bp.route("/.well-known/security.txt")
+@public
+def security_txt() -> Response:
+    """How to report a security problem (RFC 9116): who to contact, until when this file is valid."""
+    expires = (datetime.now(UTC) + timedelta(days=365)).replace(microsecond=0)
+    canonical = url_for("pages.security_txt", _external=True)
+    body = "\n".join(
+        [
+            f"Contact: mailto:{current_app.config['CONTACT_EMAIL']}",
+            f"Expires: {expires.isoformat().replace('+00:00', 'Z')}",
+            "Preferred-Languages: en",
+            f"Canonical: {canonical}",
+            "",
+        ]
+    )
+    response = Response(body, mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.route("/assets/<path:filename>")

@@ -31,10 +31,11 @@ def remove_personal_data_by_link(token: str) -> Proposal:
     return erase_proposer(proposal, None)
 
 
-def erase_proposer(proposal: Proposal, actor_id: int | None) -> Proposal:
+def erase_proposer(proposal: Proposal, actor_id: int | None, *, commit: bool = True) -> Proposal:
     """Erase the proposer's name, email and account link (and moderators' copies); the proposal itself stays.
 
-    The caller has checked that the request comes from the proposer.
+    The caller has checked that the request comes from the proposer (or erases a whole person, or applies the
+    retention period, in one transaction of its own: ``commit=False``).
     """
     proposal.proposer_name = ""
     proposal.proposer_email = ""
@@ -45,7 +46,8 @@ def erase_proposer(proposal: Proposal, actor_id: int | None) -> Proposal:
     for edit in proposal.edits:
         edit.original_value = REMOVED
     record_audit(actor_id, "proposal_personal_data_removed", "proposal", proposal.id, proposal.reference)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return proposal
 
 

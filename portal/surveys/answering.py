@@ -513,8 +513,8 @@ class MissingAnswers(Exception):
 def _response_sector(respondent: Respondent, invitation: SurveyInvitation | None) -> str:
     if respondent.user_id is not None:
         user = db.session.get(User, respondent.user_id)
-        if user is not None and user.organisation is not None and user.organisation.verified:
-            return user.organisation.sector
+        if user is not None and user.verified_organisation is not None:
+            return user.verified_organisation.sector
     if invitation is not None:
         return invitation.sector
     return ""

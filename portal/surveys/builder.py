@@ -482,8 +482,8 @@ def token_hash(token: str) -> str:
 
 def _sector_for_email(email: str) -> str:
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is not None and user.organisation is not None and user.organisation.verified:
-        return user.organisation.sector
+    if user is not None and user.verified_organisation is not None:
+        return user.verified_organisation.sector
     return ""
 
 

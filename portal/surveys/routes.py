@@ -348,7 +348,8 @@ def engagement() -> WerkzeugResponse | str:
     form = EngagementForm()
     topics = services.topic_choices()
     form.topics.choices = choices((str(p.id), f"{p.title} ({p.reference})") for p in topics)
-    has_organisation = current_user.organisation is not None
+    # A pending member (asked to join, not yet approved) sees no ward question: they cannot change the organisation.
+    has_organisation = current_user.approved_organisation is not None
     form.wards.choices = choices(services.ward_choices()) if has_organisation else []
     if request.method == "GET":
         form.topics.data = [str(p.id) for p in services.topics_of_interest(current_user.id)]

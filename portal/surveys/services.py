@@ -82,10 +82,11 @@ def ward_names(codes: Sequence[str]) -> list[str]:
 
 
 def set_organisation_wards(user: User, ward_codes: Sequence[str]) -> None:
-    """Set the wards the user's own organisation serves (a person can only change their own organisation's)."""
-    organisation = user.organisation
+    """Set the wards the user's own organisation serves (a person can only change their own organisation's, and only
+    once their request to join it is approved)."""
+    organisation = user.approved_organisation
     if organisation is None:
-        raise PermissionError("You are not registered for an organisation")
+        raise PermissionError("You are not an approved member of an organisation")
     valid = set(db.session.scalars(select(Area.code).where(Area.area_type == "ward", Area.code.in_(ward_codes))))
     current = {link.ward_code: link for link in _ward_links(organisation.id)}
     for code in set(current) - valid:
