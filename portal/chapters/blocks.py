@@ -132,7 +132,7 @@ def _indicator(ref: str, context: BlockContext) -> tuple[Markup | None, str]:
         heading_level=context.heading_level,
         summary=summary,
         chart=chart,
-        chart_url=_url("indicators.chart_json", indicator_id=ref, chart="trend") if chart else None,
+        chart_url=_url("indicators.chart_json", indicator_id=ref, chart="trend") if chart and chart.build else None,
         csv_url=_url("indicators.chart_csv", indicator_id=ref, chart="trend") if chart else None,
         detail_url=_url("indicators.detail", indicator_id=ref),
     )
