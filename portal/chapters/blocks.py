@@ -145,8 +145,10 @@ def _survey(ref: str, context: BlockContext) -> tuple[Markup | None, str]:
     survey = db.session.get(Survey, int(ref))
     if survey is None:
         return None, "there is no survey with this number"
-    if not survey.results_published:
-        return None, "its results are not published"
+    from portal.surveys.results import results_public
+
+    if not results_public(survey):
+        return None, "its results are not published (or the survey is still open)"
     html = render_template(
         "chapters/blocks/_survey.html",
         survey=survey,

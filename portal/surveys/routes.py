@@ -90,7 +90,9 @@ def _open_survey_or_404(survey_id: int) -> Survey:
 @public
 def index() -> str:
     """Surveys open for answers (and closed ones whose results are published)."""
-    return render_template("surveys/index.html", surveys=services.public_surveys())
+    surveys = services.public_surveys()
+    public = {survey.id for survey, _ in surveys if results.results_public(survey)}
+    return render_template("surveys/index.html", surveys=surveys, results_public=public)
 
 
 @bp.route("/surveys/<int:survey_id>")
@@ -110,6 +112,7 @@ def detail(survey_id: int) -> str:
         has_draft=has_draft,
         joined=joined,
         published=results.published_results(survey),
+        results_public=results.results_public(survey),
         **_public_urls(survey),
     )
 
@@ -283,7 +286,7 @@ def confirmation(survey_id: int) -> WerkzeugResponse | str:
 def results_page(survey_id: int) -> str:
     """Published results: only the charts analysts chose, and only once 5 or more people have answered."""
     survey = _open_survey_or_404(survey_id)
-    if not survey.results_published:
+    if not results.results_public(survey):
         abort(404)
     return render_template(
         "surveys/results.html", survey=survey, published=results.published_results(survey), **_public_urls(survey)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 
@@ -117,7 +118,11 @@ def test_steering_member_sees_topics_not_yet_fully_scored(
 
 
 def test_commissioner_sees_their_organisations_waiting_and_overdue_recommendations(
-    app: Flask, client: Any, client_request: ClientRequest, make_chapter: Callable[..., Any]
+    app: Flask,
+    client: Any,
+    client_request: ClientRequest,
+    make_chapter: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     setup = make_chapter("published")
     sign_in(client, setup.commissioner.email)
@@ -126,7 +131,7 @@ def test_commissioner_sees_their_organisations_waiting_and_overdue_recommendatio
     assert count(page, "overdue-response") == 0
     assert task(page, "awaiting-response").find("a")["href"] == "/chapters/my-recommendations"
     # Past the response period, the unanswered one is overdue.
-    app.config["CHAPTER_RESPONSE_DAYS"] = -1
+    monkeypatch.setitem(app.config, "CHAPTER_RESPONSE_DAYS", -1)
     assert count(client_request.get("/staff/"), "overdue-response") == 1
     # Once answered it leaves both lines.
     db.session.add(
