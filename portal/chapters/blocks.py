@@ -132,7 +132,7 @@ def _indicator(ref: str, context: BlockContext) -> tuple[Markup | None, str]:
         heading_level=context.heading_level,
         summary=summary,
         chart=chart,
-        chart_url=_url("indicators.chart_json", indicator_id=ref, chart="trend") if chart else None,
+        chart_url=_url("indicators.chart_json", indicator_id=ref, chart="trend") if chart and chart.build else None,
         csv_url=_url("indicators.chart_csv", indicator_id=ref, chart="trend") if chart else None,
         detail_url=_url("indicators.detail", indicator_id=ref),
     )
@@ -145,8 +145,10 @@ def _survey(ref: str, context: BlockContext) -> tuple[Markup | None, str]:
     survey = db.session.get(Survey, int(ref))
     if survey is None:
         return None, "there is no survey with this number"
-    if not survey.results_published:
-        return None, "its results are not published"
+    from portal.surveys.results import results_public
+
+    if not results_public(survey):
+        return None, "its results are not published (or the survey is still open)"
     html = render_template(
         "chapters/blocks/_survey.html",
         survey=survey,

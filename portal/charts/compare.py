@@ -1,4 +1,5 @@
-"""Compare areas: one horizontal bar per area with 95% interval whiskers, coloured by significance."""
+"""Compare areas: one horizontal bar per area with 95% interval whiskers, coloured by significance; or, for values
+far from zero (life expectancy), a dot per area with its interval as a line, on an axis that fits the data."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, Range1d
 from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
@@ -15,6 +16,9 @@ from portal.charts.theme import (
     SIGNIFICANCE_HATCHES,
     SIGNIFICANCE_ORDER,
     TEXT,
+    far_from_zero,
+    fitted_range,
+    has_intervals,
     new_figure,
     number_axis,
     style_legend,
@@ -41,8 +45,11 @@ def compare_areas_chart(
     x_label: str = "",
 ) -> figure:
     """Bars for each area (drawn in the order given, first at the top), whiskers for the interval, and the benchmark
-    as a vertical line. Each significance gets its own colour, hatch pattern and legend entry.
+    as a vertical line. Each significance gets its own colour, hatch pattern and legend entry. When every value is
+    far from zero (:func:`portal.charts.theme.far_from_zero`) each area is a dot (its marker and colour by
+    significance) with its interval as a line, and the axis fits the data instead of starting at zero.
     """
+    dots = far_from_zero(values, lower, upper)
     names = list(names)
     labels = [f"{n} (this area)" if n == highlight else n for n in names]
     height = max(260, 60 + 28 * len(names))
@@ -74,6 +81,21 @@ def compare_areas_chart(
         if not keep:
             continue
         source = ColumnDataSource({key: [column[i] for i in keep] for key, column in data.items()})
+        label = f"{outcome} (compared with {benchmark_name})" if outcome != "Not compared" else outcome
+        if dots:
+            fig.scatter(
+                x="value",
+                y="label",
+                source=source,
+                marker=SIGNIFICANCE_MARKERS[outcome],
+                size=13,
+                fill_color=SIGNIFICANCE_COLOURS[outcome],
+                line_color=TEXT,
+                line_width="line_width",
+                legend_label=label,
+                level="overlay",
+            )
+            continue
         fig.hbar(
             y="label",
             right="value",
@@ -85,7 +107,7 @@ def compare_areas_chart(
             hatch_alpha=0.35,
             line_color=TEXT,
             line_width="line_width",
-            legend_label=f"{outcome} (compared with {benchmark_name})" if outcome != "Not compared" else outcome,
+            legend_label=label,
         )
     whiskers = ColumnDataSource({key: data[key] for key in ("label", "lower", "upper")})
     fig.segment(x0="lower", x1="upper", y0="label", y1="label", source=whiskers, line_color=TEXT, line_width=2)
@@ -102,6 +124,40 @@ def compare_areas_chart(
             line_dash="dashed",
             legend_label=f"{benchmark_name}: {float(benchmark_value):,.1f}",
         )
+    fitted = fitted_range([*values, *lower, *upper, benchmark_value], zero=not dots)
+    if fitted is not None:
+        fig.x_range = Range1d(*fitted)
     if fig.legend:
         style_legend(fig, outside=True)
     return fig
+
+
+# Dot plots: a marker shape per significance, so the meaning never rests on colour alone.
+SIGNIFICANCE_MARKERS: dict[str, str] = {
+    "Better": "circle",
+    "Worse": "square",
+    "Similar": "diamond",
+    "Higher": "triangle",
+    "Lower": "inverted_triangle",
+    "Not compared": "circle_x",
+}
+
+
+def compare_description(
+    count: int, values: Sequence[Number], lower: Sequence[Number], upper: Sequence[Number], benchmark_name: str = ""
+) -> str:
+    """The words for what :func:`compare_areas_chart` draws from this data (the caption must match the drawing)."""
+    dots = far_from_zero(values, lower, upper)
+    intervals = has_intervals(lower, upper)
+    against = f" with {benchmark_name}, shown as a dashed line" if benchmark_name else ""
+    if dots:
+        text = f"Dot plot of {count} areas, highest first, on an axis fitted to the values (it does not start at 0)"
+        text += ", with each 95% confidence interval as a horizontal line" if intervals else ""
+        text += f"; each dot's shape and colour show how it compares{against}."
+    else:
+        text = f"Bar chart of {count} areas, highest first"
+        text += ", with 95% confidence intervals as whiskers" if intervals else ""
+        text += f"; each bar is coloured and patterned by how it compares{against}."
+    if not intervals:
+        text += " No confidence intervals are published for these values."
+    return text

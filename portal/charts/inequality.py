@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, Range1d
 from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
-from portal.charts.theme import BLUE, DARK_GREY, TEXT, new_figure, number_axis, style_legend
+from portal.charts.theme import (
+    BLUE,
+    DARK_GREY,
+    TEXT,
+    far_from_zero,
+    fitted_range,
+    has_intervals,
+    new_figure,
+    number_axis,
+    style_legend,
+)
 
 Number = float | None
 
@@ -31,7 +41,9 @@ def breakdown_chart(
     """Horizontal bars for the categories (first at the top) with interval whiskers and an optional reference line.
 
     Suppressed categories must be left out by the caller: they are listed in the table as "suppressed", never drawn.
+    Values far from zero are drawn as dots with their intervals as lines, on an axis fitted to the data.
     """
+    dots = far_from_zero(values, lower, upper)
     categories = list(categories)
     fig = new_figure(
         title,
@@ -54,8 +66,13 @@ def breakdown_chart(
             "upper": [_nan(v) for v in upper],
         }
     )
-    fig.hbar(y="category", right="value", height=0.7, source=source, fill_color=BLUE, line_color=TEXT)
-    fig.segment(x0="lower", x1="upper", y0="category", y1="category", source=source, line_color=TEXT, line_width=2)
+    if dots:
+        fig.segment(x0="lower", x1="upper", y0="category", y1="category", source=source, line_color=TEXT, line_width=2)
+        fig.scatter(x="value", y="category", source=source, size=12, fill_color=BLUE, line_color=TEXT, level="overlay")
+    else:
+        fig.hbar(y="category", right="value", height=0.7, source=source, fill_color=BLUE, line_color=TEXT)
+        # Whiskers over the bars.
+        fig.segment(x0="lower", x1="upper", y0="category", y1="category", source=source, line_color=TEXT, line_width=2)
     if reference_value is not None and reference_name:
         fig.add_layout(
             Span(
@@ -75,4 +92,25 @@ def breakdown_chart(
             legend_label=f"{reference_name}: {float(reference_value):,.1f}",
         )
         style_legend(fig, outside=True)
+    fitted = fitted_range([*values, *lower, *upper, reference_value], zero=not dots)
+    if fitted is not None:
+        fig.x_range = Range1d(*fitted)
     return fig
+
+
+def breakdown_description(
+    count: int, values: Sequence[Number], lower: Sequence[Number], upper: Sequence[Number]
+) -> str:
+    """The words for what :func:`breakdown_chart` draws from this data."""
+    intervals = has_intervals(lower, upper)
+    if far_from_zero(values, lower, upper):
+        text = f"Dot plot of {count} categories on an axis fitted to the values (it does not start at 0)"
+        return (
+            text
+            + (", with each 95% confidence interval as a horizontal line." if intervals else ".")
+            + ("" if intervals else " No confidence intervals are published for these values.")
+        )
+    text = f"Bar chart of {count} categories"
+    if intervals:
+        return text + " with 95% confidence intervals as whiskers."
+    return text + ". No confidence intervals are published for these values."

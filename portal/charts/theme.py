@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from bokeh.models import HoverTool, NumeralTickFormatter
@@ -105,3 +106,47 @@ def number_axis(axes: Any) -> None:
     """Plain numbers with thousands separators on a value axis (Bokeh would show 2.000e+7)."""
     for axis in axes:
         axis.formatter = NumeralTickFormatter(format="0,0.[00]")
+
+
+def fitted_range(values: Any, *, pad: float = 0.06, zero: bool = False) -> tuple[float, float] | None:
+    """An axis range that fits ``values`` (None and NaN ignored) with a little room each side.
+
+    It never goes below zero when no value is below zero (a count, rate or score that cannot be negative: Bokeh's
+    own padding would run an axis of IDACI scores to −0.5), and with ``zero`` it starts at zero (bars, whose length
+    must be read from zero). One value, or all equal, gets room in proportion to its size rather than ±0.5.
+    None when there is nothing to fit.
+    """
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    if zero:
+        low, high = min(low, 0.0), max(high, 0.0)
+    span = high - low
+    room = span * pad if span > 0 else (abs(high) * 0.1 or 1.0)
+    start, end = low - room, high + room
+    if low >= 0 and start < 0:
+        start = 0.0
+    if zero and low >= 0:
+        start = 0.0
+    if zero and high <= 0:
+        end = 0.0
+    return start, end
+
+
+def far_from_zero(values: Any, lower: Any = (), upper: Any = ()) -> bool:
+    """True when every value sits far from zero (all one sign, the smallest magnitude over 80% of the largest, as
+    life expectancy does): bars drawn from zero would all look the same, so a dot plot with intervals is used."""
+    finite = [float(v) for v in [*values, *lower, *upper] if v is not None and math.isfinite(float(v))]
+    if len(finite) < 1:
+        return False
+    if all(v > 0 for v in finite):
+        return min(finite) > 0.8 * max(finite)
+    if all(v < 0 for v in finite):
+        return max(finite) < 0.8 * min(finite)
+    return False
+
+
+def has_intervals(lower: Any, upper: Any) -> bool:
+    """True when at least one interval (both limits) is given."""
+    return any(lo is not None and hi is not None for lo, hi in zip(lower, upper, strict=False))

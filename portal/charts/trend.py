@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, Range1d
 from bokeh.plotting import figure
 
-from portal.charts.theme import BLUE, SERIES_COLOURS, new_figure, number_axis, style_legend
+from portal.charts.theme import BLUE, SERIES_COLOURS, fitted_range, new_figure, number_axis, style_legend
 
 Number = float | None
 
@@ -26,7 +26,11 @@ def trend_chart(
     benchmarks: Mapping[str, Sequence[Number]],
     y_label: str = "",
 ) -> figure:
-    """Line chart over ``periods`` (oldest first): the area with a shaded 95% interval, plus each benchmark line."""
+    """Line chart over ``periods`` (oldest first): the area with a shaded 95% interval, plus each benchmark line.
+
+    The value axis fits what is drawn and never runs below zero when nothing drawn is below zero. (A series with one
+    period is not a trend: callers show it as a value, see :func:`is_trend`.)
+    """
     periods = list(periods)
     fig = new_figure(
         title,
@@ -66,5 +70,13 @@ def trend_chart(
         fig.scatter(x="period", y="value", source=source, marker="square", size=7, color=colour, legend_label=name)
     fig.line(x="period", y="value", source=area, line_color=BLUE, line_width=3, legend_label=area_name)
     fig.scatter(x="period", y="value", source=area, size=9, color=BLUE, legend_label=area_name)
+    fitted = fitted_range([*values, *lower, *upper, *(v for series in benchmarks.values() for v in series)])
+    if fitted is not None:
+        fig.y_range = Range1d(*fitted)
     style_legend(fig, outside=True)
     return fig
+
+
+def is_trend(values: Sequence[Number]) -> bool:
+    """A trend needs at least two periods with a value; one value is shown as a value, not a lone dot on axes."""
+    return sum(1 for v in values if v is not None) >= 2

@@ -13,11 +13,11 @@ import bokeh
 from bokeh.model import Model
 from sqlalchemy import func, select
 
-from portal.charts.compare import compare_areas_chart
-from portal.charts.inequality import breakdown_chart
+from portal.charts.compare import compare_areas_chart, compare_description
+from portal.charts.inequality import breakdown_chart, breakdown_description
 from portal.charts.maps import WardShape, ward_map
 from portal.charts.tables import format_number, to_csv
-from portal.charts.trend import trend_chart
+from portal.charts.trend import is_trend, trend_chart
 from portal.extensions import db
 from portal.indicators.breakdowns import SUPPRESSION_THRESHOLD, Breakdown
 from portal.indicators.catalogue import (
@@ -83,7 +83,7 @@ class ChartData:
     summary: str
     columns: list[Column]
     rows: list[list[Any]]  # str, float or None per cell; numbers are formatted by the column
-    build: Callable[[], Model] = field(repr=False)
+    build: Callable[[], Model] | None = field(repr=False)  # None: nothing to draw (the table says it all)
     note: str = ""
 
     def _cells(self, separators: bool) -> list[list[str]]:
@@ -202,6 +202,12 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
             y_label=value_label(indicator),
         )
 
+    if not is_trend([own[p].value for p in periods]):
+        only = next(p for p in periods if own[p].value is not None)
+        summary_text = (
+            f"Only {only} has a value for {area_name}, so there is no trend to draw: the value is in the table below."
+        )
+        return ChartData("trend", title, summary_text, columns, table, None)
     summary_text = (
         f"Line chart of {area_name}'s value for each period from {period_range_label(periods)}, with its 95% "
         f"confidence interval as a shaded band and {' and '.join(a.name for a in benchmarks) or 'no benchmarks'} "
@@ -274,9 +280,12 @@ def compare_chart_data(
             x_label=value_label(indicator),
         )
 
-    summary_text = (
-        f"Bar chart of {len(shown)} areas, highest first, with 95% confidence intervals as whiskers; each bar is "
-        f"coloured and patterned by how it compares with England, shown as a dashed line."
+    summary_text = compare_description(
+        len(shown),
+        [r.value for r in shown],
+        [r.lower_ci95 for r in shown],
+        [r.upper_ci95 for r in shown],
+        "England" if england is not None else "",
     )
     return ChartData(slug, title, summary_text, columns, table, build)
 
@@ -314,7 +323,9 @@ def breakdown_chart_data(indicator: Indicator, breakdown: Breakdown, summary: In
         )
 
     hidden = len(breakdown.categories) - len(shown)
-    summary_text = f"Bar chart of {len(shown)} categories with 95% confidence intervals as whiskers."
+    summary_text = breakdown_description(
+        len(shown), [c.row.value for c in shown], [c.row.lower_ci95 for c in shown], [c.row.upper_ci95 for c in shown]
+    )
     if hidden:
         summary_text += (
             f" {hidden} {'category is' if hidden == 1 else 'categories are'} not drawn: values from fewer than "

@@ -148,7 +148,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
 
     def build():
         data = indicator_chart(indicator_id, chart, preview=can_preview())
-        if data is None:
+        if data is None or data.build is None:
             abort(404)
         return data.build()
 

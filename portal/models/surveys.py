@@ -18,7 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Model, UTCDateTime, utcnow
@@ -132,6 +132,9 @@ class Survey(Model):
     closes_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), nullable=True)
     results_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Published results are private until the survey closes unless this is set (anonymous surveys only: their
+    # answers reach the results in shuffled batches, so a refresh never shows one person's answers appear).
+    results_while_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_example: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

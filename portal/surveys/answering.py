@@ -153,6 +153,23 @@ def load_for_answering(
     return survey
 
 
+# In a draft's answers: what was typed for questions whose answer could not be read yet, saved as typed ("Save and
+# come back later" never checks answers). Field name -> value, as the page's form sent it. Never part of a response.
+TYPED = "_typed"
+
+
+def typed_answers(answers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Question id -> the form fields typed for it, for answers saved as typed because they could not be read."""
+    typed = answers.get(TYPED)
+    return dict(typed) if isinstance(typed, dict) else {}
+
+
+def _is_blank(state: Mapping[str, Any]) -> bool:
+    """Nothing typed or chosen in any of a question's fields."""
+    values = [v for value in state.values() for v in (value if isinstance(value, list) else [value])]
+    return not any(str(v).strip() for v in values)
+
+
 def find_draft(survey_id: int, respondent: Respondent) -> SurveyDraft | None:
     """The respondent's saved answers for this survey, if any."""
     if respondent.invitation_id is not None:
@@ -268,17 +285,25 @@ def _condition_watch(question: SurveyQuestion) -> tuple[str, list[str]]:
     return field_name(target), list(question.condition_values)
 
 
-def stored_errors(survey: Survey, number: int, answers: Mapping[str, Any]) -> dict[int, tuple[str, str]]:
-    """Check the saved answers on page ``number`` as if they were just sent (finds required ones left blank)."""
+def stored_errors(
+    survey: Survey, number: int, answers: Mapping[str, Any], *, typed_only: bool = False
+) -> dict[int, tuple[str, str]]:
+    """Check the saved answers on page ``number`` as if they were just sent (finds required ones left blank, and
+    answers saved as typed that cannot be read). With ``typed_only``, only the latter.
+    """
     section = survey.sections[number - 1]
     by_id = _by_id(survey)
     numbers = question_numbers(survey)
+    typed = typed_answers(answers)
     errors = {}
     for question in section.questions:
         if not is_visible(question, answers, by_id):
             continue
+        if typed_only and str(question.id) not in typed:
+            continue
         form: MultiDict[str, str] = MultiDict()
-        for key, value in form_state(question, answers.get(str(question.id))).items():
+        state = typed.get(str(question.id)) or form_state(question, answers.get(str(question.id)))
+        for key, value in state.items():
             form.setlist(key, value if isinstance(value, list) else [value])
         parsed = parse_answer(question, form, numbers[question.id])
         if parsed.error:
@@ -302,6 +327,7 @@ def section_view(
     by_id = _by_id(survey)
     numbers = question_numbers(survey)
     errors = errors or {}
+    typed = typed_answers(answers)
     views = []
     for question in section.questions:
         if preview:
@@ -314,7 +340,7 @@ def section_view(
         values = (
             raw_form_state(question, submitted)
             if submitted is not None
-            else form_state(question, answers.get(str(question.id)))
+            else typed.get(str(question.id)) or form_state(question, answers.get(str(question.id)))
         )
         error = errors.get(question.id)
         watch, watch_values = _condition_watch(question)
@@ -359,11 +385,16 @@ def first_step(survey: Survey, respondent: Respondent) -> int | None:
 
 
 def first_missing(survey: Survey, answers: Mapping[str, Any]) -> int | None:
-    """The first page with a shown, required question that has no answer, or None when all are answered."""
+    """The first page with a shown question that needs attention, or None when all are answered: a required one
+    with no answer, or one whose answer was saved as typed and cannot be read yet.
+    """
     by_id = _by_id(survey)
+    typed = typed_answers(answers)
     for number, section in enumerate(survey.sections, start=1):
         for question in section.questions:
-            if question.required and is_visible(question, answers, by_id) and answers.get(str(question.id)) is None:
+            if not is_visible(question, answers, by_id):
+                continue
+            if str(question.id) in typed or (question.required and answers.get(str(question.id)) is None):
                 return number
     return None
 
@@ -418,9 +449,20 @@ def _new_draft(survey_id: int, respondent: Respondent) -> tuple[SurveyDraft, str
 
 
 def save_section(
-    survey_id: int, respondent: Respondent, number: int, form: FormData, today: date | None = None
+    survey_id: int,
+    respondent: Respondent,
+    number: int,
+    form: FormData,
+    today: date | None = None,
+    *,
+    for_later: bool = False,
 ) -> SaveResult:
-    """Check a page's answers; when they are all valid, save them to the draft (creating it on first save)."""
+    """Check a page's answers; when they are all valid, save them to the draft (creating it on first save).
+
+    ``for_later`` ("Save and come back later") never checks: required questions may be left empty, and an answer
+    that cannot be read (a number typed as words, say) is kept exactly as typed, to be shown again, and checked, when
+    the respondent comes back. Such answers hold back sending until they are corrected.
+    """
     survey = load_for_answering(survey_id, respondent, today)
     if not 1 <= number <= len(survey.sections):
         raise AnswerRefused(Refusal.NOT_FOUND, survey)
@@ -432,15 +474,23 @@ def save_section(
         # Lock the draft while merging, so two tabs saving different pages at once both keep their answers.
         db.session.refresh(draft, with_for_update=True)
     working = dict(draft.answers or {}) if draft else {}
+    typed = typed_answers(working)
+    working.pop(TYPED, None)
     errors: dict[int, tuple[str, str]] = {}
     for question in section.questions:
         key = str(question.id)
+        typed.pop(key, None)
         # Conditions on this same page are judged on what was just entered above the question.
         if not is_visible(question, working, by_id):
             working.pop(key, None)
             continue
         parsed = parse_answer(question, form, numbers[question.id])
-        if parsed.error:
+        if parsed.error and for_later:
+            working.pop(key, None)
+            state = raw_form_state(question, form)
+            if not _is_blank(state):
+                typed[key] = state
+        elif parsed.error:
             errors[question.id] = (parsed.anchor, parsed.error)
             working.pop(key, None)
         elif parsed.value is None:
@@ -454,6 +504,9 @@ def save_section(
         return SaveResult(view=view)
     # Answers further on that no longer apply are dropped, so a changed answer never leaves stale ones behind.
     working = visible_answers(survey.questions, working)
+    typed = {key: state for key, state in typed.items() if _shown(survey, key, working)}
+    if typed:
+        working[TYPED] = typed
     new_key = None
     if draft is None:
         draft, new_key = _new_draft(survey.id, respondent)
@@ -473,6 +526,12 @@ def save_section(
         db.session.commit()
         new_key = None
     return SaveResult(next_number=next_step(survey, number, working), new_key=new_key)
+
+
+def _shown(survey: Survey, key: str, answers: Mapping[str, Any]) -> bool:
+    by_id = _by_id(survey)
+    question = by_id.get(int(key)) if key.isdigit() else None
+    return question is not None and is_visible(question, answers, by_id)
 
 
 @dataclass(frozen=True)
@@ -582,7 +641,7 @@ def submit(survey_id: int, respondent: Respondent, today: date | None = None) ->
     if draft is None:
         raise AnswerRefused(Refusal.NOTHING_TO_SUBMIT, survey)
     answers = visible_answers(survey.questions, draft.answers or {})
-    missing = first_missing(survey, answers)
+    missing = first_missing(survey, {**answers, TYPED: typed_answers(draft.answers or {})})
     if missing is not None:
         db.session.rollback()
         raise MissingAnswers(missing)

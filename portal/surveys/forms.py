@@ -327,4 +327,18 @@ class PublishForm(FlaskForm):
         description="Results are only shown once at least 5 people have answered. Free-text answers are never "
         "published.",
     )
+    while_open = RadioField(
+        "When can the public see them?",
+        widget=GovRadioInput(),
+        choices=choices(
+            [
+                ("closed", "After the survey closes"),
+                ("open", "Now, while the survey is still open (anonymous surveys only)"),
+            ]
+        ),
+        default="closed",
+        description="While a survey is open its results stay private unless you choose otherwise. Only an "
+        "anonymous survey's results can be shown while it is open: its answers reach the results in shuffled "
+        "batches of 5 or more, so nobody can see one person's answers appear by refreshing the page.",
+    )
     submit = SubmitField("Save published results", widget=GovSubmitInput())

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Audience, Proposal, QuestionKind, Role, Survey, SurveyQuestion, SurveySection
-from portal.surveys import answering, bp, builder, export, results, services
+from portal.surveys import answering, bp, builder, export, release, results, services
 from portal.surveys.builder import BuilderError, QuestionSpec
 from portal.surveys.forms import (
     InvitationsForm,
@@ -568,11 +568,32 @@ def publish(survey_id: int) -> WerkzeugResponse | str:
     )
     if request.method == "GET":
         form.questions.data = [str(q.id) for q in survey.questions if q.result_public]
+        form.while_open.data = "open" if survey.results_while_open else "closed"
     if form.validate_on_submit():
-        count = builder.publish_results(survey.id, [int(v) for v in form.questions.data or []], current_user.id)
-        flash(f"{count} chart{'s' if count != 1 else ''} published" if count else "Results unpublished", "success")
-        return redirect(url_for("surveys.analysis", survey_id=survey.id), 303)
-    return render_template("surveys/manage/publish.html", form=form, survey=survey)
+        while_open = form.while_open.data == "open"
+        if while_open and not release.pools_answers(survey):
+            add_field_error(
+                form.while_open,
+                "Only an anonymous survey’s results can be shown while it is open: choose after the survey closes",
+            )
+        else:
+            # A closed survey's last anonymous answers join the results before they are counted.
+            release.release_if_closed(survey.id)
+            try:
+                count = builder.publish_results(
+                    survey.id, [int(v) for v in form.questions.data or []], current_user.id, while_open=while_open
+                )
+            except builder.PublishRefused as refused:
+                add_field_error(form.questions, str(refused))
+            else:
+                message = f"{count} chart{'s' if count != 1 else ''} published" if count else "Results unpublished"
+                if count and not results.results_public(survey):
+                    message += ". The public will see them when the survey closes"
+                flash(message, "success")
+                return redirect(url_for("surveys.analysis", survey_id=survey.id), 303)
+    return render_template(
+        "surveys/manage/publish.html", form=form, survey=survey, minimum=builder.min_responses_to_publish()
+    )
 
 
 @bp.route("/surveys/organisations")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bokeh.plotting import figure
@@ -37,7 +38,8 @@ from portal.stats.survey_results import (
     text_answers,
 )
 from portal.surveys.builder import question_numbers
-from portal.surveys.release import release_if_closed
+from portal.surveys.release import pools_answers, release_if_closed
+from portal.surveys.state import SurveyState, survey_state
 
 ALL = "all"
 NO_SECTOR = "none"
@@ -293,12 +295,25 @@ def results_for(survey: Survey, sector: str = ALL) -> ResultsView:
     return ResultsView(survey, len(answers), sector, questions=questions)
 
 
+def results_public(survey: Survey, today: date | None = None) -> bool:
+    """True when the public may see this survey's published results: once it has closed, or while it is open when
+    its analysts chose so and its answers are released in shuffled batches (anonymous surveys). Answers of an
+    identified survey reach the results one by one, so watching them while it is open would show each person's.
+    """
+    if not survey.results_published:
+        return False
+    if survey_state(survey, today) is SurveyState.CLOSED:
+        return True
+    return survey.results_while_open and pools_answers(survey)
+
+
 def published_results(survey: Survey) -> ResultsView:
     """The public view: only the questions chosen for publication, and nothing when fewer than 5 responded.
 
-    A chosen question that 1 to 4 people answered is withheld too.
+    A chosen question that 1 to 4 people answered is withheld too. Nothing while results are private
+    (:func:`results_public`).
     """
-    if not survey.results_published:
+    if not results_public(survey):
         return ResultsView(survey, 0, suppressed=True)
     answers = load_answers(survey.id)
     if len(answers) < SUPPRESSION_THRESHOLD:

@@ -90,7 +90,9 @@ def _open_survey_or_404(survey_id: int) -> Survey:
 @public
 def index() -> str:
     """Surveys open for answers (and closed ones whose results are published)."""
-    return render_template("surveys/index.html", surveys=services.public_surveys())
+    surveys = services.public_surveys()
+    public = {survey.id for survey, _ in surveys if results.results_public(survey)}
+    return render_template("surveys/index.html", surveys=surveys, results_public=public)
 
 
 @bp.route("/surveys/<int:survey_id>")
@@ -110,6 +112,7 @@ def detail(survey_id: int) -> str:
         has_draft=has_draft,
         joined=joined,
         published=results.published_results(survey),
+        results_public=results.results_public(survey),
         **_public_urls(survey),
     )
 
@@ -145,19 +148,21 @@ def answer(survey_id: int, number: int) -> WerkzeugResponse | str | tuple[str, i
     try:
         survey = answering.load_for_answering(survey_id, respondent)
         if request.method == "POST":
-            result = answering.save_section(survey.id, respondent, number, request.form)
+            for_later = request.form.get("action") == "save"
+            result = answering.save_section(survey.id, respondent, number, request.form, for_later=for_later)
             if not result.ok:
                 assert result.view is not None
                 return render_template("surveys/answer.html", view=result.view, back=_back_url(survey, number))
             if result.new_key:
                 _remember(KEYS, survey.id, result.new_key)
-            if request.form.get("action") == "save":
+            if for_later:
                 return _saved_for_later(survey, respondent)
             if request.args.get("return") == "check" or result.next_number is None:
                 return redirect(url_for("surveys.check_answers", survey_id=survey.id), 303)
             return redirect(url_for("surveys.answer", survey_id=survey.id, number=result.next_number), 303)
         answers = answering.draft_answers(survey.id, respondent)
-        errors = answering.stored_errors(survey, number, answers) if request.args.get("check") else None
+        # Coming back to answers saved as typed shows what still cannot be read; ?check also shows what is missing.
+        errors = answering.stored_errors(survey, number, answers, typed_only=not request.args.get("check"))
         view = answering.section_view(survey, number, answers, errors=errors)
     except AnswerRefused as error:
         return refused_page(error)
@@ -281,7 +286,7 @@ def confirmation(survey_id: int) -> WerkzeugResponse | str:
 def results_page(survey_id: int) -> str:
     """Published results: only the charts analysts chose, and only once 5 or more people have answered."""
     survey = _open_survey_or_404(survey_id)
-    if not survey.results_published:
+    if not results.results_public(survey):
         abort(404)
     return render_template(
         "surveys/results.html", survey=survey, published=results.published_results(survey), **_public_urls(survey)

@@ -429,6 +429,8 @@ def _build_priorities_survey(today: date) -> Survey:
         ),
     )
     survey.results_published = True
+    # Still open: its analysts chose to show results meanwhile (it is anonymous, so answers arrive in batches).
+    survey.results_while_open = True
     return survey
 
 

@@ -13,11 +13,21 @@
     element.replaceChildren(message);
   }
 
+  // The chart's table is open for people without JavaScript; once the chart is drawn it folds away.
+  function closeTable(element) {
+    var table = document.querySelector('details[data-chart-table="' + element.id + '"]');
+    if (table) {
+      table.removeAttribute("open");
+    }
+  }
+
   function draw(element) {
     if (element.dataset.bokehState) {
       return;
     }
     element.dataset.bokehState = "loading";
+    element.setAttribute("role", "img");
+    element.setAttribute("aria-label", element.dataset.chartLabel || "Chart");
     if (!window.Bokeh || !window.Bokeh.embed) {
       element.dataset.bokehState = "failed";
       showProblem(element);
@@ -35,6 +45,7 @@
       })
       .then(function () {
         element.dataset.bokehState = "rendered";
+        closeTable(element);
       })
       .catch(function () {
         element.dataset.bokehState = "failed";

@@ -98,13 +98,17 @@ def test_a_survey_block_needs_published_results(request_context: None) -> None:
 def test_an_indicator_block_draws_the_real_trend_chart_with_its_table(
     request_context: None, seeded_indicators: object
 ) -> None:
-    html = str(render_section("{{indicator:41001}}\n\n{{indicator:does-not-exist}}", BlockContext(staff=False)))
+    html = str(render_section("{{indicator:93356}}\n\n{{indicator:does-not-exist}}", BlockContext(staff=False)))
     soup = BeautifulSoup(html, "html.parser")
     chart = soup.select_one("[data-bokeh-json]")
-    assert chart is not None and chart["data-bokeh-json"] == "/indicators/41001/charts/trend.json"
+    assert chart is not None and chart["data-bokeh-json"] == "/indicators/93356/charts/trend.json"
     assert soup.select_one("table.govuk-table") is not None  # the chart's data as a table
     assert "Wolverhampton" in soup.get_text()  # the verdict sentence
     assert "does-not-exist" not in html
+    # Wolverhampton has one period of 41001: a value in its table, not a lone dot on a trend chart.
+    single = BeautifulSoup(str(render_section("{{indicator:41001}}", BlockContext(staff=False))), "html.parser")
+    assert single.select_one("[data-bokeh-json]") is None
+    assert single.select_one("table.govuk-table") is not None
 
 
 def test_blocks_are_recognised_only_as_whole_paragraphs(request_context: None) -> None:

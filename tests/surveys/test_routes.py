@@ -384,3 +384,47 @@ def test_public_pages_need_no_account(client: FlaskClient, make_survey: Callable
     assert client.get("/surveys").status_code == 200
     assert client.get(f"/surveys/{survey.id}").status_code == 200
     assert client.get("/surveys/mine").status_code == 302  # sign in first
+
+
+def test_save_and_come_back_later_never_validates_and_keeps_what_was_typed(
+    client_request: ClientRequest, make_survey: Callable[..., Any], login_as: Callable[..., User], db: Any
+) -> None:
+    survey = make_survey(title="Carers survey")
+    login_as(Role.PUBLIC)
+    base = f"/surveys/{survey.id}/answer/1"
+    # Question 1 is required and left empty; question 3 holds a number that cannot be read (yet).
+    typed = answer_form(survey, {2: "Penn Manor", 3: "fifty-two"})
+    response = client_request.post(base, typed | {"action": "save"})
+    assert response.location.endswith("/surveys/mine")
+    page = client_request.get(base)
+    assert page.find("input", attrs={"name": f"q{q(survey, 2).id}"})["value"] == "Penn Manor"
+    assert page.find("input", attrs={"name": f"q{q(survey, 3).id}"})["value"] == "fifty-two"
+    assert not page.find("input", attrs={"name": f"q{q(survey, 1).id}", "checked": True})
+    # Coming back shows the typed number's problem (only that: saving is not a check of what is missing).
+    assert error_summary_texts(page) == ["Question 3 must be a number, like 12"]
+    # Saving to continue still checks every answer.
+    response = client_request.post(base, typed | {"action": "continue"}, expected_status=200)
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "Select an answer to question 1" in " ".join(error_summary_texts(page))
+    # Correcting the number replaces what was typed.
+    client_request.post(base, answer_form(survey, {1: "No", 3: "52"}) | {"action": "save"})
+    page = client_request.get(base)
+    assert page.find("input", attrs={"name": f"q{q(survey, 3).id}"})["value"] == "52"
+    assert error_summary_texts(page) == []
+
+
+def test_a_number_saved_as_typed_cannot_be_sent_until_corrected(
+    client_request: ClientRequest, make_survey: Callable[..., Any], login_as: Callable[..., User], db: Any
+) -> None:
+    from tests.surveys.conftest import AGE, SMOKING
+
+    survey = make_survey([("Only page", [SMOKING, {**AGE, "required": False}])])
+    login_as(Role.PUBLIC)
+    base = f"/surveys/{survey.id}/answer/1"
+    client_request.post(base, answer_form(survey, {1: "No", 2: "about 40"}) | {"action": "save"})
+    response = client_request.post(f"/surveys/{survey.id}/submit", {})
+    assert response.location.endswith(f"{base}?check=1")
+    assert response_count(db) == 0
+    page = client_request.get(f"{base}?check=1")
+    assert page.find("input", attrs={"name": f"q{q(survey, 2).id}"})["value"] == "about 40"
+    assert error_summary_texts(page) == ["Question 2 must be a number, like 12"]

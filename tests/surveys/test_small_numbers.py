@@ -86,7 +86,7 @@ def test_a_question_few_in_the_hidden_sectors_answered_is_withheld_for_the_shown
 def test_public_results_withhold_a_question_fewer_than_five_answered(
     app: Any, db: Any, client_request: ClientRequest, make_survey: Callable[..., Any]
 ) -> None:
-    survey = make_survey(results_published=True)
+    survey = make_survey(results_published=True, status="closed")  # private while open
     q(survey, 1).result_public = True
     q(survey, 4).result_public = True
     db.session.commit()
