@@ -79,7 +79,10 @@ _LATENT = {Decision.PRIORITISED: 4.0, Decision.DEFERRED: 3.0, Decision.NOT_PRIOR
 def _public_answer(proposal: Proposal, decision: Decision) -> str:
     answer = db.session.scalar(
         select(ProposalStatusEvent.public_answer)
-        .where(ProposalStatusEvent.proposal_id == proposal.id, ProposalStatusEvent.to_status == decision.proposal_status.value)
+        .where(
+            ProposalStatusEvent.proposal_id == proposal.id,
+            ProposalStatusEvent.to_status == decision.proposal_status.value,
+        )
         .order_by(ProposalStatusEvent.occurred_at.desc())
         .limit(1)
     )
