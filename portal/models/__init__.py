@@ -44,6 +44,15 @@ from portal.models.indicators import (
     Indicator,
     IndicatorValue,
 )
+from portal.models.outcomes import (
+    ACTION_KIND_LABELS,
+    ActionKind,
+    Outcome,
+    OutcomeAction,
+    OutcomeKind,
+    OutcomeSubscription,
+    OutcomeTheme,
+)
 from portal.models.prioritisation import (
     DECISION_LABELS,
     SCORE_LEVELS,
@@ -110,6 +119,7 @@ from portal.models.users import (
 )
 
 __all__ = [
+    "ACTION_KIND_LABELS",
     "AREA_TYPES",
     "AUDIENCE_LABELS",
     "CHAPTER_SECTIONS",
@@ -129,6 +139,7 @@ __all__ = [
     "SCORE_LEVELS",
     "SECTOR_LABELS",
     "STAFF_ROLES",
+    "ActionKind",
     "Area",
     "Audience",
     "AuditEvent",
@@ -157,6 +168,11 @@ __all__ = [
     "LsoaWard",
     "Organisation",
     "OrganisationWard",
+    "Outcome",
+    "OutcomeAction",
+    "OutcomeKind",
+    "OutcomeSubscription",
+    "OutcomeTheme",
     "PersonalDataExport",
     "PrioritisationRound",
     "Priority",
