@@ -1,5 +1,6 @@
 """outcome pages ("We asked, you said, we did") for closed surveys and prioritisation rounds: themes, "We did" links
-and the people who asked to hear the outcome; the proposal status "recommended" needs no schema change.
+and the people who asked to hear the outcome; the channel of survey responses staff enter on someone's behalf
+(paper, phone, event). The proposal status "recommended" needs no schema change.
 
 Revision ID: 0017_outcomes
 Revises: 0014_indicators_area_lengths
@@ -82,7 +83,15 @@ def upgrade() -> None:
     )
 
 
+    for table in ("survey_responses", "survey_pending_responses"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("channel", sa.String(length=16), server_default="", nullable=False))
+
+
 def downgrade() -> None:
+    for table in ("survey_pending_responses", "survey_responses"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("channel")
     op.drop_table("outcome_subscriptions")
     op.drop_index(op.f("ix_outcome_actions_outcome_id"), table_name="outcome_actions")
     op.drop_table("outcome_actions")
