@@ -15,6 +15,7 @@ from portal.prioritisation.results import public_rows, rank_text
 from portal.stats.survey_results import SUPPRESSION_THRESHOLD, is_suppressed
 from portal.surveys.builder import question_numbers
 from portal.surveys.results import load_answers, question_result, sector_label, sector_sizes, suppressed_groups
+from portal.surveys.staff_entry import ONLINE, channel_counts
 
 LEADING_KINDS = frozenset({QuestionKind.SINGLE.value, QuestionKind.MULTIPLE.value, QuestionKind.LIKERT.value})
 
@@ -78,6 +79,10 @@ def draft_survey_you_said(survey: Survey) -> str:
             else "Nobody responded to this survey."
         )
     parts = [f"{_people(total).capitalize()} responded."]
+    offline = [(label, count) for label, count in channel_counts(survey.id) if label != ONLINE and count]
+    if offline:
+        given = "; ".join(f"{label.lower()}: {count:,}" for label, count in offline)
+        parts[0] += f" Staff entered some of the responses for people who answered another way ({given})."
     sectors = sector_lines(survey)
     if sectors:
         parts.append("Responses by stakeholder sector:\n" + "\n".join(f"- {line}" for line in sectors))

@@ -208,3 +208,18 @@ def test_a_rounds_outcome_says_what_was_decided_and_tells_each_topics_proposer(
     assert notify_published(outcome) == (0, 2)
     assert "Recommended by the steering group" in email_body(mailbox.last_to("proposer0@example.org"))
     assert mailbox.to("proposer1@example.org") == [], "no email without consent"
+
+
+def test_you_said_says_how_many_responses_staff_entered_from_other_channels(
+    closed_survey: Survey, make_user: Callable[..., User]
+) -> None:
+    from portal.models import SurveyResponse
+
+    rows = list(db.session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == closed_survey.id)))
+    rows[0].channel, rows[1].channel, rows[2].channel = "paper", "paper", "phone"
+    db.session.commit()
+    outcome = services.start_survey_outcome(closed_survey.id, make_user(Role.ANALYST).id)
+    assert outcome.you_said.startswith(
+        "11 people responded. Staff entered some of the responses for people who answered another way "
+        "(paper form: 2; phone call: 1)."
+    )
