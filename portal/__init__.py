@@ -24,6 +24,7 @@ BLUEPRINT_MODULES: list[str] = [
     "portal.proposals",
     "portal.prioritisation",
     "portal.chapters",
+    "portal.outcomes",
     "portal.search",
     "portal.api",
 ]

@@ -28,6 +28,7 @@ MAIN_NAV: list[NavItem] = [
     NavItem("Surveys", "surveys.index", section="surveys."),
     NavItem("Evidence", "evidence.index", section="evidence."),
     NavItem("Chapters", "chapters.index", section="chapters.", exclude=frozenset({"chapters.my_recommendations"})),
+    NavItem("Outcomes", "outcomes.index"),
     NavItem("My recommendations", "chapters.my_recommendations", frozenset({Role.COMMISSIONER})),
 ]
 
@@ -45,6 +46,7 @@ STAFF_NAV: list[NavItem] = [
     NavItem("Evidence briefings", "evidence.manage", _ANALYST),
     NavItem("Chapters", "chapters.manage", _ANALYST),
     NavItem("Overdue responses", "chapters.overdue", _ANALYST),
+    NavItem("Outcome pages", "outcomes.manage", _ANALYST),
     NavItem("Users", "admin.users", frozenset({Role.ADMIN})),
 ]
 

@@ -51,6 +51,7 @@ PUBLIC_PROPOSAL_STATUSES = frozenset(
     {
         ProposalStatus.PUBLISHED.value,
         ProposalStatus.SHORTLISTED.value,
+        ProposalStatus.RECOMMENDED.value,
         ProposalStatus.PRIORITISED.value,
         ProposalStatus.NOT_PRIORITISED.value,
         ProposalStatus.DEFERRED.value,

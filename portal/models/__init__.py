@@ -44,6 +44,15 @@ from portal.models.indicators import (
     Indicator,
     IndicatorValue,
 )
+from portal.models.outcomes import (
+    ACTION_KIND_LABELS,
+    ActionKind,
+    Outcome,
+    OutcomeAction,
+    OutcomeKind,
+    OutcomeSubscription,
+    OutcomeTheme,
+)
 from portal.models.prioritisation import (
     DECISION_LABELS,
     SCORE_LEVELS,
@@ -80,12 +89,14 @@ from portal.models.small_areas import (
 )
 from portal.models.surveys import (
     AUDIENCE_LABELS,
+    CHANNEL_LABELS,
     DEFAULT_LIKERT_LABELS,
     QUESTION_KIND_LABELS,
     Audience,
     EngagementOptIn,
     OrganisationWard,
     QuestionKind,
+    ResponseChannel,
     Survey,
     SurveyDraft,
     SurveyInvitation,
@@ -110,8 +121,10 @@ from portal.models.users import (
 )
 
 __all__ = [
+    "ACTION_KIND_LABELS",
     "AREA_TYPES",
     "AUDIENCE_LABELS",
+    "CHANNEL_LABELS",
     "CHAPTER_SECTIONS",
     "CHAPTER_STATUS_LABELS",
     "DECISION_LABELS",
@@ -129,6 +142,7 @@ __all__ = [
     "SCORE_LEVELS",
     "SECTOR_LABELS",
     "STAFF_ROLES",
+    "ActionKind",
     "Area",
     "Audience",
     "AuditEvent",
@@ -157,6 +171,11 @@ __all__ = [
     "LsoaWard",
     "Organisation",
     "OrganisationWard",
+    "Outcome",
+    "OutcomeAction",
+    "OutcomeKind",
+    "OutcomeSubscription",
+    "OutcomeTheme",
     "PersonalDataExport",
     "PrioritisationRound",
     "Priority",
@@ -177,6 +196,7 @@ __all__ = [
     "RecommendationIndicator",
     "RecommendationOrganisation",
     "RecommendationResponse",
+    "ResponseChannel",
     "ResponseDecision",
     "Role",
     "RoundMember",

@@ -47,6 +47,9 @@ class Decision(StrEnum):
 
     @property
     def proposal_status(self) -> ProposalStatus:
+        # The chair's "prioritised" is the steering group's recommendation; the board's agreement prioritises it.
+        if self is Decision.PRIORITISED:
+            return ProposalStatus.RECOMMENDED
         return ProposalStatus(self.value)
 
 

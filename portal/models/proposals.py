@@ -25,6 +25,7 @@ class ProposalStatus(StrEnum):
     PUBLISHED = "published"
     NOT_PUBLISHED = "not_published"
     SHORTLISTED = "shortlisted"
+    RECOMMENDED = "recommended"
     PRIORITISED = "prioritised"
     NOT_PRIORITISED = "not_prioritised"
     DEFERRED = "deferred"

@@ -55,6 +55,25 @@ AUDIENCE_LABELS: dict[Audience, str] = {
 }
 
 
+class ResponseChannel(StrEnum):
+    """How a response staff entered on someone's behalf reached us (online responses have no channel)."""
+
+    PAPER = "paper"
+    PHONE = "phone"
+    EVENT = "event"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS: dict[ResponseChannel, str] = {
+    ResponseChannel.PAPER: "Paper form",
+    ResponseChannel.PHONE: "Phone call",
+    ResponseChannel.EVENT: "At an event",
+}
+
+
 class QuestionKind(StrEnum):
     """The types of question the builder offers."""
 
@@ -265,6 +284,8 @@ class SurveyResponse(Model):
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     is_example: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "" online; otherwise how staff received the answers they entered (paper, phone, event). Never who entered them.
+    channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     survey: Mapped[Survey] = relationship()
     respondent: Mapped[User | None] = relationship()
@@ -289,6 +310,7 @@ class SurveyPendingResponse(Model):
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     arrival: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class SurveyParticipation(Model):

@@ -31,9 +31,9 @@ from portal.proposals.services import ProposalError, change_status
 MINUTE_MAX = 100
 URL_MAX = 500
 
-# Where a recommended (prioritised) topic's public status goes once the board has decided; None leaves it as it is.
+# Where a recommended topic's public status goes once the board has decided; None leaves it as it is.
 BOARD_STATUS: dict[BoardDecision, ProposalStatus | None] = {
-    BoardDecision.AGREED: None,
+    BoardDecision.AGREED: ProposalStatus.PRIORITISED,
     BoardDecision.NOT_AGREED: ProposalStatus.NOT_PRIORITISED,
     BoardDecision.DEFERRED: ProposalStatus.DEFERRED,
 }

@@ -66,6 +66,7 @@ def _example_scores(latent: list[float], n_members: int, n_criteria: int, seed: 
 
 # Example topics whose status shows they have been through a round already, and the decision that implies.
 _DECIDED: dict[str, Decision] = {
+    ProposalStatus.RECOMMENDED.value: Decision.PRIORITISED,
     ProposalStatus.PRIORITISED.value: Decision.PRIORITISED,
     ProposalStatus.CHAPTER_IN_PROGRESS.value: Decision.PRIORITISED,
     ProposalStatus.CHAPTER_PUBLISHED.value: Decision.PRIORITISED,
@@ -78,7 +79,10 @@ _LATENT = {Decision.PRIORITISED: 4.0, Decision.DEFERRED: 3.0, Decision.NOT_PRIOR
 def _public_answer(proposal: Proposal, decision: Decision) -> str:
     answer = db.session.scalar(
         select(ProposalStatusEvent.public_answer)
-        .where(ProposalStatusEvent.proposal_id == proposal.id, ProposalStatusEvent.to_status == decision.value)
+        .where(
+            ProposalStatusEvent.proposal_id == proposal.id,
+            ProposalStatusEvent.to_status == decision.proposal_status.value,
+        )
         .order_by(ProposalStatusEvent.occurred_at.desc())
         .limit(1)
     )
@@ -124,7 +128,7 @@ def _example_round(
             entry.decision_reason = _public_answer(proposal, decision)
             entry.decided_at = round_.closed_at
             entry.decided_by_id = members[0].id
-            if decision is Decision.PRIORITISED:
+            if decision is Decision.PRIORITISED and proposal.status != ProposalStatus.RECOMMENDED.value:
                 # The board agreed the steering group's recommendation (the topic's status already shows it).
                 entry.board_decision = BoardDecision.AGREED.value
                 entry.board_meeting_date = today - timedelta(days=45)

@@ -63,7 +63,7 @@ _EXAMPLES: list[dict[str, Any]] = [
         "evidence_of_need": "Food bank referrals have risen, and child poverty is high in several wards.",
         "decisions_informed": "The council's cost of living response and the healthy start programme.",
         "proposer_type": "public",
-        "path": [S.PUBLISHED, S.SHORTLISTED, S.PRIORITISED],
+        "path": [S.PUBLISHED, S.SHORTLISTED, S.RECOMMENDED, S.PRIORITISED],
         "indicators": ["iod2025-idaci-average-score", "iod2019-idaci-average-score", "ons-child-overweight-obesity"],
     },
     {
@@ -78,7 +78,7 @@ _EXAMPLES: list[dict[str, Any]] = [
         "decisions_informed": "Dental commissioning by the integrated care board and oral health promotion.",
         "proposer_type": "stakeholder",
         "sector": "nhs_provider",
-        "path": [S.PUBLISHED, S.SHORTLISTED, S.PRIORITISED],
+        "path": [S.PUBLISHED, S.SHORTLISTED, S.RECOMMENDED, S.PRIORITISED],
         "indicators": [],
     },
     {

@@ -15,7 +15,8 @@ STATUS_LABELS: dict[ProposalStatus, str] = {
     S.PUBLISHED: "Published",
     S.NOT_PUBLISHED: "Not published",
     S.SHORTLISTED: "Shortlisted",
-    S.PRIORITISED: "Prioritised",
+    S.RECOMMENDED: "Recommended by the steering group",
+    S.PRIORITISED: "Agreed by the health and wellbeing board",
     S.NOT_PRIORITISED: "Not prioritised",
     S.DEFERRED: "Deferred",
     S.CHAPTER_IN_PROGRESS: "Chapter in progress",
@@ -29,6 +30,7 @@ STATUS_COLOURS: dict[ProposalStatus, str] = {
     S.PUBLISHED: "blue",
     S.NOT_PUBLISHED: "red",
     S.SHORTLISTED: "purple",
+    S.RECOMMENDED: "light-blue",
     S.PRIORITISED: "green",
     S.NOT_PRIORITISED: "orange",
     S.DEFERRED: "yellow",
@@ -43,6 +45,7 @@ PUBLIC_STATUSES: frozenset[ProposalStatus] = frozenset(
     {
         S.PUBLISHED,
         S.SHORTLISTED,
+        S.RECOMMENDED,
         S.PRIORITISED,
         S.NOT_PRIORITISED,
         S.DEFERRED,
@@ -53,7 +56,7 @@ PUBLIC_STATUSES: frozenset[ProposalStatus] = frozenset(
 SUPPORTABLE_STATUSES: frozenset[ProposalStatus] = PUBLIC_STATUSES - {S.CHAPTER_PUBLISHED}
 SHORTLISTABLE_STATUSES: frozenset[ProposalStatus] = frozenset({S.PUBLISHED, S.DEFERRED, S.NOT_PRIORITISED})
 WITHDRAWABLE_STATUSES: frozenset[ProposalStatus] = frozenset(
-    {S.SUBMITTED, S.PUBLISHED, S.SHORTLISTED, S.DEFERRED, S.NOT_PRIORITISED}
+    {S.SUBMITTED, S.PUBLISHED, S.SHORTLISTED, S.RECOMMENDED, S.DEFERRED, S.NOT_PRIORITISED}
 )
 MERGEABLE_STATUSES: frozenset[ProposalStatus] = frozenset(
     {S.SUBMITTED, S.PUBLISHED, S.NOT_PUBLISHED, S.SHORTLISTED, S.DEFERRED, S.NOT_PRIORITISED}
@@ -65,7 +68,10 @@ TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
     S.SUBMITTED: frozenset({S.PUBLISHED, S.NOT_PUBLISHED, S.WITHDRAWN}),
     S.PUBLISHED: frozenset({S.SHORTLISTED, S.NOT_PUBLISHED, S.WITHDRAWN}),
     S.NOT_PUBLISHED: frozenset({S.PUBLISHED}),
-    S.SHORTLISTED: frozenset({S.PRIORITISED, S.NOT_PRIORITISED, S.DEFERRED, S.PUBLISHED, S.WITHDRAWN}),
+    S.SHORTLISTED: frozenset(
+        {S.RECOMMENDED, S.PRIORITISED, S.NOT_PRIORITISED, S.DEFERRED, S.PUBLISHED, S.WITHDRAWN}
+    ),
+    S.RECOMMENDED: frozenset({S.PRIORITISED, S.NOT_PRIORITISED, S.DEFERRED, S.WITHDRAWN}),
     S.PRIORITISED: frozenset({S.CHAPTER_IN_PROGRESS, S.DEFERRED}),
     S.NOT_PRIORITISED: frozenset({S.SHORTLISTED, S.WITHDRAWN}),
     S.DEFERRED: frozenset({S.SHORTLISTED, S.WITHDRAWN}),
@@ -81,7 +87,9 @@ DEFAULT_ANSWERS: dict[ProposalStatus, str] = {
     S.PUBLISHED: "Thank you for this proposal. We have published it so that others can see and support it.",
     S.NOT_PUBLISHED: "We have not published this proposal.",
     S.SHORTLISTED: "The JSNA steering group will score this topic in its next prioritisation round.",
-    S.PRIORITISED: "The steering group has recommended this topic for a JSNA chapter.",
+    S.RECOMMENDED: "The steering group has recommended this topic for a JSNA chapter. The health and wellbeing board "
+    "will decide whether to agree the recommendation.",
+    S.PRIORITISED: "The health and wellbeing board has agreed that this topic should have a JSNA chapter.",
     S.NOT_PRIORITISED: "The steering group did not prioritise this topic in this round.",
     S.DEFERRED: "The steering group has deferred this topic to a later round.",
     S.CHAPTER_IN_PROGRESS: "Work has started on a JSNA chapter on this topic.",

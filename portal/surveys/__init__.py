@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("surveys", __name__)
 
-from portal.surveys import manage, routes  # noqa: E402,F401
+from portal.surveys import manage, routes, staff_entry  # noqa: E402,F401

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Audience, Proposal, QuestionKind, Role, Survey, SurveyQuestion, SurveySection
-from portal.surveys import answering, bp, builder, export, release, results, services
+from portal.surveys import answering, bp, builder, export, release, results, services, staff_entry
 from portal.surveys.builder import BuilderError, QuestionSpec
 from portal.surveys.forms import (
     InvitationsForm,
@@ -487,6 +487,7 @@ def analysis(survey_id: int) -> Response:
         "segments": results.segment_choices(survey.id),
         "hidden": results.hidden_sectors(survey.id),
         "rate": builder.response_rate(survey.id),
+        "channels": staff_entry.channel_counts(survey.id),
     }
     chosen = sector if sector != results.ALL else None
     context["chart_url"] = lambda qid: url_for(

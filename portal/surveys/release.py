@@ -48,7 +48,9 @@ def pending_count(survey_id: int) -> int:
     return db.session.scalar(select(func.count()).where(SurveyPendingResponse.survey_id == survey_id)) or 0
 
 
-def add_pending(survey_id: int, response_id: str, sector: str, submitted_on: date, answers: dict) -> None:
+def add_pending(
+    survey_id: int, response_id: str, sector: str, submitted_on: date, answers: dict, channel: str = ""
+) -> None:
     """Put an anonymous answer in the pool (in the caller's transaction)."""
     db.session.add(
         SurveyPendingResponse(
@@ -58,6 +60,7 @@ def add_pending(survey_id: int, response_id: str, sector: str, submitted_on: dat
             submitted_on=submitted_on,
             answers=answers,
             arrival=released_count(survey_id) + pending_count(survey_id),
+            channel=channel,
         )
     )
 
@@ -119,6 +122,7 @@ def release_due(survey_id: int, today: date | None = None) -> int:
                     sector=row.sector,
                     submitted_on=row.submitted_on,
                     answers=row.answers,
+                    channel=row.channel,
                 )
             )
             db.session.flush()  # one row at a time, in the shuffled order

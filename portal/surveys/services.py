@@ -46,6 +46,7 @@ TOPIC_STATUSES: frozenset[str] = frozenset(
     for s in (
         ProposalStatus.PUBLISHED,
         ProposalStatus.SHORTLISTED,
+        ProposalStatus.RECOMMENDED,
         ProposalStatus.PRIORITISED,
         ProposalStatus.NOT_PRIORITISED,
         ProposalStatus.DEFERRED,

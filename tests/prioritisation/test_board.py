@@ -108,7 +108,7 @@ def test_a_deferral_moves_the_topics_status_with_the_minute_on_its_timeline_and_
         .where(ProposalStatusEvent.proposal_id == topic.id)
         .order_by(ProposalStatusEvent.id.desc())
     )
-    assert event.from_status == "prioritised" and event.to_status == "deferred"
+    assert event.from_status == "recommended" and event.to_status == "deferred"
     assert "health and wellbeing board deferred" in event.public_answer and "HWB/2026/46" in event.public_answer
     assert "HWB/2026/46" in email_body(mailbox.last_to("resident@example.org"))
 
@@ -167,10 +167,6 @@ def test_the_board_decides_only_after_the_round_closes(round_setup: Callable[...
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the proposals lifecycle to allow a recommended (prioritised) topic to become not prioritised",
-)
 def test_a_topic_the_board_did_not_agree_is_not_prioritised(app: Any, recommended: RoundSetup) -> None:
     record_board_decision(
         recommended.round.id,
@@ -182,10 +178,6 @@ def test_a_topic_the_board_did_not_agree_is_not_prioritised(app: Any, recommende
     assert db.session.get(Proposal, recommended.proposals[0].id).status == ProposalStatus.NOT_PRIORITISED.value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs a proposal status for 'Recommended by the steering group' before 'Agreed by the board'",
-)
 def test_the_topics_public_timeline_shows_the_recommendation_and_the_boards_agreement_as_separate_steps(
     app: Any, recommended: RoundSetup
 ) -> None:

@@ -393,14 +393,14 @@ def test_the_chairs_decision_changes_the_public_status_and_emails_consenting_pro
     services.record_decision(setup.round.id, silent.id, services.Decision.DEFERRED, "Next year.", setup.chair.id)
 
     db.session.expire_all()
-    assert db.session.get(Proposal, proposal.id).status == ProposalStatus.PRIORITISED.value
+    assert db.session.get(Proposal, proposal.id).status == ProposalStatus.RECOMMENDED.value
     assert db.session.get(Proposal, silent.id).status == ProposalStatus.DEFERRED.value
     event = db.session.scalar(
         select(ProposalStatusEvent)
         .where(ProposalStatusEvent.proposal_id == proposal.id)
         .order_by(ProposalStatusEvent.id.desc())
     )
-    assert (event.to_status, event.public_answer, event.actor_id) == ("prioritised", reason, setup.chair.id)
+    assert (event.to_status, event.public_answer, event.actor_id) == ("recommended", reason, setup.chair.id)
     entry = next(
         e for e in db.session.get(PrioritisationRound, setup.round.id).proposals if e.proposal_id == proposal.id
     )
