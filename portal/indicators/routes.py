@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bokeh
 from bokeh.util.paths import static_path
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from portal.access import public
@@ -27,9 +27,18 @@ from portal.indicators.chart_data import data_version
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
 from portal.indicators.summaries import overview as indicator_overview
-from portal.indicators.wards import chosen_ward_indicator, ward_chart, ward_data_version
+from portal.indicators.wards import (
+    WardComparison,
+    chosen_ward_indicator,
+    compare_wards,
+    facts_csv,
+    names_city,
+    ward_chart,
+    ward_data_version,
+)
 from portal.indicators.wards import ward_profile as build_ward_profile
 from portal.models import Role
+from portal.small_areas.facts import ward_profile_facts
 from portal.stats.comparison import Comparison
 from portal.text import slugify
 
@@ -170,8 +179,46 @@ def chart_csv(indicator_id: str, chart: str) -> Response:
 @bp.route("/areas/wards")
 @public
 def wards() -> Response:
-    """An index of the home area's wards, each linking to its profile."""
-    return render_page("indicators/wards.html", wards=ward_areas())
+    """An index of the home area's wards, each linking to its profile; the ward chooser (``?ward=CODE``) redirects
+    to the chosen ward's profile."""
+    areas = ward_areas()
+    chosen = request.args.get("ward", "")
+    if chosen and chosen in dict(areas):
+        return redirect(url_for("indicators.ward_profile", code=chosen), 303)
+    return render_page("indicators/wards.html", wards=areas)
+
+
+def _compared_wards() -> tuple[list[tuple[str, str]], str, str, WardComparison | None, list[str]]:
+    areas = ward_areas()
+    codes = dict(areas)
+    first, second = request.args.get("a", ""), request.args.get("b", "")
+    errors = []
+    if (first or second) and first not in codes:
+        errors.append("a")
+    if (first or second) and second not in codes:
+        errors.append("b")
+    comparison = compare_wards(first, second) if first in codes and second in codes else None
+    return areas, first, second, comparison, errors
+
+
+@bp.route("/areas/wards/compare")
+@public
+def ward_compare() -> Response:
+    """Two wards side by side, with the city and England (``?a=CODE&b=CODE``)."""
+    areas, first, second, comparison, errors = _compared_wards()
+    return render_page(
+        "indicators/ward_compare.html", wards=areas, first=first, second=second, comparison=comparison, errors=errors
+    )
+
+
+@bp.route("/areas/wards/compare.csv")
+@public
+def ward_compare_csv() -> Response:
+    """Exactly the rows of the two-ward comparison, as CSV."""
+    _, first, second, comparison, _ = _compared_wards()
+    if comparison is None:
+        abort(404)
+    return _csv_response(comparison.csv(), f"wards-{slugify(first, fallback='a')}-{slugify(second, fallback='b')}.csv")
 
 
 @bp.route("/areas/wards/<code>")
@@ -184,14 +231,25 @@ def ward_profile(code: str) -> Response:
     return render_page("indicators/ward_profile.html", "indicators/_ward_map.html", profile=profile)
 
 
+@bp.route("/areas/wards/<code>/figures.csv")
+@public
+def ward_facts_csv(code: str) -> Response:
+    """The ward profile's figures with the city and England, exactly as the page's tables show them, as CSV."""
+    area = get_area(code)
+    facts = ward_profile_facts(code, names_city(area.parent_code or home_area_code())) if area else None
+    if facts is None:
+        abort(404)
+    return _csv_response(facts_csv(facts), f"ward-{slugify(code, fallback='ward', max_length=80)}-figures.csv")
+
+
 def _ward_chart_key(code: str, chart: str) -> tuple[str, str, str | None]:
-    if chart not in {"map", "pyramid"}:
+    if chart not in {"map", "pyramid", "ages"}:
         abort(404)
     chosen = chosen_ward_indicator(code, request.args.get("indicator") or None)
     if get_area(code) is None or (chart == "map" and chosen is None):
         abort(404)
     indicator_id = chosen.id if chosen is not None else None
-    subject = f"ward:{code}:{indicator_id}" if chart == "map" else f"city:{home_area_code()}"
+    subject = {"map": f"ward:{code}:{indicator_id}", "ages": f"ward:{code}"}.get(chart, f"city:{home_area_code()}")
     return f"{subject}:{chart}", ward_data_version(indicator_id), indicator_id
 
 
