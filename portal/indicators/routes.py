@@ -14,6 +14,7 @@ from portal.deployment import home_area_code
 from portal.downloads import download_response
 from portal.htmx import render_page
 from portal.indicators import bp
+from portal.indicators.breakdowns import selection
 from portal.indicators.catalogue import (
     PUBLISHED,
     TOPIC_LABELS,
@@ -135,10 +136,15 @@ def can_preview() -> bool:
 def detail(indicator_id: str) -> Response:
     """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source.
     A draft is a preview for analysts and admins, and not found for everyone else."""
-    content = indicator_page(indicator_id, preview=can_preview())
+    content = indicator_page(indicator_id, preview=can_preview(), **_chosen_breakdown())
     if content is None:
         abort(404)
     return render_page("indicators/detail.html", page=content)
+
+
+def _chosen_breakdown() -> dict[str, str | None]:
+    """The sex and age asked for (``?sex=&age=``); the page falls back to the headline pair for anything else."""
+    return {"sex": request.args.get("sex") or None, "age": request.args.get("age") or None}
 
 
 def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
@@ -146,7 +152,10 @@ def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
     indicator = get_indicator(indicator_id)
     if version is None or indicator is None or (indicator.status != PUBLISHED and not can_preview()):
         abort(404)
-    return f"indicator:{indicator_id}:{home_area_code()}:{chart}", version
+    # Key by the pair actually shown, so made-up query values cannot multiply cache entries.
+    chosen = selection(indicator, home_area_code(), **_chosen_breakdown())
+    shown = f"{chosen.sex}:{chosen.age}" if chosen is not None else ""
+    return f"indicator:{indicator_id}:{home_area_code()}:{chart}:{shown}", version
 
 
 @bp.route("/indicators/<indicator_id>/charts/<chart>.json")
@@ -156,7 +165,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
     key, version = _indicator_chart_key(indicator_id, chart)
 
     def build():
-        data = indicator_chart(indicator_id, chart, preview=can_preview())
+        data = indicator_chart(indicator_id, chart, preview=can_preview(), **_chosen_breakdown())
         if data is None:
             abort(404)
         return data.build()
@@ -168,7 +177,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
 @public
 def chart_csv(indicator_id: str, chart: str) -> Response:
     """Exactly the rows a chart of the indicator page draws, as CSV."""
-    data = indicator_chart(indicator_id, chart, preview=can_preview())
+    data = indicator_chart(indicator_id, chart, preview=can_preview(), **_chosen_breakdown())
     if data is None:
         abort(404)
     return _csv_response(
