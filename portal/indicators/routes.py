@@ -25,6 +25,8 @@ from portal.indicators.catalogue import (
     ward_areas,
 )
 from portal.indicators.chart_data import data_version
+from portal.indicators.compare import GROUPS as RUG_GROUPS
+from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
 from portal.indicators.summaries import overview as indicator_overview
@@ -124,6 +126,31 @@ def overview() -> Response:
         comparisons=[c.value for c in Comparison],
         total=sum(len(items) for _, items in groups),
     )
+
+
+def _rug_choice() -> tuple[str, str]:
+    group = request.args.get("group", "region")
+    topic = request.args.get("topic", "")
+    return (group if group in RUG_GROUPS else "region"), (topic if topic in TOPIC_LABELS else "")
+
+
+@bp.route("/indicators/compare")
+@public
+def compare() -> Response:
+    """The tartan rug: every indicator for the West Midlands authorities or the statistical neighbours, each
+    area's value with its comparison with England (shape and words, not colour alone)."""
+    group, topic = _rug_choice()
+    return render_page(
+        "indicators/compare.html", rug=tartan_rug(group, topic), groups=RUG_GROUPS, topics=TOPICS, topic=topic
+    )
+
+
+@bp.route("/indicators/compare.csv")
+@public
+def compare_csv() -> Response:
+    """Exactly the table the compare page shows, as CSV."""
+    group, topic = _rug_choice()
+    return _csv_response(tartan_rug(group, topic).csv(), f"compare-{group}{'-' + topic if topic else ''}.csv")
 
 
 def can_preview() -> bool:
