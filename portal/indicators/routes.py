@@ -30,6 +30,7 @@ from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
 from portal.indicators.summaries import overview as indicator_overview
+from portal.indicators.themes import THEMES, theme_page
 from portal.indicators.wards import (
     WardComparison,
     chosen_ward_indicator,
@@ -151,6 +152,33 @@ def compare_csv() -> Response:
     """Exactly the table the compare page shows, as CSV."""
     group, topic = _rug_choice()
     return _csv_response(tartan_rug(group, topic).csv(), f"compare-{group}{'-' + topic if topic else ''}.csv")
+
+
+@bp.route("/indicators/themes")
+@public
+def themes() -> Response:
+    """The theme pages, each with its indicators."""
+    return render_page("indicators/themes.html", themes=list(THEMES.values()))
+
+
+@bp.route("/indicators/themes/<slug>")
+@public
+def theme(slug: str) -> Response:
+    """A theme: its indicators with the region and England beside each, and its small-area figures."""
+    content = theme_page(slug)
+    if content is None:
+        abort(404)
+    return render_page("indicators/theme.html", page=content)
+
+
+@bp.route("/indicators/themes/<slug>.csv")
+@public
+def theme_csv(slug: str) -> Response:
+    """Exactly the tables of a theme page, as CSV."""
+    content = theme_page(slug)
+    if content is None:
+        abort(404)
+    return _csv_response(content.csv(), f"theme-{content.theme.slug}.csv")
 
 
 def can_preview() -> bool:

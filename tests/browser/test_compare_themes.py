@@ -33,3 +33,18 @@ def test_compare_table_works_without_javascript(seeded_indicators: Any, browser:
         assert tab.locator("#rug tbody tr").count() >= 1
     finally:
         context.close()
+
+
+def test_theme_pages_pass_axe(seeded_indicators: Any, page: Any, assert_accessible: Callable[[Any], None]) -> None:
+    from portal.indicators.file_import import import_file
+    from tests.indicators.test_themes import CIN, ONS
+
+    assert import_file(ONS, "ons-subnational").ok and import_file(CIN, "dfe-cin").ok
+    page.goto("/indicators/themes")
+    assert_accessible(page)
+    for name in ("Housing", "Employment and economy", "Children's social care"):
+        page.goto("/indicators/themes")
+        page.get_by_role("link", name=name).click()
+        page.get_by_role("heading", name=name, level=1).wait_for()
+        assert page.locator("#theme-indicators tbody tr").count() >= 1
+        assert_accessible(page)
