@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.indicators.catalogue import Comparators, Row, headline_breakdown, stored_rows
+from portal.indicators.formatting import PERCENT_UNITS, format_value, unit_text
 from portal.models import Area, Indicator, IndicatorValue
 from portal.text import slugify
 
@@ -212,3 +213,124 @@ def inequality_gap(found: Sequence[Breakdown], indicator: Indicator | None = Non
         if best is None or rank > best[0]:
             best = (rank, gap)
     return best[1] if best else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Choosing the sex and age shown, and saying which breakdowns are missing and why
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The sexes and ages the area's data holds for an indicator, and the pair the page shows."""
+
+    sexes: list[str]
+    ages: list[str]
+    sex: str
+    age: str
+    chosen: bool  # True when the visitor's ?sex=&age= picked a pair other than the usual headline
+
+    @property
+    def has_choice(self) -> bool:
+        """Whether there is anything to choose between."""
+        return len(self.sexes) > 1 or len(self.ages) > 1
+
+
+def selection(indicator: Indicator, area_code: str, sex: str | None, age: str | None) -> Selection | None:
+    """The sex and age to show: the visitor's choice where the area's data holds that pair (an unknown or missing
+    value keeps the headline's), else the headline pair; None when the area has no values."""
+    rows = stored_rows(
+        IndicatorValue.indicator_id == indicator.id,
+        IndicatorValue.area_code == area_code,
+        IndicatorValue.category_type == "",
+    )
+    headline = headline_breakdown(rows)
+    if headline is None:
+        return None
+    pairs = {(r.sex, r.age) for r in rows}
+    sexes = sorted({s for s, _ in pairs}, key=category_sort_key)
+    ages = sorted({a for _, a in pairs}, key=category_sort_key)
+    want_sex = sex if sex in sexes else headline[0]
+    want_age = age if age in ages else headline[1]
+    if (want_sex, want_age) not in pairs:
+        # Keep the dimension the visitor changed and take the commonest partner the data holds for it.
+        if sex in sexes and sex != headline[0]:
+            partners = sorted((a for s, a in pairs if s == want_sex), key=category_sort_key)
+            want_age = headline[1] if headline[1] in partners else partners[0]
+        else:
+            partners = sorted((s for s, a in pairs if a == want_age), key=category_sort_key)
+            want_sex = headline[0] if headline[0] in partners else partners[0]
+    return Selection(sexes, ages, want_sex, want_age, (want_sex, want_age) != headline)
+
+
+@dataclass(frozen=True)
+class MissingBreakdown:
+    """A breakdown the page cannot show: why, and which source would provide it."""
+
+    name: str
+    reason: str
+    source: str
+
+
+SOURCES_FOR = {
+    "Sex": "OHID Fingertips publishes many indicators for males and females by local authority; ONS mid-year "
+    "population estimates and the Census give sex for population measures.",
+    "Age": "OHID Fingertips publishes many indicators by age band; the Census 2021 and ONS mid-year estimates give "
+    "age for population measures.",
+    "Deprivation": "OHID Fingertips publishes deprivation-decile rows for many indicators (for England, and for "
+    "some indicators by local authority); data by small area (LSOA) can be grouped by IMD 2019 decile.",
+    "Ward or small area": "OHID Local Health publishes many measures by ward and MSOA; council and NHS records "
+    "with a postcode can be aggregated to wards or LSOAs.",
+    "Ethnic group": "Census 2021 tables by ethnic group (ONS), or NHS datasets that record ethnicity "
+    "(e.g. hospital episodes via OHID Fingertips' inequality breakdowns).",
+}
+
+
+def _has(found: Sequence[Breakdown], *words: str) -> bool:
+    return any(any(w in b.label.lower() for w in words) for b in found)
+
+
+def missing_breakdowns(
+    indicator: Indicator, found: Sequence[Breakdown], chosen: Selection | None, *, has_small_areas: bool = False
+) -> list[MissingBreakdown]:
+    """The usual inequality breakdowns (sex, age, deprivation, ward or small area, ethnic group) the loaded data
+    does not hold for the area, each with the reason and a source that would provide it."""
+    source = indicator.source or "the loaded file"
+    present = {
+        "Sex": _has(found, "sex") or (chosen is not None and len(chosen.sexes) > 1),
+        "Age": _has(found, "age") or (chosen is not None and len(chosen.ages) > 1),
+        "Deprivation": _has(found, "depriv", "imd", "decile", "quintile"),
+        "Ward or small area": has_small_areas or any(b.slug == "ward" for b in found),
+        "Ethnic group": _has(found, "ethnic"),
+    }
+    out = []
+    for name, held in present.items():
+        if held:
+            continue
+        if name == "Sex" and chosen is not None:
+            reason = f"{source} gives this indicator for {chosen.sex.lower()} only."
+        elif name == "Age" and chosen is not None:
+            reason = f"{source} gives this indicator for one age group only ({chosen.age})."
+        else:
+            reason = f"{source} has no rows by {name.lower()} for this area."
+        out.append(MissingBreakdown(name, reason, SOURCES_FOR[name]))
+    return out
+
+
+def gap_sentence(gap: InequalityGap, indicator: Indicator) -> str:
+    """The widest gap in plain English, e.g. "The widest gap is by sex in 2018 - 20: Female 81.4 years against Male
+    77.2 years, a difference of 4.2 years." """
+
+    def show(value: float) -> str:
+        return format_value(value, indicator)
+
+    kind = gap.category_type[:1].lower() + gap.category_type[1:]
+    unit = unit_text(indicator.unit)
+    difference = (
+        f"{format_value(gap.gap, indicator, with_unit=False)} percentage points"
+        if unit.lower() in PERCENT_UNITS
+        else show(gap.gap)
+    )
+    return (
+        f"The widest gap is by {kind} in {gap.period}: {gap.highest_category} {show(gap.highest_value)} against "
+        f"{gap.lowest_category} {show(gap.lowest_value)}, a difference of {difference}."
+    )

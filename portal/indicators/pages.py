@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
 from portal.deployment import england_code, home_area_code
 from portal.extensions import db
-from portal.indicators.breakdowns import breakdowns, inequality_gap
+from portal.indicators.breakdowns import (
+    Breakdown,
+    MissingBreakdown,
+    Selection,
+    breakdowns,
+    gap_sentence,
+    inequality_gap,
+    missing_breakdowns,
+    selection,
+)
 from portal.indicators.catalogue import (
     POPULATION_INDICATOR,
     Comparators,
@@ -45,16 +54,22 @@ class IndicatorPage:
     value_notes: list[str]
     has_derived: bool
     version: str
+    selection: Selection | None = None
+    missing: list[MissingBreakdown] = field(default_factory=list)
+    gap_text: str = ""
 
 
 def _indicator_charts(
-    indicator: Indicator, places: Comparators
-) -> tuple[IndicatorSummary, list[ChartData], list[ChartData]]:
+    indicator: Indicator, places: Comparators, chosen: Selection | None = None
+) -> tuple[IndicatorSummary, list[ChartData], list[ChartData], list[Breakdown]]:
     rows = stored_rows(
         IndicatorValue.indicator_id == indicator.id,
         IndicatorValue.area_code.in_(comparator_codes(places)),
         IndicatorValue.category_type == "",
     )
+    if chosen is not None and chosen.chosen:
+        # The summary quotes the headline pair of the rows it is given: give it the chosen pair only.
+        rows = [r for r in rows if (r.sex, r.age) == (chosen.sex, chosen.age)]
     level = published_levels([indicator.id], places.area.code).get(indicator.id, "")
     summary = summarise(indicator, rows, places, published_for=level)
     found = breakdowns(indicator, places, summary.sex, summary.age)
@@ -91,17 +106,27 @@ def _indicator_charts(
     lsoa_map = lsoa_map_chart_data(indicator, places)
     if lsoa_map is not None:
         detail.append(lsoa_map)
-    return summary, [c for c in main if c is not None], detail
+    return summary, [c for c in main if c is not None], detail, found
 
 
-def indicator_page(indicator_id: str, area_code: str | None = None, *, preview: bool = False) -> IndicatorPage | None:
-    """The indicator page's content for an area (home by default); None if the indicator or area is unknown, or the
-    indicator is a draft and this is not an analyst's ``preview``."""
+def indicator_page(
+    indicator_id: str,
+    area_code: str | None = None,
+    *,
+    preview: bool = False,
+    sex: str | None = None,
+    age: str | None = None,
+) -> IndicatorPage | None:
+    """The indicator page's content for an area (home by default), for the chosen sex and age where the data holds
+    them; None if the indicator or area is unknown, or the indicator is a draft and this is not an analyst's
+    ``preview``."""
     indicator = get_indicator(indicator_id) if preview else get_published_indicator(indicator_id)
     places = comparators(area_code or home_area_code())
     if indicator is None or places is None:
         return None
-    summary, charts, breakdown_charts = _indicator_charts(indicator, places)
+    chosen = selection(indicator, places.area.code, sex, age)
+    summary, charts, breakdown_charts, found = _indicator_charts(indicator, places, chosen)
+    gap = summary.inequality_gap
     notes_query = (
         select(IndicatorValue.value_note, func.max(case((IndicatorValue.derived, 1), else_=0)))
         .where(IndicatorValue.indicator_id == indicator.id, IndicatorValue.area_code == places.area.code)
@@ -123,11 +148,22 @@ def indicator_page(indicator_id: str, area_code: str | None = None, *, preview: 
         value_notes=sorted({note for note, _ in notes if note}),
         has_derived=any(bool(derived) for _, derived in notes),
         version=data_version(indicator.id) or "",
+        selection=chosen,
+        missing=missing_breakdowns(
+            indicator, found, chosen, has_small_areas=any(c.slug == "lsoa-map" for c in breakdown_charts)
+        ),
+        gap_text=gap_sentence(gap, indicator) if gap is not None else "",
     )
 
 
 def indicator_chart(
-    indicator_id: str, slug: str, area_code: str | None = None, *, preview: bool = False
+    indicator_id: str,
+    slug: str,
+    area_code: str | None = None,
+    *,
+    preview: bool = False,
+    sex: str | None = None,
+    age: str | None = None,
 ) -> ChartData | None:
     """One chart of the indicator page by its slug ("trend", "compare-region", "sex", "ward"…), or None (also for a
     draft, unless this is an analyst's ``preview``)."""
@@ -135,5 +171,6 @@ def indicator_chart(
     places = comparators(area_code or home_area_code())
     if indicator is None or places is None:
         return None
-    _, charts, breakdown_charts = _indicator_charts(indicator, places)
+    chosen = selection(indicator, places.area.code, sex, age)
+    _, charts, breakdown_charts, _ = _indicator_charts(indicator, places, chosen)
     return next((c for c in [*charts, *breakdown_charts] if c.slug == slug), None)

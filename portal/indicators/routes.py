@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bokeh
 from bokeh.util.paths import static_path
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from portal.access import public
@@ -14,6 +14,7 @@ from portal.deployment import home_area_code
 from portal.downloads import download_response
 from portal.htmx import render_page
 from portal.indicators import bp
+from portal.indicators.breakdowns import selection
 from portal.indicators.catalogue import (
     PUBLISHED,
     TOPIC_LABELS,
@@ -24,12 +25,24 @@ from portal.indicators.catalogue import (
     ward_areas,
 )
 from portal.indicators.chart_data import data_version
+from portal.indicators.compare import GROUPS as RUG_GROUPS
+from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
 from portal.indicators.summaries import overview as indicator_overview
-from portal.indicators.wards import chosen_ward_indicator, ward_chart, ward_data_version
+from portal.indicators.themes import THEMES, theme_page
+from portal.indicators.wards import (
+    WardComparison,
+    chosen_ward_indicator,
+    compare_wards,
+    facts_csv,
+    names_city,
+    ward_chart,
+    ward_data_version,
+)
 from portal.indicators.wards import ward_profile as build_ward_profile
 from portal.models import Role
+from portal.small_areas.facts import ward_profile_facts
 from portal.stats.comparison import Comparison
 from portal.text import slugify
 
@@ -116,6 +129,58 @@ def overview() -> Response:
     )
 
 
+def _rug_choice() -> tuple[str, str]:
+    group = request.args.get("group", "region")
+    topic = request.args.get("topic", "")
+    return (group if group in RUG_GROUPS else "region"), (topic if topic in TOPIC_LABELS else "")
+
+
+@bp.route("/indicators/compare")
+@public
+def compare() -> Response:
+    """The tartan rug: every indicator for the West Midlands authorities or the statistical neighbours, each
+    area's value with its comparison with England (shape and words, not colour alone)."""
+    group, topic = _rug_choice()
+    return render_page(
+        "indicators/compare.html", rug=tartan_rug(group, topic), groups=RUG_GROUPS, topics=TOPICS, topic=topic
+    )
+
+
+@bp.route("/indicators/compare.csv")
+@public
+def compare_csv() -> Response:
+    """Exactly the table the compare page shows, as CSV."""
+    group, topic = _rug_choice()
+    return _csv_response(tartan_rug(group, topic).csv(), f"compare-{group}{'-' + topic if topic else ''}.csv")
+
+
+@bp.route("/indicators/themes")
+@public
+def themes() -> Response:
+    """The theme pages, each with its indicators."""
+    return render_page("indicators/themes.html", themes=list(THEMES.values()))
+
+
+@bp.route("/indicators/themes/<slug>")
+@public
+def theme(slug: str) -> Response:
+    """A theme: its indicators with the region and England beside each, and its small-area figures."""
+    content = theme_page(slug)
+    if content is None:
+        abort(404)
+    return render_page("indicators/theme.html", page=content)
+
+
+@bp.route("/indicators/themes/<slug>.csv")
+@public
+def theme_csv(slug: str) -> Response:
+    """Exactly the tables of a theme page, as CSV."""
+    content = theme_page(slug)
+    if content is None:
+        abort(404)
+    return _csv_response(content.csv(), f"theme-{content.theme.slug}.csv")
+
+
 def can_preview() -> bool:
     """Whether the signed-in user may see draft indicators as the public would (analysts and admins)."""
     return bool(current_user.is_authenticated and current_user.has_role(Role.ANALYST, Role.ADMIN))
@@ -126,10 +191,15 @@ def can_preview() -> bool:
 def detail(indicator_id: str) -> Response:
     """An indicator: summary sentence, trend, compare-areas and inequality charts with tables, definition, source.
     A draft is a preview for analysts and admins, and not found for everyone else."""
-    content = indicator_page(indicator_id, preview=can_preview())
+    content = indicator_page(indicator_id, preview=can_preview(), **_chosen_breakdown())
     if content is None:
         abort(404)
     return render_page("indicators/detail.html", page=content)
+
+
+def _chosen_breakdown() -> dict[str, str | None]:
+    """The sex and age asked for (``?sex=&age=``); the page falls back to the headline pair for anything else."""
+    return {"sex": request.args.get("sex") or None, "age": request.args.get("age") or None}
 
 
 def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
@@ -137,7 +207,10 @@ def _indicator_chart_key(indicator_id: str, chart: str) -> tuple[str, str]:
     indicator = get_indicator(indicator_id)
     if version is None or indicator is None or (indicator.status != PUBLISHED and not can_preview()):
         abort(404)
-    return f"indicator:{indicator_id}:{home_area_code()}:{chart}", version
+    # Key by the pair actually shown, so made-up query values cannot multiply cache entries.
+    chosen = selection(indicator, home_area_code(), **_chosen_breakdown())
+    shown = f"{chosen.sex}:{chosen.age}" if chosen is not None else ""
+    return f"indicator:{indicator_id}:{home_area_code()}:{chart}:{shown}", version
 
 
 @bp.route("/indicators/<indicator_id>/charts/<chart>.json")
@@ -147,7 +220,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
     key, version = _indicator_chart_key(indicator_id, chart)
 
     def build():
-        data = indicator_chart(indicator_id, chart, preview=can_preview())
+        data = indicator_chart(indicator_id, chart, preview=can_preview(), **_chosen_breakdown())
         if data is None or data.build is None:
             abort(404)
         return data.build()
@@ -159,7 +232,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
 @public
 def chart_csv(indicator_id: str, chart: str) -> Response:
     """Exactly the rows a chart of the indicator page draws, as CSV."""
-    data = indicator_chart(indicator_id, chart, preview=can_preview())
+    data = indicator_chart(indicator_id, chart, preview=can_preview(), **_chosen_breakdown())
     if data is None:
         abort(404)
     return _csv_response(
@@ -170,8 +243,46 @@ def chart_csv(indicator_id: str, chart: str) -> Response:
 @bp.route("/areas/wards")
 @public
 def wards() -> Response:
-    """An index of the home area's wards, each linking to its profile."""
-    return render_page("indicators/wards.html", wards=ward_areas())
+    """An index of the home area's wards, each linking to its profile; the ward chooser (``?ward=CODE``) redirects
+    to the chosen ward's profile."""
+    areas = ward_areas()
+    chosen = request.args.get("ward", "")
+    if chosen and chosen in dict(areas):
+        return redirect(url_for("indicators.ward_profile", code=chosen), 303)
+    return render_page("indicators/wards.html", wards=areas)
+
+
+def _compared_wards() -> tuple[list[tuple[str, str]], str, str, WardComparison | None, list[str]]:
+    areas = ward_areas()
+    codes = dict(areas)
+    first, second = request.args.get("a", ""), request.args.get("b", "")
+    errors = []
+    if (first or second) and first not in codes:
+        errors.append("a")
+    if (first or second) and second not in codes:
+        errors.append("b")
+    comparison = compare_wards(first, second) if first in codes and second in codes else None
+    return areas, first, second, comparison, errors
+
+
+@bp.route("/areas/wards/compare")
+@public
+def ward_compare() -> Response:
+    """Two wards side by side, with the city and England (``?a=CODE&b=CODE``)."""
+    areas, first, second, comparison, errors = _compared_wards()
+    return render_page(
+        "indicators/ward_compare.html", wards=areas, first=first, second=second, comparison=comparison, errors=errors
+    )
+
+
+@bp.route("/areas/wards/compare.csv")
+@public
+def ward_compare_csv() -> Response:
+    """Exactly the rows of the two-ward comparison, as CSV."""
+    _, first, second, comparison, _ = _compared_wards()
+    if comparison is None:
+        abort(404)
+    return _csv_response(comparison.csv(), f"wards-{slugify(first, fallback='a')}-{slugify(second, fallback='b')}.csv")
 
 
 @bp.route("/areas/wards/<code>")
@@ -184,14 +295,25 @@ def ward_profile(code: str) -> Response:
     return render_page("indicators/ward_profile.html", "indicators/_ward_map.html", profile=profile)
 
 
+@bp.route("/areas/wards/<code>/figures.csv")
+@public
+def ward_facts_csv(code: str) -> Response:
+    """The ward profile's figures with the city and England, exactly as the page's tables show them, as CSV."""
+    area = get_area(code)
+    facts = ward_profile_facts(code, names_city(area.parent_code or home_area_code())) if area else None
+    if facts is None:
+        abort(404)
+    return _csv_response(facts_csv(facts), f"ward-{slugify(code, fallback='ward', max_length=80)}-figures.csv")
+
+
 def _ward_chart_key(code: str, chart: str) -> tuple[str, str, str | None]:
-    if chart not in {"map", "pyramid"}:
+    if chart not in {"map", "pyramid", "ages"}:
         abort(404)
     chosen = chosen_ward_indicator(code, request.args.get("indicator") or None)
     if get_area(code) is None or (chart == "map" and chosen is None):
         abort(404)
     indicator_id = chosen.id if chosen is not None else None
-    subject = f"ward:{code}:{indicator_id}" if chart == "map" else f"city:{home_area_code()}"
+    subject = {"map": f"ward:{code}:{indicator_id}", "ages": f"ward:{code}"}.get(chart, f"city:{home_area_code()}")
     return f"{subject}:{chart}", ward_data_version(indicator_id), indicator_id
 
 

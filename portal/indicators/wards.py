@@ -11,8 +11,10 @@ import pandas as pd
 from bokeh.model import Model
 from sqlalchemy import func, select
 
+from portal.charts.age_bands import age_band_chart
 from portal.charts.maps import WardShape, ward_map
 from portal.charts.pyramid import population_pyramid_chart
+from portal.charts.tables import to_csv
 from portal.deployment import england_code, home_area_code
 from portal.extensions import db
 from portal.importers.population import population_pyramid
@@ -28,6 +30,8 @@ from portal.indicators.catalogue import (
 from portal.indicators.chart_data import CHART_STYLE_VERSION, ChartData, Column, data_version, value_label
 from portal.indicators.formatting import decimals_for, format_value
 from portal.models import Area, Indicator, IndicatorValue
+from portal.small_areas.facts import CENSUS, CENSUS_SOURCE, WardFacts, ward_profile_facts
+from portal.small_areas.loading import latest_load
 
 # ---------------------------------------------------------------------------------------------------------------
 # Ward profiles
@@ -67,6 +71,39 @@ class WardProfile:
     map_chart: ChartData | None
     pyramid_chart: ChartData | None
     profile_rows: list[tuple[Indicator, str, str]] = field(default_factory=list)  # indicator, period, formatted
+    facts: WardFacts | None = None
+    age_chart: ChartData | None = None
+    indicator_rows: list[WardIndicatorRow] = field(default_factory=list)
+    wards: list[tuple[str, str]] = field(default_factory=list)  # every ward of the city, by name
+
+    @property
+    def previous_ward(self) -> tuple[str, str] | None:
+        """The ward before this one by name (wrapping round), for "previous ward" links."""
+        return _neighbour(self.wards, self.ward.code, -1)
+
+    @property
+    def next_ward(self) -> tuple[str, str] | None:
+        """The ward after this one by name (wrapping round)."""
+        return _neighbour(self.wards, self.ward.code, 1)
+
+
+def _neighbour(wards: list[tuple[str, str]], code: str, step: int) -> tuple[str, str] | None:
+    codes = [c for c, _ in wards]
+    if code not in codes or len(codes) < 2:
+        return None
+    return wards[(codes.index(code) + step) % len(codes)]
+
+
+@dataclass(frozen=True)
+class WardIndicatorRow:
+    """A ward-level indicator's latest value for the ward, with the city's and England's for the same period where
+    the portal holds them."""
+
+    indicator: Indicator
+    period: str
+    ward_text: str
+    city_text: str
+    england_text: str
 
 
 def _ward_values(indicator: Indicator, wards: dict[str, str]) -> tuple[str, list[WardValue]]:
@@ -205,6 +242,74 @@ def population_pyramid_data(area_code: str, reference_code: str) -> ChartData | 
     return ChartData("pyramid", title, summary_text, columns, table, build)
 
 
+def _headline_value(indicator: Indicator, area_code: str, period: str) -> str:
+    """The area's headline value of the indicator for the period, formatted; "Not available" when not held."""
+    rows = stored_rows(
+        IndicatorValue.indicator_id == indicator.id,
+        IndicatorValue.area_code == area_code,
+        IndicatorValue.category_type == "",
+        IndicatorValue.period == period,
+    )
+    headline = headline_breakdown(rows)
+    row = next((r for r in rows if (r.sex, r.age) == headline), None)
+    if row is None:
+        return "Not available"
+    return "suppressed" if row.suppressed else format_value(row.value, indicator)
+
+
+def ward_indicator_rows(code: str, parent: str, indicators: list[Indicator]) -> list[WardIndicatorRow]:
+    """Every ward-level indicator's latest value for the ward, with the city and England beside it."""
+    wards = dict(ward_areas(parent))
+    out = []
+    for indicator in indicators:
+        period, values = _ward_values(indicator, wards)
+        own = next((w for w in values if w.code == code), None)
+        if own is None:
+            continue
+        out.append(
+            WardIndicatorRow(
+                indicator,
+                period,
+                own.formatted,
+                _headline_value(indicator, parent, period),
+                _headline_value(indicator, england_code(), period),
+            )
+        )
+    return out
+
+
+def ward_age_chart(facts: WardFacts) -> ChartData:
+    """The ward's people by five-year age band (Census 2021) against the city and England, as shares of each area's
+    usual residents; the census age table has no sex split, so bars rather than a pyramid."""
+    title = f"Usual residents by age, {CENSUS}: {facts.ward_name}, {facts.city_name} and England"
+    columns = [
+        Column("Age"),
+        Column(f"{facts.ward_name} (%)", 1),
+        Column(f"{facts.city_name} (%)", 1),
+        Column(f"{facts.england_name} (%)", 1),
+    ]
+    rows: list[list[Any]] = [[b.band, b.ward, b.city, b.england] for b in reversed(facts.age_bands)]
+
+    def build() -> Model:
+        bands = [b.band for b in facts.age_bands]
+        return age_band_chart(
+            title,
+            bands,
+            [b.ward for b in facts.age_bands],
+            area_name=facts.ward_name,
+            comparators=[
+                (facts.city_name, [b.city for b in facts.age_bands]),
+                (facts.england_name, [b.england for b in facts.age_bands]),
+            ],
+        )
+
+    summary_text = (
+        f"Bars: the share of {facts.ward_name}'s usual residents in each five-year age band, youngest at the bottom; "
+        f"{facts.city_name}'s shares are white diamonds and England's black circles. Source: {CENSUS_SOURCE}."
+    )
+    return ChartData("ages", title, summary_text, columns, rows, build)
+
+
 def ward_profile(code: str, indicator_id: str | None = None) -> WardProfile | None:
     """A ward's profile: the ward map coloured by the chosen ward indicator (the first ward indicator by default,
     preferring deprivation), the ward's value of every ward indicator and the city's population pyramid; None if
@@ -224,7 +329,12 @@ def ward_profile(code: str, indicator_id: str | None = None) -> WardProfile | No
         own = next((w for w in ward_values if w.code == code), None)
         if own is not None:
             profile_rows.append((indicator, ward_period, own.formatted))
+    facts = ward_profile_facts(code, names_city(parent))
     return WardProfile(
+        facts=facts,
+        age_chart=ward_age_chart(facts) if facts is not None else None,
+        indicator_rows=ward_indicator_rows(code, parent, indicators),
+        wards=list(wards.items()),
         ward=ward,
         indicators=indicators,
         indicator=chosen,
@@ -237,18 +347,29 @@ def ward_profile(code: str, indicator_id: str | None = None) -> WardProfile | No
     )
 
 
+def names_city(parent: str) -> str:
+    """The city's name (the ward's parent area), or its code."""
+    return area_names([parent]).get(parent, parent)
+
+
 def ward_chart(code: str, slug: str, indicator_id: str | None = None) -> ChartData | None:
-    """One chart of a ward profile ("map" or "pyramid"), or None."""
+    """One chart of a ward profile ("map", "pyramid" or "ages"), or None."""
     profile = ward_profile(code, indicator_id)
     if profile is None:
         return None
-    return {"map": profile.map_chart, "pyramid": profile.pyramid_chart}.get(slug)
+    return {"map": profile.map_chart, "pyramid": profile.pyramid_chart, "ages": profile.age_chart}.get(slug)
 
 
 def ward_data_version(indicator_id: str | None) -> str:
     """A fingerprint of the data behind a ward profile's charts: the chosen indicator, the population estimates and
     the wards' boundaries."""
-    parts = [data_version(indicator_id) if indicator_id else "", data_version(POPULATION_INDICATOR) or ""]
+    load = latest_load()
+    parts = [
+        data_version(indicator_id) if indicator_id else "",
+        data_version(POPULATION_INDICATOR) or "",
+        load.checksum if load is not None else "",
+        str(load.id) if load is not None else "",
+    ]
     boundaries = db.session.execute(
         select(func.count(), func.max(Area.code)).where(Area.area_type == "ward", Area.boundary.is_not(None))
     ).one()
@@ -265,3 +386,101 @@ def chosen_ward_indicator(code: str, indicator_id: str | None) -> Indicator | No
     if chosen is None:
         chosen = next((i for i in indicators if i.topic == "deprivation"), indicators[0] if indicators else None)
     return chosen
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Two wards side by side
+
+
+@dataclass(frozen=True)
+class ComparedFigure:
+    """One row of the two-ward comparison."""
+
+    section: str
+    label: str
+    first: str
+    second: str
+    city: str
+    england: str
+    period: str
+
+
+@dataclass
+class WardComparison:
+    """Two wards' figures side by side, with the city and England."""
+
+    first: WardFacts
+    second: WardFacts
+    rows: list[ComparedFigure]
+
+    def sections(self) -> list[tuple[str, list[ComparedFigure]]]:
+        """The rows grouped by section, in order."""
+        out: list[tuple[str, list[ComparedFigure]]] = []
+        for row in self.rows:
+            if not out or out[-1][0] != row.section:
+                out.append((row.section, []))
+            out[-1][1].append(row)
+        return out
+
+    def csv(self) -> str:
+        """Exactly the rows the page shows, as CSV."""
+        header = [
+            "Section",
+            "Figure",
+            self.first.ward_name,
+            self.second.ward_name,
+            self.first.city_name,
+            self.first.england_name,
+            "Period",
+        ]
+        return to_csv(header, [[r.section, r.label, r.first, r.second, r.city, r.england, r.period] for r in self.rows])
+
+
+def compare_wards(first: str, second: str) -> WardComparison | None:
+    """The two wards' profile figures and ward-level indicators side by side; None if either is not a ward of the
+    home area or the small-area data is not loaded."""
+    areas = [get_area(code) for code in (first, second)]
+    if any(a is None or a.area_type != "ward" for a in areas):
+        return None
+    parent = areas[0].parent_code or home_area_code()  # type: ignore[union-attr]
+    city = names_city(parent)
+    facts = [ward_profile_facts(code, city) for code in (first, second)]
+    if facts[0] is None or facts[1] is None:
+        return None
+    rows = [
+        ComparedFigure(a.section, a.label, a.ward_text, b.ward_text, a.city_text, a.england_text, a.period)
+        for a, b in zip(facts[0].figures, facts[1].figures, strict=True)
+    ]
+    indicators = ward_indicators(parent)
+    one = {r.indicator.id: r for r in ward_indicator_rows(first, parent, indicators)}
+    two = {r.indicator.id: r for r in ward_indicator_rows(second, parent, indicators)}
+    for indicator in indicators:
+        a_row, b_row = one.get(indicator.id), two.get(indicator.id)
+        if a_row is None and b_row is None:
+            continue
+        held = a_row or b_row
+        assert held is not None
+        rows.append(
+            ComparedFigure(
+                "Other ward-level indicators",
+                indicator.name,
+                a_row.ward_text if a_row else "Not available",
+                b_row.ward_text if b_row else "Not available",
+                held.city_text,
+                held.england_text,
+                held.period,
+            )
+        )
+    return WardComparison(facts[0], facts[1], rows)
+
+
+def facts_csv(facts: WardFacts) -> str:
+    """The ward profile's figures exactly as its tables show them, as CSV."""
+    header = ["Section", "Figure", facts.ward_name, facts.city_name, facts.england_name, "Period", "Source", "Note"]
+    return to_csv(
+        header,
+        [
+            [f.section, f.label, f.ward_text, f.city_text, f.england_text, f.period, f.source, f.note]
+            for f in facts.figures
+        ],
+    )
