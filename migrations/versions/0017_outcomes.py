@@ -3,7 +3,7 @@ and the people who asked to hear the outcome; the channel of survey responses st
 (paper, phone, event). The proposal status "recommended" needs no schema change.
 
 Revision ID: 0017_outcomes
-Revises: 0014_indicators_area_lengths
+Revises: 0016_survey_results_while_open
 Create Date: 2026-12-05
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017_outcomes"
-down_revision = "0014_indicators_area_lengths"
+down_revision = "0016_survey_results_while_open"
 branch_labels = None
 depends_on = None
 

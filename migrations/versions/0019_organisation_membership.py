@@ -2,7 +2,7 @@
 and organisations.email_domain.
 
 Revision ID: 0019_organisation_membership
-Revises: 0014_indicators_area_lengths
+Revises: 0017_outcomes
 Create Date: 2026-12-05
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019_organisation_membership"
-down_revision = "0014_indicators_area_lengths"
+down_revision = "0017_outcomes"
 branch_labels = None
 depends_on = None
 
