@@ -143,6 +143,11 @@ class Config:
     RESET_TOKEN_MAX_AGE = 3600
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Compression (flask-compress): brotli where the client accepts it, else gzip; static files are streamed.
+    COMPRESS_ALGORITHM: ClassVar[list[str]] = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING: ClassVar[list[str]] = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
     # Survey invitations to more people than this are emailed in the background (the "email" queue).
     INVITATIONS_INLINE_MAX = 20
     # Behind a load balancer or reverse proxy, how many proxies' X-Forwarded-For/-Proto/-Host headers to trust.
