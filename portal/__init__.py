@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     from portal.auth.sessions import init_sessions
     from portal.database import configure_sqlite_connections, include_in_autogenerate
     from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
+    from portal.page_cache import init_page_cache
     from portal.security import init_security
     from portal.static_assets import init_static_assets
 
@@ -113,10 +114,11 @@ def register_extensions(app: Flask) -> None:
         configure_sqlite_connections(db.engine)
     app.before_request(enforce_access)
     init_security(app)
-    # after_request hooks run newest first: static cache headers, then compression (which also answers
-    # conditional requests), then the security headers registered above.
+    # after_request hooks run newest first: page cache and ETags, static cache headers, then compression (which also
+    # answers conditional requests), then the security headers registered above.
     compress.init_app(app)
     init_static_assets(app)
+    init_page_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:
