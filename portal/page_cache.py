@@ -55,7 +55,7 @@ NEVER_CACHED_ENDPOINTS = frozenset({"static", "pages.healthz"})
 _CHANGED = "page_cache_data_changed"
 
 
-class DataVersion(db.Model):  # type: ignore[name-defined,misc]
+class DataVersion(db.Model):  # type: ignore[name-defined]
     """One row: how many times public data has changed, and a random epoch for this row's lifetime."""
 
     __tablename__ = "data_version"
@@ -165,7 +165,8 @@ def _serve(stored: dict[str, Any]) -> Response:
     response = current_app.response_class(body, status=200, mimetype="text/html")
     _set_validators(response, stored["etag"])
     response.headers["X-Page-Cache"] = "hit"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _set_validators(response: Response, etag: str) -> None:
@@ -220,7 +221,8 @@ def store_page(response: Response) -> Response:
     cache.set(_cache_key(), {"body": body, "etag": etag}, timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
     _set_validators(response, etag)
     response.headers["X-Page-Cache"] = "miss"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def etag_json(response: Response) -> Response:
@@ -233,7 +235,7 @@ def etag_json(response: Response) -> Response:
         and "ETag" not in response.headers
     ):
         response.add_etag()
-        return response.make_conditional(request)
+        response.make_conditional(request)
     return response
 
 
