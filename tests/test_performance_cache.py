@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from portal import create_app
 from portal.evidence import services
 from portal.extensions import cache
+from portal.models import User
 from portal.page_cache import current_data_version
 from tests.conftest import IsolatedClient
 from tests.evidence.conftest import briefing_input
@@ -29,8 +31,10 @@ def caching(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     cache.clear()
 
 
-def _nonce(response) -> str:  # type: ignore[no-untyped-def]
-    return re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+def _nonce(response: TestResponse) -> str:
+    found = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    assert found is not None
+    return found.group(1)
 
 
 def _publish(title: str) -> None:
@@ -93,8 +97,8 @@ def test_personal_bookkeeping_does_not_empty_the_cache(caching: Flask, client: F
 
 
 def test_signed_in_users_flashes_and_non_get_requests_are_never_cached(
-    caching: Flask, client: FlaskClient, make_user
-) -> None:  # type: ignore[no-untyped-def]
+    caching: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
     client.get("/evidence")
     from tests.conftest import sign_in
 
