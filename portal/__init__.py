@@ -88,9 +88,11 @@ def register_extensions(app: Flask) -> None:
     from portal.access import enforce_access
     from portal.auth.sessions import init_sessions
     from portal.database import configure_sqlite_connections, include_in_autogenerate
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
+    from portal.page_cache import init_page_cache
     from portal.request_log import init_request_log
     from portal.security import init_security
+    from portal.static_assets import init_static_assets
 
     db.init_app(app)
     # SQLite cannot ALTER most things; batch mode copies the table instead.
@@ -116,6 +118,11 @@ def register_extensions(app: Flask) -> None:
     init_request_log(app)
     app.before_request(enforce_access)
     init_security(app)
+    # after_request hooks run newest first: page cache and ETags, static cache headers, then compression (which also
+    # answers conditional requests), then the security headers registered above.
+    compress.init_app(app)
+    init_static_assets(app)
+    init_page_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -150,6 +150,15 @@ class Config:
     RESET_TOKEN_MAX_AGE = 3600
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Compression (flask-compress): brotli where the client accepts it, else gzip; static files are streamed.
+    COMPRESS_ALGORITHM: ClassVar[list[str]] = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING: ClassVar[list[str]] = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
+    # Whole public pages for anonymous visitors (portal/page_cache.py), kept at most this long even if no data changes
+    # (pages that depend on the date, such as a survey's closing, change within this time).
+    PAGE_CACHE_ENABLED = os.environ.get("PAGE_CACHE_ENABLED", "true").lower() == "true"
+    PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "120"))
     # Survey invitations to more people than this are emailed in the background (the "email" queue).
     INVITATIONS_INLINE_MAX = 20
     # Behind a load balancer or reverse proxy, how many proxies' X-Forwarded-For/-Proto/-Host headers to trust.
@@ -181,6 +190,8 @@ class Test(Config):
     PASSWORD_HASH_FAST = True
     # Other features' tests expect an anonymous answer in the results at once; the anonymity tests set 5.
     SURVEY_RELEASE_BATCH = 1
+    # Other features' tests change data behind the ORM's back and move the clock; the page cache tests turn it on.
+    PAGE_CACHE_ENABLED = False
 
 
 class Production(Config):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,3 +34,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Responses compressed with brotli or gzip, whichever the client accepts (brotli first).
+compress = Compress()
+# Whole public pages for anonymous visitors (see portal/page_cache.py): in process by default, Redis when configured.
+cache = Cache()

@@ -62,7 +62,10 @@ def content_security_policy(nonce: str) -> str:
 
 def add_security_headers(response: Response) -> Response:
     """``after_request`` hook: the same protective headers on every response."""
-    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+    if response.status_code != 304:
+        # A 304 must not carry a new nonce: the browser keeps the body it has, whose scripts hold the old one, and
+        # would take the new header in place of the old (portal/page_cache.py).
+        response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from portal.chapters import forecasts
@@ -89,6 +90,8 @@ def published_chapters() -> list[Chapter]:
             select(Chapter)
             .where(Chapter.status == ChapterStatus.PUBLISHED.value)
             .order_by(Chapter.published_at.desc(), Chapter.id.desc())
+            # The list shows each chapter's number of recommendations: one query for all, not one per chapter.
+            .options(selectinload(Chapter.recommendations))
         )
     )
 

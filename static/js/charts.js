@@ -3,6 +3,29 @@
 (function () {
   "use strict";
 
+  // On a page rendered without charts, BokehJS is not loaded up front: its URL waits here until a chart appears.
+  var lazyBokehSrc = document.currentScript ? document.currentScript.dataset.bokehSrc : undefined;
+  var bokehLoading = null;
+
+  function loadBokeh() {
+    if (window.Bokeh && window.Bokeh.embed) {
+      return Promise.resolve();
+    }
+    if (!lazyBokehSrc) {
+      return Promise.reject(new Error("BokehJS is not on this page"));
+    }
+    if (!bokehLoading) {
+      bokehLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = lazyBokehSrc;
+        script.onload = function () { resolve(); };
+        script.onerror = function () { reject(new Error("BokehJS did not load")); };
+        document.head.appendChild(script);
+      });
+    }
+    return bokehLoading;
+  }
+
   function showProblem(element) {
     element.removeAttribute("role");
     element.removeAttribute("aria-label");
@@ -28,12 +51,10 @@
     element.dataset.bokehState = "loading";
     element.setAttribute("role", "img");
     element.setAttribute("aria-label", element.dataset.chartLabel || "Chart");
-    if (!window.Bokeh || !window.Bokeh.embed) {
-      element.dataset.bokehState = "failed";
-      showProblem(element);
-      return;
-    }
-    fetch(element.dataset.bokehJson, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    loadBokeh()
+      .then(function () {
+        return fetch(element.dataset.bokehJson, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      })
       .then(function (response) {
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
