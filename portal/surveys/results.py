@@ -34,8 +34,8 @@ from portal.stats.survey_results import (
     ranking_summary,
     single_choice_summary,
     suppressed_groups,
-    total_hidden,
     text_answers,
+    total_hidden,
 )
 from portal.surveys.builder import question_numbers
 from portal.surveys.release import release_if_closed
