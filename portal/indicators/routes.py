@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bokeh
+from bokeh.model import Model
 from bokeh.util.paths import static_path
 from flask import Response, abort, current_app, request, url_for
 from flask_login import current_user
@@ -146,7 +147,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
     """A chart of the indicator page as Bokeh json_item JSON, cached per indicator, area and data version."""
     key, version = _indicator_chart_key(indicator_id, chart)
 
-    def build():
+    def build() -> Model:
         data = indicator_chart(indicator_id, chart, preview=can_preview())
         if data is None:
             abort(404)
@@ -201,7 +202,7 @@ def ward_chart_json(code: str, chart: str) -> Response:
     """The ward map or population pyramid as Bokeh json_item JSON, cached by data version."""
     key, version, indicator_id = _ward_chart_key(code, chart)
 
-    def build():
+    def build() -> Model:
         data = ward_chart(code, chart, indicator_id)
         if data is None:
             abort(404)
