@@ -53,7 +53,7 @@ class NormalisedRequest(Request):
     """
 
     @cached_property
-    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+    def args(self) -> MultiDict[str, str]:
         return _clean_values(super().args)
 
     def _load_form_data(self) -> None:

@@ -124,7 +124,7 @@ def claim_export(token: str, user_id: int) -> bytes | None:
         .values(downloaded_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a DML Result is a CursorResult
         db.session.rollback()
         return None
     db.session.commit()

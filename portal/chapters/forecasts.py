@@ -1,7 +1,8 @@
 """Glue between the key dataset's rows and the pure projections in ``portal.stats.forecast``.
 
-A chapter's "Future need" shows, for each linked indicator with at least 5 recorded periods for the home area
-(persons, no breakdown), a projection 3 periods ahead with 80% and 95% prediction intervals, and a simple
+A chapter's "Future need" shows, for each linked indicator with at least 2 recorded periods for the home area
+(persons, no breakdown), a projection 3 periods ahead with 80% and 95% prediction intervals calibrated on
+rolling-origin backtests (a series too short to backtest gets no interval, and says so), and a simple
 ageing-on projection of the population in the chapter's age bands from the ONS mid-2022 single-year-of-age
 estimates. Results are plain JSON-ready dicts, cached on the chapter and keyed by a version of the data behind them.
 """
@@ -27,14 +28,18 @@ from portal.extensions import db
 from portal.models import Chapter, Indicator, IndicatorValue
 from portal.stats.forecast import (
     AGEING_ON_LABEL,
-    MIN_POINTS,
+    MODEL_WORDS,
+    period_span,
     population_in_age_band,
     project_indicator,
     project_population_ageing_on,
 )
 
 # Bump when the shape or method of the cached projections changes, so old caches are recomputed.
-ALGORITHM_VERSION = "1"
+ALGORITHM_VERSION = "2"
+# The fewest recorded values projected at all: shorter series than portal.stats.forecast.MIN_POINTS are projected
+# naively with no interval and a sentence saying why.
+MIN_PROJECTED = 2
 HORIZON = 3
 POPULATION_INDICATOR = "ons-mye-2022-population"
 # Ageing-on ignores deaths and migration, so its error grows every year: keep the horizon short.
@@ -42,12 +47,6 @@ POPULATION_YEARS = 5
 OLDEST_AGE = 90
 PERSONS = "Persons"
 ALL_AGES = "All ages"
-
-MODEL_WORDS: dict[str, str] = {
-    "linear": "a straight-line (linear) trend",
-    "ETS(A,A,N)": "exponential smoothing with a trend (ETS)",
-    "ETS(A,Ad,N)": "exponential smoothing with a damped trend (ETS)",
-}
 
 _AGE_BAND = re.compile(r"^(\d{1,3})\s*(?:(\+)|(?:-|–|to)\s*(\d{1,3}))$")
 
@@ -184,41 +183,30 @@ def future_labels(series: Series, future_x: list[int], by_year: bool) -> list[st
     return [f"{last} + {i}" for i in range(1, len(future_x) + 1)]
 
 
-def _describe_error(projection_model: str, error: float, metric: str, unit: str, candidates: int) -> str:
-    """The model, why it was chosen and its backtest error, in words."""
-    base, _, note = projection_model.partition(" (")
-    words = MODEL_WORDS.get(base, base)
-    match = re.search(r"last (\d+) points", metric)
-    tested = f"the last {match.group(1)} recorded values" if match else "recent recorded values"
-    unit_words = "percentage points" if unit.strip() in {"%", "percent", "per cent"} else unit.strip()
-    amount = f"{format_number(error, 2 if abs(error) < 10 else 1 if abs(error) < 1000 else 0)} {unit_words}".strip()
-    if candidates > 1:
-        chosen = f"The projection uses {words}: of the models tried, it predicted {tested} best"
-    else:
-        chosen = f"The projection uses {words}. Tested on {tested}"
-    sentence = (
-        f"{chosen} when each was forecast from the values before it. On average those test forecasts were "
-        f"{amount} away from the recorded value (mean absolute error)."
-    )
-    if note.startswith("ETS not fitted: "):
-        reason = note.removeprefix("ETS not fitted: ").rstrip(")")
-        sentence += f" Exponential smoothing (ETS) was not tried: {reason}."
-    return sentence
+def _band(values: Any) -> list[float | None]:
+    """A band as JSON-ready floats; a missing bound (NaN) becomes None, which JSON columns can store."""
+    return [float(v) if math.isfinite(v) else None for v in values]
 
 
 def project_series(indicator: Indicator, area_code: str) -> dict[str, Any]:
     """The projection of one indicator for the area as a JSON-ready dict, or a dict saying why there is none."""
     base = {"indicator_id": indicator.id, "name": indicator.name, "unit": indicator.unit or ""}
     series = home_series(indicator.id, area_code)
-    if series is None or len(series.values) < MIN_POINTS:
+    if series is None or len(series.values) < MIN_PROJECTED:
         count = 0 if series is None else len(series.values)
         return base | {
             "skipped": f"It has {count} recorded period{'s' if count != 1 else ''} for the area; "
-            f"a projection needs at least {MIN_POINTS}."
+            f"a projection needs at least {MIN_PROJECTED}."
         }
     x, by_year = _x_values(series)
     try:
-        projection = project_indicator(x, series.values, horizon=HORIZON)
+        projection = project_indicator(
+            x,
+            series.values,
+            horizon=HORIZON,
+            value_type=indicator.value_type,
+            span=period_span(series.periods[-1]),
+        )
     except ValueError as error:
         return base | {"skipped": f"It could not be projected ({error})."}
     future_x = [int(v) for v in projection.future_periods]
@@ -228,20 +216,18 @@ def project_series(indicator: Indicator, area_code: str) -> dict[str, Any]:
         "values": series.values,
         "future_periods": future_labels(series, future_x, by_year),
         "point": [float(v) for v in projection.point],
-        "lower80": [float(v) for v in projection.lower80],
-        "upper80": [float(v) for v in projection.upper80],
-        "lower95": [float(v) for v in projection.lower95],
-        "upper95": [float(v) for v in projection.upper95],
+        "lower80": _band(projection.lower80),
+        "upper80": _band(projection.upper80),
+        "lower95": _band(projection.lower95),
+        "upper95": _band(projection.upper95),
         "model": projection.model,
-        "backtest_error": float(projection.backtest_error),
+        "model_words": MODEL_WORDS[projection.model],
+        "backtest_error": None if projection.too_short else float(projection.backtest_error),
         "backtest_metric": projection.backtest_metric,
-        "explanation": _describe_error(
-            projection.model,
-            float(projection.backtest_error),
-            projection.backtest_metric,
-            indicator.unit or "",
-            len(projection.candidate_errors),
-        ),
+        "sentence": projection.sentence,
+        "too_short": projection.too_short,
+        "coverage80": projection.coverage80,
+        "coverage95": projection.coverage95,
     }
 
 
@@ -405,6 +391,7 @@ def projection_rows(item: dict[str, Any], *, separators: bool = True) -> list[li
         [period, "Recorded", fmt(value), "", "", "", ""]
         for period, value in zip(item["periods"], item["values"], strict=True)
     ]
+    # A series too short to backtest has no interval: its bounds are None and the cells stay empty.
     for index, period in enumerate(item["future_periods"]):
         rows.append(
             [

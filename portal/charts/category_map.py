@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bokeh.models import ColumnDataSource, GlyphRenderer, Legend, LegendItem
+from bokeh.models import ColumnDataSource
+from bokeh.models.annotations import Legend, LegendItem
+from bokeh.models.renderers import GlyphRenderer
 from bokeh.plotting import figure
 
 from portal.charts.maps import Ring, _project
@@ -76,7 +78,7 @@ def _patches(fig: figure, areas: Sequence[AreaShape], scale: float, colour: str)
     return fig.patches(
         xs="xs",
         ys="ys",
-        source=ColumnDataSource(data),
+        source=ColumnDataSource(data),  # type: ignore[arg-type]  # dict is invariant; lists are Sequences
         fill_color=colour,
         fill_alpha=0.95,
         line_color=TEXT,

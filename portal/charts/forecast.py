@@ -4,6 +4,7 @@ prediction intervals, and a simple population projection by age band. Both say p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from bokeh.models import ColumnDataSource, NumeralTickFormatter
@@ -15,7 +16,7 @@ from portal.charts.theme import BLUE, FONT, ORANGE, SECONDARY_TEXT, SERIES_COLOU
 Number = float | None
 PROJECTION_WORD = "Projection"
 # Bump when these builders change, so cached chart JSON drawn by the old code is never served.
-FORECAST_CHART_VERSION = "2"
+FORECAST_CHART_VERSION = "3"
 
 
 def _floats(values: Sequence[Number]) -> list[float]:
@@ -34,16 +35,17 @@ def projection_chart(
     values: Sequence[Number],
     future_periods: Sequence[str],
     point: Sequence[float],
-    lower80: Sequence[float],
-    upper80: Sequence[float],
-    lower95: Sequence[float],
-    upper95: Sequence[float],
+    lower80: Sequence[Number],
+    upper80: Sequence[Number],
+    lower95: Sequence[Number],
+    upper95: Sequence[Number],
     y_label: str = "",
 ) -> figure:
     """Recorded values (solid) then the projection (dashed) with shaded 80% and 95% prediction intervals.
 
     The projected periods sit on a shaded background labelled "Projection", and the title starts with
     "Projection:" unless it already says so, so a printed or cropped chart is never mistaken for data.
+    A projection with no interval (bounds None or NaN, as for a series too short to backtest) draws no bands.
     """
     periods, future_periods = list(periods), list(future_periods)
     if not future_periods:
@@ -79,14 +81,16 @@ def projection_chart(
             "upper95": anchor_value + _floats(upper95),
         }
     )
-    fig.varea(
-        x="period", y1="lower95", y2="upper95", source=band, fill_color=ORANGE, fill_alpha=0.15,
-        legend_label="95% prediction interval",
-    )  # fmt: skip
-    fig.varea(
-        x="period", y1="lower80", y2="upper80", source=band, fill_color=ORANGE, fill_alpha=0.3,
-        legend_label="80% prediction interval",
-    )  # fmt: skip
+    has_interval = any(math.isfinite(v) for v in _floats([*lower80, *upper80, *lower95, *upper95]))
+    if has_interval:
+        fig.varea(
+            x="period", y1="lower95", y2="upper95", source=band, fill_color=ORANGE, fill_alpha=0.15,
+            legend_label="95% prediction interval",
+        )  # fmt: skip
+        fig.varea(
+            x="period", y1="lower80", y2="upper80", source=band, fill_color=ORANGE, fill_alpha=0.3,
+            legend_label="80% prediction interval",
+        )  # fmt: skip
     projected = ColumnDataSource(
         {
             "period": anchor_period + future_periods,

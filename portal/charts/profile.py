@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bokeh.models import ColumnDataSource, FixedTicker, LabelSet, Span
+from bokeh.models import ColumnDataSource, FixedTicker
+from bokeh.models.annotations import LabelSet, Span
 from bokeh.plotting import figure
 
 from portal.charts.theme import BLUE, ORANGE, TEXT, new_figure
@@ -54,7 +55,7 @@ def deviation_chart(
     fig.add_layout(Span(location=0, dimension="height", line_color=TEXT, line_width=1.5))
     largest = max([abs(v) for v in shown] + [1.0])
     limit = float(int(largest) + 1)
-    fig.x_range.start, fig.x_range.end = -limit - 0.6, limit + 0.6
+    fig.x_range.start, fig.x_range.end = -limit - 0.6, limit + 0.6  # type: ignore[attr-defined]  # a Range1d
     ticks = [float(t) for t in range(-int(limit), int(limit) + 1)]
     fig.xaxis.ticker = FixedTicker(ticks=ticks)
     fig.xaxis.major_label_overrides = {t: f"{t:+g}" if t else "0" for t in ticks}

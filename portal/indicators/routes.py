@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bokeh
+from bokeh.model import Model
 from bokeh.util.paths import static_path
 from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -219,7 +220,7 @@ def chart_json(indicator_id: str, chart: str) -> Response:
     """A chart of the indicator page as Bokeh json_item JSON, cached per indicator, area and data version."""
     key, version = _indicator_chart_key(indicator_id, chart)
 
-    def build():
+    def build() -> Model:
         data = indicator_chart(indicator_id, chart, preview=can_preview(), **_chosen_breakdown())
         if data is None or data.build is None:
             abort(404)
@@ -323,7 +324,7 @@ def ward_chart_json(code: str, chart: str) -> Response:
     """The ward map or population pyramid as Bokeh json_item JSON, cached by data version."""
     key, version, indicator_id = _ward_chart_key(code, chart)
 
-    def build():
+    def build() -> Model:
         data = ward_chart(code, chart, indicator_id)
         if data is None:
             abort(404)

@@ -11,6 +11,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.charts.tables import csv_safe, to_csv
 from portal.prioritisation.results import RoundResults, individual_scores, rank_text
+from portal.stats.concordance import EXACT, PERMUTATION, PERMUTATIONS
+from portal.stats.prioritisation import CHI_SQUARE, MIN_TOPICS_TO_TEST, KendallW
 
 Cell = str | int | float | None
 
@@ -85,6 +87,7 @@ def agreement_rows(results: RoundResults) -> list[list[Cell]]:
         ["Chi-squared", _round(_finite(kendall.chi2), 4)],
         ["Degrees of freedom", kendall.df],
         ["p-value", _round(_finite(kendall.p_value), 6)],
+        ["Test", significance_test_label(kendall)],
         ["Members used for W", kendall.m],
         ["Topics used for W", kendall.n],
         [
@@ -95,6 +98,20 @@ def agreement_rows(results: RoundResults) -> list[list[Cell]]:
         ["Weight perturbation", f"plus or minus {results.spread:.0%}"],
         ["Top k", results.top_k],
     ]
+
+
+def significance_test_label(kendall: KendallW) -> str:
+    """How the p-value was worked out, and whether the panel was large enough to test at all."""
+    if kendall.w != kendall.w:
+        return "Not tested: too few members or topics scored in common"
+    how = {
+        EXACT: "Exact (every arrangement of the members' ranks counted)",
+        PERMUTATION: f"Permutation ({PERMUTATIONS:,} random arrangements of the members' ranks)",
+        CHI_SQUARE: "Chi-squared approximation",
+    }.get(kendall.method, kendall.method)
+    if not kendall.can_test:
+        return f"{how}; not a test of agreement: fewer than {MIN_TOPICS_TO_TEST} topics scored in common"
+    return how
 
 
 def _finite(value: float) -> float | None:

@@ -259,10 +259,10 @@ class ScoreFormBase(FlaskForm):
     criteria: list[Criterion]
 
     def score_field(self, criterion: Criterion) -> RadioField:
-        return self[f"score_{criterion.id}"]  # type: ignore[return-value]
+        return self[f"score_{criterion.id}"]
 
     def comment_field(self, criterion: Criterion) -> TextAreaField:
-        return self[f"comment_{criterion.id}"]  # type: ignore[return-value]
+        return self[f"comment_{criterion.id}"]
 
 
 def score_form(criteria: list[Criterion], **kwargs: Any) -> ScoreFormBase:

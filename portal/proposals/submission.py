@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +46,7 @@ def _allocate_reference(year: int) -> str:
     transactions queue on the row (PostgreSQL) or on the write lock (SQLite); a rolled-back submission gives its
     number back.
     """
-    table = ProposalReferenceCounter.__table__
+    table = cast(Table, ProposalReferenceCounter.__table__)
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(table).values(year=year, last_value=0).on_conflict_do_nothing(index_elements=["year"]))
     number = db.session.execute(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 
 from portal.deployment import home_area_code
 from portal.extensions import db
@@ -85,10 +85,10 @@ def load_small_areas(data: HomeSmallAreas | None = None, *, force: bool = False)
         db.session.execute(delete(SmallAreaFact))
         db.session.execute(delete(LsoaWard))
         db.session.execute(
-            LsoaWard.__table__.insert(),
+            cast(Table, LsoaWard.__table__).insert(),
             [{c: row[c] for c in LOOKUP_COLUMNS} for row in data.lookup.to_dict("records")],
         )
-        db.session.execute(SmallAreaFact.__table__.insert(), _fact_rows(data))
+        db.session.execute(cast(Table, SmallAreaFact.__table__).insert(), _fact_rows(data))
         load = SmallAreaLoad(
             checksum=data.checksum, lad_code=data.lad_code, files=file_checksums(), coverage=coverage(data.lookup)
         )

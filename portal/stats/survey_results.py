@@ -62,7 +62,8 @@ def suppressed_groups(
     Groups of 1 to ``threshold`` − 1 are hidden, with any in ``hidden`` (hidden for another reason, such as a whole
     segment when ``sizes`` are one question's answer counts). While the hidden groups are not safe
     (``hidden_groups_safe``), the smallest shown non-empty group is hidden too (ties by name). If every group is
-    hidden and the total is still under the threshold, the caller must not show the total either.
+    hidden and they are still not safe (``total_hidden``: the total is under the threshold, or every group holds
+    exactly 1, as with five groups of 1), the caller must not show the total either.
     ``known_non_empty`` says whether a hidden group is known to have someone in it (a listed segment) or may be
     empty (one question's answers within a segment).
     """
@@ -73,6 +74,18 @@ def suppressed_groups(
             break
         chosen.add(shown[0][1])
     return chosen
+
+
+def total_hidden(
+    sizes: Mapping[str, int], threshold: int = SUPPRESSION_THRESHOLD, *, known_non_empty: bool = True
+) -> bool:
+    """True when no choice of hidden groups protects them while the total is shown, so the total must be hidden too.
+
+    That is when the total is 1 to ``threshold`` − 1, or (groups known to be non-empty) every non-empty group holds
+    exactly 1: with them all hidden, total = number of groups listed pins each one at 1.
+    """
+    hidden = suppressed_groups(sizes, threshold, known_non_empty=known_non_empty)
+    return not hidden_groups_safe(sizes, hidden, threshold, known_non_empty=known_non_empty)
 
 
 def percentage(part: int, whole: int) -> float | None:

@@ -110,7 +110,7 @@ def release_due(survey_id: int, today: date | None = None) -> int:
             .where(SurveyPendingResponse.id.in_([row.id for row in chosen]))
             .execution_options(synchronize_session=False)
         )
-        if gone.rowcount != count:
+        if gone.rowcount != count:  # type: ignore[attr-defined]  # a DML Result is a CursorResult
             db.session.rollback()  # another request released some of them meanwhile
             return 0
         for row in chosen:

@@ -36,6 +36,7 @@ from portal.stats.survey_results import (
     single_choice_summary,
     suppressed_groups,
     text_answers,
+    total_hidden,
 )
 from portal.surveys.builder import question_numbers
 from portal.surveys.release import pools_answers, release_if_closed
@@ -392,13 +393,16 @@ def compare_by_sector(survey: Survey) -> tuple[list[tuple[str, str, int, bool]],
     all_answers = [answers for rows in found.answers.values() for answers in rows]
     by_group = found.answers
     numbers = question_numbers(survey)
+    # Five sectors of 1 each, all hidden: a shown total would pin each at 1 (issue 16).
+    every_total_hidden = total_hidden({value: len(rows) for value, rows in by_group.items()})
     comparisons = []
     for question in survey.questions:
         if question.kind not in CHART_KINDS:
             continue
         labels, note = _row_labels(question)
         hidden = found.hidden_for(question)
-        columns: list[Any] = ["Answer", {"text": f"Everyone ({len(all_answers):,})", "numeric": True}]
+        everyone = "not shown" if every_total_hidden else f"{len(all_answers):,}"
+        columns: list[Any] = ["Answer", {"text": f"Everyone ({everyone})", "numeric": True}]
         cells = [_group_column(question, all_answers)]
         for value, label, count, suppressed in groups:
             columns.append({"text": f"{label} ({'not shown' if suppressed else f'{count:,}'})", "numeric": True})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from portal.chapters import forecasts, services
 from portal.extensions import db
 from portal.models import Indicator, IndicatorValue, Proposal, Role, User
+from portal.stats.forecast import LINEAR, MODEL_WORDS, pool_for, series_kind, shipped_pools
 from tests.chapters.conftest import HOME, LINEAR_ID, population_at
 
 
@@ -40,9 +42,15 @@ def test_an_exactly_linear_series_is_projected_as_its_continuation(known_series:
     assert item["lower95"] == pytest.approx([26.0, 28.0, 30.0])  # no noise: the intervals collapse
     assert item["model"].startswith("linear")
     assert item["backtest_error"] == pytest.approx(0.0, abs=1e-9)
-    assert "straight-line (linear) trend" in item["explanation"]
-    assert "0.00 per 1,000" in item["explanation"]
-    assert "mean absolute error" in item["explanation"]
+    assert item["model_words"] == MODEL_WORDS[LINEAR]
+    # One plain sentence: the method and the backtested coverage of the pool its intervals were calibrated on.
+    pool = pool_for(series_kind("proportion", False), shipped_pools())
+    assert not item["too_short"]
+    assert (item["coverage80"], item["coverage95"]) == (pool.coverage80, pool.coverage95)
+    assert item["sentence"].startswith(f"This projection {MODEL_WORDS[LINEAR]} (")
+    assert (
+        f"contained {100 * pool.coverage80:.0f}% and {100 * pool.coverage95:.0f}% of those values" in item["sentence"]
+    )
 
 
 def test_a_noisy_series_gets_nested_80_and_95_percent_intervals_and_a_stated_error(known_series: Indicator) -> None:
@@ -60,17 +68,30 @@ def test_a_noisy_series_gets_nested_80_and_95_percent_intervals_and_a_stated_err
     for i in range(3):
         assert item["lower95"][i] < item["lower80"][i] < item["point"][i] < item["upper80"][i] < item["upper95"][i]
     assert item["backtest_error"] > 0
-    assert f"{item['backtest_error']:,.2f} per 1,000" in item["explanation"]
+    assert item["sentence"].count(".") == 1 and item["sentence"].endswith("of those values.")
 
 
-def test_fewer_than_five_periods_are_not_projected(known_series: Indicator) -> None:
+def test_a_series_too_short_to_backtest_gets_no_interval_and_says_so(known_series: Indicator) -> None:
     db.session.query(IndicatorValue).filter(
         IndicatorValue.indicator_id == LINEAR_ID, IndicatorValue.period_sortable >= 20190000
     ).delete()
     db.session.commit()
     item = forecasts.project_series(known_series, HOME)
+    assert item["too_short"] and item["model"] == "naive"
+    assert item["point"] == pytest.approx([16.0, 16.0, 16.0])  # repeats the latest of 4 values
+    assert item["lower80"] == item["upper80"] == item["lower95"] == item["upper95"] == [None, None, None]
+    assert item["coverage80"] is None and item["coverage95"] is None
+    assert item["sentence"].startswith("No interval is shown: with only 4 recorded values")
+    assert forecasts.projection_rows(item)[-1] == ["2021/22", "Projection", "16.0", "", "", "", ""]
+    json.dumps(item, allow_nan=False)  # storable in a JSON column: no NaN
+
+    db.session.query(IndicatorValue).filter(
+        IndicatorValue.indicator_id == LINEAR_ID, IndicatorValue.period_sortable >= 20160000
+    ).delete()
+    db.session.commit()
+    item = forecasts.project_series(known_series, HOME)
     assert "point" not in item
-    assert item["skipped"] == "It has 4 recorded periods for the area; a projection needs at least 5."
+    assert item["skipped"] == "It has 1 recorded period for the area; a projection needs at least 2."
 
 
 def test_breakdowns_and_other_sexes_are_left_out_of_the_series(known_series: Indicator) -> None:
@@ -151,14 +172,3 @@ def test_table_rows_show_exactly_what_the_chart_draws(known_series: Indicator) -
     table = forecasts.population_rows(population)
     assert forecasts.population_columns(population) == ["Year", "Shown as", "Aged 65+"]
     assert table[0][:2] == ["2022", "Estimate"] and table[1][1] == "Simple projection"
-
-
-def test_the_chosen_model_and_its_error_are_stated_in_words() -> None:
-    metric = "MAE of one-step-ahead forecasts over the last 3 points"
-    ets = forecasts._describe_error("ETS(A,Ad,N)", 276.668, metric, "children", 3)
-    assert ets.startswith("The projection uses exponential smoothing with a damped trend (ETS): of the models tried")
-    assert "the last 3 recorded values" in ets and "276.7 children" in ets
-    assert "not tried" not in ets
-    linear = forecasts._describe_error("linear (ETS not fitted: needs at least 11 points)", 2.5, metric, "%", 1)
-    assert "2.50 percentage points" in linear
-    assert linear.endswith("Exponential smoothing (ETS) was not tried: needs at least 11 points.")

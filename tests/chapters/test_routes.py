@@ -16,6 +16,7 @@ from portal.models import (
     CHAPTER_SECTIONS,
     Chapter,
     Indicator,
+    IndicatorValue,
     Organisation,
     Proposal,
     ProposalStatus,
@@ -24,6 +25,7 @@ from portal.models import (
     User,
 )
 from portal.models.base import utcnow
+from portal.stats.forecast import LINEAR, MODEL_WORDS, pool_for, series_kind, shipped_pools
 from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, Setup
 from tests.conftest import sign_in
 from tests.helpers import ClientRequest, email_body, error_summary_texts
@@ -77,6 +79,38 @@ def test_the_chapter_page_links_back_to_its_proposal_and_to_its_tracker(
     assert page.select_one("#section-summary").find_next("strong").get_text() == "hungry"
 
 
+def test_the_example_chapter_states_each_projections_method_and_backtested_coverage_in_one_sentence(
+    client_request: ClientRequest, make_prioritised: Callable[..., Proposal], known_series: Indicator
+) -> None:
+    proposal = make_prioritised("Food insecurity in families with young children", indicator_ids=[LINEAR_ID])
+    proposal.is_example = True
+    db.session.commit()
+    assert services.seed().startswith("Example chapter added")
+    chapter = db.session.query(Chapter).filter_by(is_example=True).one()
+
+    page = client_request.get(f"/chapters/{chapter.slug}")
+    pool = pool_for(series_kind(known_series.value_type, False), shipped_pools())
+    assert pool.coverage80 is not None and pool.coverage95 is not None
+    sentences = [p.get_text(" ", strip=True) for p in page.select("p") if "This projection" in p.get_text()]
+    assert sentences == [
+        f"This projection {MODEL_WORDS[LINEAR]} (it forecast this series' own past more closely than repeating the "
+        f"latest value did); its intervals are set from how far such forecasts missed on {pool.series:,} "
+        f"{pool.label}, and in a test on later values they were not set from, the 80% and 95% intervals contained "
+        f"{100 * pool.coverage80:.0f}% and {100 * pool.coverage95:.0f}% of those values."
+    ]
+
+    # Too short to backtest: the same section says there is no interval, and the table leaves its cells empty.
+    db.session.query(IndicatorValue).filter(
+        IndicatorValue.indicator_id == LINEAR_ID, IndicatorValue.period_sortable >= 20180000
+    ).delete()
+    db.session.commit()
+    text = client_request.get(f"/chapters/{chapter.slug}").get_text(" ", strip=True)
+    assert "No interval is shown: with only 3 recorded values" in text
+    assert "This projection" not in text and "The darker shaded band" not in text
+    chart = client_request.client.get(f"/chapters/{chapter.slug}/projections/{LINEAR_ID}.json")
+    assert chart.status_code == 200 and b"prediction interval" not in chart.data
+
+
 def test_the_proposal_reaches_its_chapter_through_the_relationship(make_chapter: Callable[..., Setup]) -> None:
     setup = make_chapter("published")
     proposal = db.session.get(Proposal, setup.chapter.proposal_id)
@@ -90,7 +124,8 @@ def test_future_need_shows_labelled_projections_with_their_tables_and_downloads(
     page = client_request.get(f"/chapters/{setup.chapter.slug}")
     text = page.get_text()
     assert "Projection: A test series" in text
-    assert "straight-line (linear) trend" in text and "mean absolute error" in text
+    assert "This projection continues a straight-line trend fitted to every recorded value" in text
+    assert "the 80% and 95% intervals contained" in text
     assert "Population by age: a simple projection" in text
     chart_urls = [div["data-bokeh-json"] for div in page.select("[data-bokeh-json]")]
     assert chart_urls == [

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 from portal.prioritisation import results
+from portal.prioritisation.export import significance_test_label
 from portal.stats.prioritisation import kendalls_w
 from tests.conftest import sign_in
 from tests.helpers import ClientRequest
@@ -52,3 +53,14 @@ def test_four_topics_get_the_exact_test_and_its_verdict(
     assert "An exact test, counting every way the members could have ranked the topics at random" in text
     assert f"p = {expected.p_value:.3f}" in text
     assert ("members agree more than they would by chance" in text) == (expected.p_value < 0.05)
+
+
+def test_the_export_names_the_test_behind_the_p_value_and_does_not_call_two_topics_tested() -> None:
+    two_topics = kendalls_w([[3.0, 1.0], [3.0, 1.0], [2.0, 1.0]])
+    assert two_topics.method == "exact" and not two_topics.can_test
+    assert significance_test_label(two_topics) == (
+        "Exact (every arrangement of the members' ranks counted); "
+        "not a test of agreement: fewer than 3 topics scored in common"
+    )
+    nine_topics = kendalls_w([[float(9 - j) for j in range(9)], [float(j % 4) for j in range(9)]])
+    assert significance_test_label(nine_topics) == "Chi-squared approximation"

@@ -442,6 +442,10 @@ def test_xlsx_export_is_formula_safe_and_complete(
     ranking = workbook["Ranking"]
     assert isinstance(ranking.cell(row=2, column=4).value, float), "scores stay numbers"
     assert workbook["Individual scores"].max_row == 1 + 3 * 4
+    agreement = {row[0]: row[1] for row in workbook["Agreement"].iter_rows(values_only=True)}
+    # 4 topics: small enough for the exact test, which the p-value beside it comes from.
+    assert agreement["Topics used for W"] == 4
+    assert agreement["Test"] == "Exact (every arrangement of the members' ranks counted)"
 
 
 # --------------------------------------------------------------------------------------------------------------

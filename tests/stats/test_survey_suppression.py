@@ -12,11 +12,11 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from portal.stats.survey_results import SUPPRESSION_THRESHOLD, suppressed_groups
+from portal.stats.survey_results import SUPPRESSION_THRESHOLD, suppressed_groups, total_hidden
 
 T = SUPPRESSION_THRESHOLD
 # Derandomized so CI gives the same answer every run; widen the search locally with --hypothesis-seed.
@@ -63,14 +63,20 @@ segment_sizes = st.dictionaries(
 
 @PROPERTY_SETTINGS
 @given(segment_sizes)
+# Found with random seeds (it failed about 1 run in 5): five listed groups of 1 and a shown total of 5 pin every
+# group at 1, whatever is hidden. Only hiding the total protects them; suppressed_groups now says so (total_hidden).
+@example({"nhs": 1, "vcs": 1, "police": 1, "housing": 1, "council": 1})
+@example({"nhs": 1, "vcs": 1, "police": 1, "housing": 1, "council": 1, "public": 1, "schools": 0})
 def test_nothing_small_can_be_worked_out_from_the_shown_segments_and_the_total(sizes: dict[str, int]) -> None:
     hidden = suppressed_groups(sizes)
     assert all(g in hidden for g, n in sizes.items() if 0 < n < T), "every small group is hidden"
     assert not any(sizes[g] == 0 for g in hidden), "an empty group is not a secret"
     total = sum(sizes.values())
-    if 0 < total < T:
-        # Too few responses altogether: every group is hidden and the caller hides the total as well.
+    if total_hidden(sizes):
+        # Too few responses altogether, or all groups of 1: every group is hidden and the caller hides the total as
+        # well; the audit confirms that hiding groups alone could not have protected them.
         assert hidden == {g for g, n in sizes.items() if n > 0}
+        assert 0 < total < T or _leaks(sizes, hidden) != []
         return
     assert _leaks(sizes, hidden) == []
 
@@ -84,7 +90,8 @@ def test_one_questions_answers_are_protected_the_same_way(sizes: dict[str, int],
     hidden = suppressed_groups(bases, hidden=segments_hidden, known_non_empty=False)
     assert segments_hidden <= hidden
     assert all(g in hidden for g, n in bases.items() if 0 < n < T)
-    if 0 < sum(bases.values()) < T:
+    if total_hidden(bases, known_non_empty=False):
+        assert 0 < sum(bases.values()) < T
         return  # the question's total is itself too small: the caller hides the whole question
     assert _leaks(bases, hidden, lower=0) == []
 

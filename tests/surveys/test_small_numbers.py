@@ -119,3 +119,16 @@ def test_exports_of_an_anonymous_survey_do_not_name_a_hidden_sector(
     sheet = load_workbook(io.BytesIO(client_request.response(f"/surveys/manage/{survey.id}/export.xlsx").data)).active
     column = [sheet.cell(row=r, column=3).value for r in range(2, sheet.max_row + 1)]
     assert sorted(column) == sorted(sectors)
+
+
+def test_five_sectors_of_one_hide_the_everyone_count_too(
+    db: Any, client_request: ClientRequest, login_as: Callable[..., User], make_survey: Callable[..., Any]
+) -> None:
+    """Five listed sectors of 1 each: hiding them all still leaves "Everyone (5)" pinning each at 1."""
+    survey = make_survey()
+    for sector in ("nhs_provider", "vcs", "police", "housing", "council"):
+        add_responses(db, survey, sector, 1, q1="Yes")
+    login_as(Role.ANALYST)
+    headers, _ = _table(client_request.get(f"/surveys/manage/{survey.id}/results?view=compare"))
+    assert headers[1] == "Everyone (not shown)"
+    assert len(headers) == 2 + 5 and all(h.endswith("(not shown)") for h in headers[2:])

@@ -58,13 +58,13 @@ def _question_form(step: wizard.Step, draft: ProposalDraft | None, answers: dict
     form = step.form.from_answers(answers, **extra)
     if step.slug == "contact" and not answers.get("email") and current_user.is_authenticated:
         # A signed-in proposer's details are offered, never assumed: consent is still their choice.
-        form.email.data = current_user.email  # type: ignore[attr-defined]
-        form.name.data = answers.get("name") or current_user.display_name  # type: ignore[attr-defined]
+        form.email.data = current_user.email
+        form.name.data = answers.get("name") or current_user.display_name
     if step.slug == "organisation" and not answers.get("organisation") and current_user.is_authenticated:
         organisation = current_user.organisation
         if organisation is not None:
-            form.organisation.data = organisation.name  # type: ignore[attr-defined]
-            form.sector.data = organisation.sector  # type: ignore[attr-defined]
+            form.organisation.data = organisation.name
+            form.sector.data = organisation.sector
     return form
 
 
@@ -92,13 +92,13 @@ def question(step: str) -> Response:
         )
     if request.method == "POST":
         page_answers = form.answers()
-        if current.slug == "title" and form.website.data:  # type: ignore[attr-defined]
+        if current.slug == "title" and form.website.data:
             page_answers[wizard.SUSPECT] = True
-        started = form.started.data if current.slug == "title" else None  # type: ignore[attr-defined]
+        started = form.started.data if current.slug == "title" else None
         draft = wizard.save(draft, current, page_answers, started_token=started, complete=not searching)
         _keep(draft)
         if searching:
-            query = form.q.data or None  # type: ignore[attr-defined]
+            query = form.q.data or None
             return redirect(
                 url_for("proposals.question", step="indicators", q=query, change="1" if changing else None), 303
             )
@@ -127,20 +127,20 @@ def _render_question(
         back = url_for("proposals.start")
     context: dict[str, Any] = {"form": form, "step": step, "back_url": back, "changing": changing}
     if step.slug == "title":
-        if not form.started.data:  # type: ignore[attr-defined]
-            form.started.data = wizard.sign_started(draft.started_at if draft else None)  # type: ignore[attr-defined]
-        context["similar"] = search.similar_proposals(form.title.data or "")  # type: ignore[attr-defined]
+        if not form.started.data:
+            form.started.data = wizard.sign_started(draft.started_at if draft else None)
+        context["similar"] = search.similar_proposals(form.title.data or "")
     elif step.slug == "need":
         context["similar"] = search.similar_proposals(answers.get("title", ""))
     elif step.slug == "indicators":
-        query = request.args.get("q", "") if request.method == "GET" else (form.q.data or "")  # type: ignore[attr-defined]
+        query = request.args.get("q", "") if request.method == "GET" else (form.q.data or "")
         if request.method == "GET" and "indicators" in request.args:
             selected = request.args.getlist("indicators")
         elif request.method == "POST":
-            selected = form.indicators.data or []  # type: ignore[attr-defined]
+            selected = form.indicators.data or []
         else:
             selected = answers.get("indicators", [])
-        form.q.data = query  # type: ignore[attr-defined]
+        form.q.data = query
         picked, others = choices.indicator_options(query, selected)
         context.update(picked=picked, others=others, query=query, any_indicators=choices.has_indicators())
         if is_htmx_request():
