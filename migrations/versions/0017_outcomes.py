@@ -82,7 +82,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("survey_id", "email"),
     )
 
-
     for table in ("survey_responses", "survey_pending_responses"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("channel", sa.String(length=16), server_default="", nullable=False))

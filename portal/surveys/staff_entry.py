@@ -9,7 +9,6 @@ entered a response to the survey on a day, never which response.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,7 +17,6 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from portal.access import role_required
 from portal.audit import record_audit
@@ -28,7 +26,7 @@ from portal.models import CHANNEL_LABELS, ResponseChannel, Role, Sector, Survey,
 from portal.surveys import bp, release
 from portal.surveys.answering import SectionView, section_view
 from portal.surveys.builder import question_numbers
-from portal.surveys.questions import is_visible, parse_answer, visible_answers
+from portal.surveys.questions import FormData, is_visible, parse_answer, visible_answers
 from portal.surveys.release import release_if_closed
 from portal.surveys.state import SurveyState, survey_state
 
@@ -44,7 +42,7 @@ class EntryResult:
     errors: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
-def parse_all(survey: Survey, form: Mapping[str, Any] | MultiDict[str, str]) -> tuple[dict[str, Any], dict]:
+def parse_all(survey: Survey, form: FormData) -> tuple[dict[str, Any], dict]:
     """Read every question's answer from one form, judging conditions on the answers above each question."""
     by_id = {q.id: q for q in survey.questions}
     numbers = question_numbers(survey)
@@ -65,7 +63,7 @@ def enter_response(
     survey_id: int,
     channel: ResponseChannel,
     sector: str,
-    form: Mapping[str, Any] | MultiDict[str, str],
+    form: FormData,
     actor_id: int,
     today: date | None = None,
 ) -> EntryResult:
