@@ -138,3 +138,15 @@ def test_joining_an_unverified_organisation_needs_no_approval(client_request: Cl
     db.session.commit()
     user = _register_for(client_request, "carer@mail.example", "carers support")
     assert user.organisation.name == "Carers Support" and not user.organisation_pending
+
+
+def test_an_admin_saving_the_organisation_approves_a_pending_member(
+    client_request: ClientRequest, login_as: Callable[..., User], db: Any
+) -> None:
+    organisation = _verified_icb(db)
+    applicant = _register_for(client_request, "applicant@mail.example", "Example Integrated Care Board")
+    db.session.commit()
+    login_as(Role.ADMIN)
+    client_request.post(f"/admin/users/{applicant.id}/organisation", {"organisation_id": str(organisation.id)})
+    db.session.expire_all()
+    assert db.session.get(User, applicant.id).verified_organisation == organisation
