@@ -126,7 +126,7 @@ def compare_areas_chart(
         )
     fitted = fitted_range([*values, *lower, *upper, benchmark_value], zero=not dots)
     if fitted is not None:
-        fig.x_range = Range1d(*fitted)
+        fig.x_range = Range1d(start=fitted[0], end=fitted[1])
     if fig.legend:
         style_legend(fig, outside=True)
     return fig

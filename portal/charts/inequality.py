@@ -94,7 +94,7 @@ def breakdown_chart(
         style_legend(fig, outside=True)
     fitted = fitted_range([*values, *lower, *upper, reference_value], zero=not dots)
     if fitted is not None:
-        fig.x_range = Range1d(*fitted)
+        fig.x_range = Range1d(start=fitted[0], end=fitted[1])
     return fig
 
 

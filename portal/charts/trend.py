@@ -72,7 +72,7 @@ def trend_chart(
     fig.scatter(x="period", y="value", source=area, size=9, color=BLUE, legend_label=area_name)
     fitted = fitted_range([*values, *lower, *upper, *(v for series in benchmarks.values() for v in series)])
     if fitted is not None:
-        fig.y_range = Range1d(*fitted)
+        fig.y_range = Range1d(start=fitted[0], end=fitted[1])
     style_legend(fig, outside=True)
     return fig
 

@@ -6,6 +6,7 @@ import bokeh
 from bokeh.model import Model
 from bokeh.util.paths import static_path
 from flask import Response, abort, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.access import public
@@ -243,7 +244,7 @@ def chart_csv(indicator_id: str, chart: str) -> Response:
 
 @bp.route("/areas/wards")
 @public
-def wards() -> Response:
+def wards() -> ResponseReturnValue:
     """An index of the home area's wards, each linking to its profile; the ward chooser (``?ward=CODE``) redirects
     to the chosen ward's profile."""
     areas = ward_areas()
@@ -326,7 +327,7 @@ def ward_chart_json(code: str, chart: str) -> Response:
 
     def build() -> Model:
         data = ward_chart(code, chart, indicator_id)
-        if data is None:
+        if data is None or data.build is None:
             abort(404)
         return data.build()
 

@@ -142,7 +142,7 @@ def _recommendations(user: User, today: date) -> list[Task]:
         )
     ).scalars()
     days = int(current_app.config.get("CHAPTER_RESPONSE_DAYS", DEFAULT_RESPONSE_DAYS))
-    dates = [london_date(moment) for moment in published]
+    dates = [london_date(moment) for moment in published if moment is not None]
     overdue = sum(1 for first in dates if today > first + timedelta(days=days))
     href = url_for("chapters.my_recommendations")
     return [
