@@ -35,7 +35,7 @@ def age_band_chart(
     fig.ygrid.grid_line_color = None
     fig.xaxis.axis_label = "Percentage of the area's usual residents"
     fig.yaxis.axis_label = "Age"
-    fig.x_range.start = 0
+    fig.x_range.start = 0  # type: ignore[attr-defined]  # a Range1d
 
     def source(area: str, values: Sequence[float | None]) -> ColumnDataSource:
         shown = [float(v) if v is not None else float("nan") for v in values]

@@ -128,12 +128,12 @@ def _small_area_figures(theme: Theme) -> list[ThemeFigure]:
             city, england = (_percent(m.group_share(group)) for m in mixes)
             out.append(ThemeFigure(f"{label} (% of households)", city, england, CENSUS, CENSUS_SOURCE))
     if theme.house_price:
-        city, england = (m.get("house_price_median") for m in (frames.city, frames.england))
+        city_price, england_price = (m.get("house_price_median") for m in (frames.city, frames.england))
         out.append(
             ThemeFigure(
                 "Median house price (median of the small areas' medians)",
-                f"£{format_number(city, 0)}" if city is not None else "Not available",
-                f"£{format_number(england, 0)}" if england is not None else "Not available",
+                f"£{format_number(city_price, 0)}" if city_price is not None else "Not available",
+                f"£{format_number(england_price, 0)}" if england_price is not None else "Not available",
                 HOUSE_PRICE_PERIOD,
                 HOUSE_PRICE_SOURCE,
             )
