@@ -6,6 +6,7 @@ import bokeh
 from bokeh.util.paths import static_path
 from flask import Response, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal.access import public
 from portal.charts.cache import cached_chart_json
@@ -244,7 +245,7 @@ def chart_csv(indicator_id: str, chart: str) -> Response:
 
 @bp.route("/areas/wards")
 @public
-def wards() -> Response:
+def wards() -> Response | WerkzeugResponse:
     """An index of the home area's wards, each linking to its profile; the ward chooser (``?ward=CODE``) redirects
     to the chosen ward's profile."""
     areas = ward_areas()
