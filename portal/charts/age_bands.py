@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, DataRange1d
 from bokeh.models.annotations import Legend
 from bokeh.models.renderers import GlyphRenderer
 from bokeh.plotting import figure
@@ -30,12 +30,12 @@ def age_band_chart(
         title,
         height=max(360, 26 * len(names) + 110),
         y_range=names,
+        x_range=DataRange1d(start=0),
         tooltips=[("Age", "@band"), ("Area", "@area"), ("Share of people", "@share{0.0}%")],
     )
     fig.ygrid.grid_line_color = None
     fig.xaxis.axis_label = "Percentage of the area's usual residents"
     fig.yaxis.axis_label = "Age"
-    fig.x_range.start = 0  # type: ignore[attr-defined]  # a Range1d
 
     def source(area: str, values: Sequence[float | None]) -> ColumnDataSource:
         shown = [float(v) if v is not None else float("nan") for v in values]

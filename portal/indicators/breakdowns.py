@@ -7,13 +7,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from statistics import median
 
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.indicators.catalogue import Comparators, Row, headline_breakdown, stored_rows
+from portal.indicators.catalogue import Comparators, Row, headline_breakdown, small_area_codes, stored_rows
 from portal.indicators.formatting import PERCENT_UNITS, format_value, unit_text
 from portal.models import Area, Indicator, IndicatorValue
+from portal.small_areas.loading import current_frames
 from portal.text import slugify
 
 # Values from fewer events than this are not shown in breakdowns (disclosure control, as Fingertips does).
@@ -169,6 +171,9 @@ def breakdowns(indicator: Indicator, places: Comparators, sex: str, age: str) ->
             if cats:
                 cats.sort(key=lambda c: (c.row.value is None, -(c.row.value or 0), c.label))
                 found.append(Breakdown("ward", "Ward", area.name, period, cats))
+    grouped = lsoa_deprivation_breakdown(indicator, places)
+    if grouped is not None:
+        found.append(grouped)
     england = places.england
     if england is not None and england.code != area.code:
         england_rows = stored_rows(
@@ -334,3 +339,54 @@ def gap_sentence(gap: InequalityGap, indicator: Indicator) -> str:
         f"The widest gap is by {kind} in {gap.period}: {gap.highest_category} {show(gap.highest_value)} against "
         f"{gap.lowest_category} {show(gap.lowest_value)}, a difference of {difference}."
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deprivation from small-area data: the area's LSOAs grouped by their IMD 2019 quintile
+
+IMD_QUINTILE_TYPE = "IMD 2019 quintile (small areas grouped)"
+QUINTILE_LABELS = [
+    "Quintile 1 (most deprived 20% in England)",
+    "Quintile 2",
+    "Quintile 3",
+    "Quintile 4",
+    "Quintile 5 (least deprived 20% in England)",
+]
+
+
+def lsoa_deprivation_breakdown(indicator: Indicator, places: Comparators) -> Breakdown | None:
+    """The indicator's values for the area's small areas (LSOAs, latest period, headline sex and age) grouped by
+    each LSOA's national IMD 2019 quintile, the median of each group; None for counts, deprivation indicators
+    themselves, or without LSOA values or the loaded IMD deciles."""
+    if indicator.value_type == "count" or indicator.topic == "deprivation":
+        return None
+    _, lsoas = small_area_codes(places.area.code)
+    rows = stored_rows(
+        IndicatorValue.indicator_id == indicator.id,
+        IndicatorValue.area_code.in_(lsoas),
+        IndicatorValue.category_type == "",
+    )
+    headline = headline_breakdown(rows)
+    frames = current_frames()
+    if headline is None or frames is None:
+        return None
+    rows = [r for r in rows if (r.sex, r.age) == headline]
+    latest = max((r.period_sortable, r.period) for r in rows)
+    deciles = frames.lsoa2011["imd_decile"].dropna().to_dict()
+    groups: dict[int, list[float]] = defaultdict(list)
+    for r in rows:
+        decile = deciles.get(r.area_code)
+        if (r.period_sortable, r.period) == latest and r.value is not None and not r.suppressed and decile:
+            groups[(int(decile) + 1) // 2].append(float(r.value))
+    if len(groups) < 2:
+        return None
+    categories = []
+    for quintile in sorted(groups):
+        values = groups[quintile]
+        row = Row(
+            indicator.id, places.area.code, latest[1], latest[0], headline[0], headline[1], IMD_QUINTILE_TYPE,
+            QUINTILE_LABELS[quintile - 1], float(median(values)), None, None, None, None, None, None,
+            f"Median of {len(values)} small areas", False, True, "",
+        )  # fmt: skip
+        categories.append(Category(row.category, row))
+    return Breakdown("imd-quintile", IMD_QUINTILE_TYPE, places.area.name, latest[1], categories)

@@ -153,7 +153,9 @@ def compare() -> Response:
 def compare_csv() -> Response:
     """Exactly the table the compare page shows, as CSV."""
     group, topic = _rug_choice()
-    return _csv_response(tartan_rug(group, topic).csv(), f"compare-{group}{'-' + topic if topic else ''}.csv")
+    response = _csv_response(tartan_rug(group, topic).csv(), f"compare-{group}{'-' + topic if topic else ''}.csv")
+    response.cache_control.public = True  # public data, the same for everyone
+    return response
 
 
 @bp.route("/indicators/themes")

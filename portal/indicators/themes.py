@@ -125,15 +125,16 @@ def _small_area_figures(theme: Theme) -> list[ThemeFigure]:
             for measures in (frames.city, frames.england)
         ]
         for group, (label, _) in TENURE_GROUPS.items():
-            city, england = (_percent(m.group_share(group)) for m in mixes)
-            out.append(ThemeFigure(f"{label} (% of households)", city, england, CENSUS, CENSUS_SOURCE))
+            city_share, england_share = (_percent(m.group_share(group)) for m in mixes)
+            out.append(ThemeFigure(f"{label} (% of households)", city_share, england_share, CENSUS, CENSUS_SOURCE))
     if theme.house_price:
-        city_price, england_price = (m.get("house_price_median") for m in (frames.city, frames.england))
+        prices = [m.get("house_price_median") for m in (frames.city, frames.england)]
+        shown = [f"£{format_number(p, 0)}" if p is not None else "Not available" for p in prices]
         out.append(
             ThemeFigure(
                 "Median house price (median of the small areas' medians)",
-                f"£{format_number(city_price, 0)}" if city_price is not None else "Not available",
-                f"£{format_number(england_price, 0)}" if england_price is not None else "Not available",
+                shown[0],
+                shown[1],
                 HOUSE_PRICE_PERIOD,
                 HOUSE_PRICE_SOURCE,
             )

@@ -105,3 +105,32 @@ def test_age_choice_on_an_indicator_with_age_rows(seeded_indicators, client_requ
     glance = _glance(page)
     assert glance["Wolverhampton"].startswith(f"{young['Value']:.1f}")
     assert "0-9" in glance["Latest period"]
+
+
+def test_small_area_values_grouped_by_imd_quintile(seeded_indicators, client_request) -> None:
+    from portal.small_areas.loading import load_small_areas
+    from tests.indicators.test_routes import load_house_prices
+    from tests.small_areas.conftest import HOME as LAD
+    from tests.small_areas.conftest import read_home_small_areas
+
+    load_small_areas(read_home_small_areas(LAD))
+    load_house_prices(seeded_indicators)
+    lookup = pd.read_csv(DATA / "lookups" / "wolverhampton_lsoa_ward_best_fit.csv")
+    lsoas = list(lookup[lookup["vintage"] == 2011]["lsoa_code"])
+    prices = pd.read_csv(DATA / "house_prices" / "ons_median_house_price_lsoa_ew.csv", encoding="utf-8-sig")
+    prices = prices.set_index("LSOAcode").loc[lsoas, "houseprice"]
+    prices = pd.to_numeric(prices.astype(str).str.replace(",", ""), errors="coerce").dropna()
+    imd = pd.read_csv(DATA / "deprivation" / "imd2019_england_lsoa11_deciles_ranks.csv").set_index("lsoa_code")
+    quintile = (imd.loc[prices.index, "IMD_decile"] + 1) // 2
+    expected = prices.groupby(quintile).median()
+
+    page = client_request.get("/indicators/median-house-price-lsoa")
+    table = page.select_one("#chart-imd-quintile-table")
+    rows = [[c.get_text(strip=True) for c in tr.find_all(["th", "td"])] for tr in table.select("tbody tr")]
+    assert len(rows) == len(expected) >= 3
+    for row, (number, value) in zip(rows, expected.items(), strict=True):
+        assert row[0].startswith(f"Quintile {number}")
+        assert float(row[1].replace(",", "").replace("£", "")) == pytest.approx(value, abs=0.5)  # shown to £1
+    assert "Deprivation" not in {
+        r.select_one("dt").get_text(strip=True) for r in page.select("#missing-breakdowns .govuk-summary-list__row")
+    }
