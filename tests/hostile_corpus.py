@@ -185,7 +185,10 @@ def run(app: Flask, client: FlaskClient, tally: Tally, per_target: int | None) -
     posted: set[tuple[str, tuple[str, ...]]] = set()
     for index, (path, methods) in enumerate(routes(app)):
         page = client.get(path) if "GET" in methods else None
-        get_names, posts = _fields(page.data) if page is not None and page.status_code == 200 else ([], [])
+        is_html = page is not None and page.status_code == 200 and "html" in (page.content_type or "")
+        get_names, posts = (
+            _fields(page.data) if page is not None and is_html else ([], [])
+        )  # feeds and CSVs have no forms
         query_names = list(dict.fromkeys(get_names + COMMON_QUERY))
         if "GET" in methods:
             for value in values_for(values, index, per_target):
