@@ -37,5 +37,5 @@ The contract for every feature that shows a chart
 4. Every chart comes with a real HTML table of exactly the data it draws and a CSV download of the same rows: build
    both from one list of rows, using :func:`portal.charts.tables.to_csv` (neutralises cells a spreadsheet would run
    as formulas) and :func:`portal.charts.tables.format_number`. Without JavaScript the table and CSV are the chart.
-   ``portal.indicators.services.ChartData`` is a worked example (one object gives the table, CSV and figure).
+   ``portal.charts.chart_data.ChartData`` is a worked example (one object gives the table, CSV and figure).
 """

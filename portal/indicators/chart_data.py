@@ -4,8 +4,7 @@ version that keys the chart cache."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,10 @@ import bokeh
 from bokeh.model import Model
 from sqlalchemy import func, select
 
+from portal.charts.chart_data import ChartData, Column
 from portal.charts.compare import compare_areas_chart, compare_description
 from portal.charts.inequality import breakdown_chart, breakdown_description
 from portal.charts.maps import WardShape, ward_map
-from portal.charts.tables import format_number, to_csv
 from portal.charts.trend import is_trend, trend_chart
 from portal.extensions import db
 from portal.indicators.breakdowns import SUPPRESSION_THRESHOLD, Breakdown
@@ -59,58 +58,6 @@ CHART_STYLE_VERSION = _chart_code_version()
 
 # ---------------------------------------------------------------------------------------------------------------
 # Charts: the data behind each chart, shared by its table, its CSV and its figure
-
-
-@dataclass(frozen=True)
-class Column:
-    """A table column: numeric columns are right-aligned and formatted with ``decimals``."""
-
-    text: str
-    decimals: int | None = None
-
-    @property
-    def numeric(self) -> bool:
-        """True for number columns."""
-        return self.decimals is not None
-
-
-@dataclass
-class ChartData:
-    """One chart: its title, the rows of its data table (exactly what it draws) and how to draw it."""
-
-    slug: str
-    title: str
-    summary: str
-    columns: list[Column]
-    rows: list[list[Any]]  # str, float or None per cell; numbers are formatted by the column
-    build: Callable[[], Model] | None = field(repr=False)  # None: nothing to draw (the table says it all)
-    note: str = ""
-
-    def _cells(self, separators: bool) -> list[list[str]]:
-        out = []
-        for row in self.rows:
-            cells = []
-            for column, cell in zip(self.columns, row, strict=True):
-                if isinstance(cell, int | float) and column.decimals is not None:
-                    cells.append(format_number(float(cell), column.decimals, separators=separators))
-                else:
-                    cells.append("" if cell is None else str(cell))
-            out.append(cells)
-        return out
-
-    @property
-    def table_columns(self) -> list[dict[str, Any]]:
-        """Columns for the ``chart_table`` macro."""
-        return [{"text": c.text, "numeric": c.numeric} for c in self.columns]
-
-    @property
-    def table_rows(self) -> list[list[str]]:
-        """The rows as shown in the HTML table (thousands separators)."""
-        return self._cells(separators=True)
-
-    def csv(self) -> str:
-        """The same rows as a CSV document (no thousands separators, formula-safe)."""
-        return to_csv([c.text for c in self.columns], self._cells(separators=False))
 
 
 def data_version(indicator_id: str) -> str | None:
