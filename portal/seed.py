@@ -14,5 +14,6 @@ SEED_STEPS: list[str] = [
     "portal.evidence.services:seed",  # after proposals: links example briefings to example proposals
     "portal.prioritisation.examples:seed",  # after proposals: an example round on the example shortlisted topics
     "portal.surveys.services:seed",  # example surveys with example responses (no links to other features' rows)
-    "portal.chapters.examples:seed",  # last: an example chapter from the example prioritised proposal
+    "portal.chapters.examples:seed",  # an example chapter from the example prioritised proposal
+    "portal.outcomes.examples:seed",  # last: the closed example round's outcome page, linking to the example chapter
 ]
