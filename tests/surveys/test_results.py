@@ -154,7 +154,7 @@ def test_export_csv_neutralises_formulas(
     assert cells == sorted("'" + t for t in INJECTIONS)
     age = [row[header.index(f"Q3 {q(survey, 3).title}")] for row in rows[1:]]
     assert "-5" in age, "a real negative number stays a number"
-    assert header[:4] == ["Reference", "Date submitted", "Sector", "Example response"]
+    assert header[:5] == ["Reference", "Date submitted", "Sector", "How it reached us", "Example response"]
     assert f"Q6 {q(survey, 6).title}: position of Housing" in header
 
 
@@ -203,8 +203,8 @@ def test_identified_export_says_who_answered(
             io.StringIO(client_request.response(f"/surveys/manage/{survey.id}/export.csv").get_data(as_text=True))
         )
     )
-    assert rows[0][4:7] == ["Name", "Email address", "Organisation"]
-    assert rows[1][5] == "named@example.org"
+    assert rows[0][5:8] == ["Name", "Email address", "Organisation"]
+    assert rows[1][6] == "named@example.org"
 
 
 @pytest.mark.parametrize("cell", ["=1", "+1", "-x", "@x", "\tx", "\rx"])
