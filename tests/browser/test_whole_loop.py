@@ -218,7 +218,7 @@ def test_the_whole_loop_from_a_proposal_to_telling_people_what_came_of_it(
     for step in (ProposalStatus.PUBLISHED, ProposalStatus.SHORTLISTED):
         proposals.change_status(other.id, step, "", None)
 
-    # 3. The steering group scores the shortlist; someone who took part asks to hear the outcome.
+    # 3. The steering group scores the shortlist.
     prioritisation.create_default_criteria(None)
     round_ = prioritisation.create_round(
         prioritisation.RoundInput(
@@ -239,18 +239,19 @@ def test_the_whole_loop_from_a_proposal_to_telling_people_what_came_of_it(
             prioritisation.save_scores(round_.id, scored.id, member.id, entries)
     _sign_in(page, members[0])
     _score(page, round_.id, topic, assert_accessible)
+
+    # 4–5. The chair records the steering group's recommendation, and then the board's decision.
+    _decide(page, round_.id, topic, assert_accessible)
+
+    # Someone following the JSNA reads the published summary and asks to hear what came of the round.
     page.context.clear_cookies()
-    page.goto(f"/outcomes/hear/round/{round_.id}")
+    page.goto(f"/prioritisation/rounds/{round_.id}/summary")
     assert_accessible(page)
+    page.get_by_role("link", name="Get an email when we publish what came of this round").click()
     page.get_by_label("Email address").fill(PARTICIPANT)
     page.get_by_role("button", name="Email me the outcome").click()
     page.wait_for_load_state()
     assert_accessible(page)
-
-    # 4–5. The chair records the steering group's recommendation, and then the board's decision.
-    _sign_in(page, members[0])
-    _decide(page, round_.id, topic, assert_accessible)
-    page.context.clear_cookies()
     page.goto(f"/topics/{reference}")
     expect(page.get_by_text("Recommended by the steering group").first).to_be_visible()
     expect(page.get_by_text("Agreed by the health and wellbeing board").first).to_be_visible()
@@ -306,3 +307,5 @@ def test_the_whole_loop_from_a_proposal_to_telling_people_what_came_of_it(
     page.get_by_role("heading", name="We did").wait_for()
     expect(page.get_by_role("link", name=f"The JSNA chapter: {TITLE}")).to_be_visible()
     assert_accessible(page)
+    page.goto(f"/prioritisation/rounds/{round_.id}/summary")
+    expect(page.get_by_role("link", name=f"We asked, you said, we did: {outcome.title}")).to_be_visible()

@@ -41,12 +41,25 @@ def test_a_fresh_install_publishes_one_example_outcome_linked_from_its_topics(
     for href in we_did:
         assert client.get(href).status_code == 200, href
 
+    summary = client_request.get(f"/prioritisation/rounds/{closed.id}/summary")
+    assert summary.select_one(f"#what-came-of-it ~ p a[href='/outcomes/{outcome.id}']") is not None
     for entry in closed.proposals:
         topic = client_request.get(f"/topics/{entry.proposal.reference}")
         assert topic.select_one(f"a[href='/outcomes/{outcome.id}']") is not None
 
     assert "already present" in examples.seed()
     assert db.session.scalar(select(func.count()).select_from(Outcome)) == 1
+
+
+def test_a_round_without_an_outcome_page_offers_the_email_sign_up(app: Any, client_request: ClientRequest) -> None:
+    _seed_demo_content()
+    closed = db.session.scalar(select(PrioritisationRound).where(PrioritisationRound.status == "closed"))
+    db.session.delete(db.session.scalar(select(Outcome)))
+    db.session.commit()
+    summary = client_request.get(f"/prioritisation/rounds/{closed.id}/summary")
+    sign_up = summary.select_one("#what-came-of-it ~ p a")
+    assert sign_up["href"] == f"/outcomes/hear/round/{closed.id}"
+    assert client_request.get(sign_up["href"]).select_one("input[name=email]") is not None
 
 
 def test_no_example_outcome_without_a_closed_example_round(app: Any) -> None:
