@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Audience, Proposal, QuestionKind, Role, Survey, SurveyQuestion, SurveySection
-from portal.surveys import answering, bp, builder, export, release, results, services, staff_entry
+from portal.surveys import answering, bp, builder, export, release, results, staff_entry
 from portal.surveys.builder import BuilderError, QuestionSpec
 from portal.surveys.forms import (
     InvitationsForm,
@@ -30,6 +30,7 @@ from portal.surveys.forms import (
     SectionForm,
     SurveySettingsForm,
 )
+from portal.surveys.organisations import list_organisations, set_verified
 from portal.surveys.state import survey_state
 
 ANALYSTS = (Role.ANALYST, Role.ADMIN)
@@ -607,7 +608,7 @@ def organisations() -> str:
     page = request.args.get("page", 1, type=int)
     return render_template(
         "surveys/manage/organisations.html",
-        result=services.list_organisations(show, page),
+        result=list_organisations(show, page),
         show=show,
         page_url=lambda number: url_for("surveys.organisations", show=show, page=number),
     )
@@ -619,7 +620,7 @@ def verify_organisation(organisation_id: int) -> WerkzeugResponse:
     """Verify an organisation, or remove its verification."""
     verified = request.form.get("verified") == "1"
     try:
-        organisation = services.set_verified(organisation_id, verified, current_user.id)
+        organisation = set_verified(organisation_id, verified, current_user.id)
     except LookupError:
         abort(404)
     flash(f"{organisation.name} is {'verified' if verified else 'no longer verified'}", "success")

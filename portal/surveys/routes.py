@@ -18,10 +18,22 @@ from portal.downloads import download_response
 from portal.extensions import db, limiter
 from portal.forms import choices
 from portal.models import Role, Survey, SurveyStatus
-from portal.surveys import answering, bp, results, services
+from portal.surveys import answering, bp, results
 from portal.surveys.answering import AnswerRefused, MissingAnswers, Refusal, Respondent
 from portal.surveys.builder import question_numbers
+from portal.surveys.engagement import (
+    has_joined_survey,
+    join_survey,
+    leave_survey,
+    my_surveys,
+    own_response,
+    public_surveys,
+    set_topics_of_interest,
+    topic_choices,
+    topics_of_interest,
+)
 from portal.surveys.forms import EngagementForm, ResumeEmailForm
+from portal.surveys.organisations import organisation_ward_codes, set_organisation_wards, ward_choices, ward_names
 from portal.surveys.questions import describe_answer
 from portal.surveys.state import survey_state
 
@@ -90,7 +102,7 @@ def _open_survey_or_404(survey_id: int) -> Survey:
 @public
 def index() -> str:
     """Surveys open for answers (and closed ones whose results are published)."""
-    surveys = services.public_surveys()
+    surveys = public_surveys()
     public = {survey.id for survey, _ in surveys if results.results_public(survey)}
     return render_template("surveys/index.html", surveys=surveys, results_public=public)
 
@@ -103,7 +115,7 @@ def detail(survey_id: int) -> str:
     respondent = respondent_for(survey.id)
     refusal = answering.refusal_for(survey, respondent)
     has_draft = refusal is None and answering.find_draft(survey.id, respondent) is not None
-    joined = current_user.is_authenticated and services.has_joined_survey(current_user.id, survey.id)
+    joined = current_user.is_authenticated and has_joined_survey(current_user.id, survey.id)
     return render_template(
         "surveys/detail.html",
         survey=survey,
@@ -339,10 +351,8 @@ def mine() -> str:
     """My surveys: saved drafts, surveys answered, surveys and topics I asked to be invited to."""
     return render_template(
         "surveys/mine.html",
-        mine=services.my_surveys(current_user.id),
-        wards=services.ward_names(services.organisation_ward_codes(current_user.organisation_id))
-        if current_user.organisation_id
-        else [],
+        mine=my_surveys(current_user.id),
+        wards=ward_names(organisation_ward_codes(current_user.organisation_id)) if current_user.organisation_id else [],
     )
 
 
@@ -351,19 +361,19 @@ def mine() -> str:
 def engagement() -> WerkzeugResponse | str:
     """Choose topics of interest and, for an organisation, the wards it serves."""
     form = EngagementForm()
-    topics = services.topic_choices()
+    topics = topic_choices()
     form.topics.choices = choices((str(p.id), f"{p.title} ({p.reference})") for p in topics)
     # A pending member (asked to join, not yet approved) sees no ward question: they cannot change the organisation.
     has_organisation = current_user.approved_organisation is not None
-    form.wards.choices = choices(services.ward_choices()) if has_organisation else []
+    form.wards.choices = choices(ward_choices()) if has_organisation else []
     if request.method == "GET":
-        form.topics.data = [str(p.id) for p in services.topics_of_interest(current_user.id)]
+        form.topics.data = [str(p.id) for p in topics_of_interest(current_user.id)]
         if has_organisation:
-            form.wards.data = services.organisation_ward_codes(current_user.organisation.id)
+            form.wards.data = organisation_ward_codes(current_user.organisation.id)
     if form.validate_on_submit():
-        services.set_topics_of_interest(current_user.id, [int(v) for v in form.topics.data or []])
+        set_topics_of_interest(current_user.id, [int(v) for v in form.topics.data or []])
         if has_organisation:
-            services.set_organisation_wards(current_user, form.wards.data or [])
+            set_organisation_wards(current_user, form.wards.data or [])
         flash("Your engagement preferences are saved", "success")
         return redirect(url_for("surveys.mine"), 303)
     return render_template("surveys/engagement.html", form=form, has_topics=bool(topics))
@@ -373,7 +383,7 @@ def engagement() -> WerkzeugResponse | str:
 @signed_in
 def join(survey_id: int) -> WerkzeugResponse:
     """Ask to be invited to a survey (joining engagement)."""
-    if services.join_survey(current_user.id, survey_id):
+    if join_survey(current_user.id, survey_id):
         flash("You have asked to be invited. We will email you an invitation", "success")
     else:
         flash("This survey is not taking part requests", "info")
@@ -384,7 +394,7 @@ def join(survey_id: int) -> WerkzeugResponse:
 @signed_in
 def leave(survey_id: int) -> WerkzeugResponse:
     """Stop asking to be invited to a survey."""
-    services.leave_survey(current_user.id, survey_id)
+    leave_survey(current_user.id, survey_id)
     flash("You will not be invited to this survey", "success")
     return redirect(url_for("surveys.mine"), 303)
 
@@ -393,7 +403,7 @@ def leave(survey_id: int) -> WerkzeugResponse:
 @signed_in
 def my_response(response_id: str) -> str:
     """A person's own identified response (anyone else's, and anonymous ones, are not found)."""
-    response = services.own_response(response_id, current_user.id)
+    response = own_response(response_id, current_user.id)
     if response is None:
         abort(404)
     survey = response.survey
