@@ -41,7 +41,8 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.surveys import release
-from portal.surveys.builder import question_numbers, token_hash
+from portal.surveys.conditions import question_numbers
+from portal.surveys.inviting import token_hash
 from portal.surveys.questions import (
     Display,
     FormData,

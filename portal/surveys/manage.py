@@ -20,8 +20,19 @@ from portal.extensions import db
 from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Audience, Proposal, QuestionKind, Role, Survey, SurveyQuestion, SurveySection
-from portal.surveys import answering, bp, builder, export, release, results, staff_entry
-from portal.surveys.builder import BuilderError, QuestionSpec
+from portal.surveys import (
+    answering,
+    bp,
+    conditions,
+    export,
+    inviting,
+    lifecycle,
+    publishing,
+    release,
+    results,
+    staff_entry,
+    structure,
+)
 from portal.surveys.forms import (
     InvitationsForm,
     PublishForm,
@@ -30,8 +41,10 @@ from portal.surveys.forms import (
     SectionForm,
     SurveySettingsForm,
 )
+from portal.surveys.lifecycle import BuilderError
 from portal.surveys.organisations import list_organisations, set_verified
 from portal.surveys.state import survey_state
+from portal.surveys.structure import QuestionSpec
 
 ANALYSTS = (Role.ANALYST, Role.ADMIN)
 
@@ -62,11 +75,11 @@ def _back_to_builder(survey_id: int) -> WerkzeugResponse:
 @role_required(*ANALYSTS)
 def manage() -> str:
     """The builder list: every survey with its state and number of responses."""
-    surveys = builder.all_surveys()
+    surveys = lifecycle.all_surveys()
     return render_template(
         "surveys/manage/list.html",
         surveys=[(s, survey_state(s)) for s in surveys],
-        counts=builder.response_counts(),
+        counts=lifecycle.response_counts(),
     )
 
 
@@ -95,7 +108,7 @@ def create() -> WerkzeugResponse | str:
     form.proposal_id.choices = _proposal_choices()
     if form.validate_on_submit():
         try:
-            survey = builder.create_survey(**_settings_values(form), actor_id=current_user.id)
+            survey = lifecycle.create_survey(**_settings_values(form), actor_id=current_user.id)
         except BuilderError as error:
             add_field_error(getattr(form, error.field or "title"), str(error))
         else:
@@ -121,14 +134,14 @@ def settings(survey_id: int) -> WerkzeugResponse | str:
         form.proposal_id.data = str(survey.proposal_id) if survey.proposal_id else ""
     elif form.validate_on_submit():
         try:
-            builder.update_settings(survey.id, **_settings_values(form), actor_id=current_user.id)
+            lifecycle.update_settings(survey.id, **_settings_values(form), actor_id=current_user.id)
         except BuilderError as error:
             add_field_error(getattr(form, error.field or "title"), str(error))
         else:
             flash("Survey settings saved", "success")
             return _back_to_builder(survey.id)
     return render_template(
-        "surveys/manage/settings.html", form=form, survey=survey, locked=builder.has_started(survey.id)
+        "surveys/manage/settings.html", form=form, survey=survey, locked=lifecycle.has_started(survey.id)
     )
 
 
@@ -137,17 +150,17 @@ def settings(survey_id: int) -> WerkzeugResponse | str:
 def build(survey_id: int) -> str:
     """A survey's builder page: settings, sections and questions, and what to do next."""
     survey = _survey(survey_id)
-    numbers = builder.question_numbers(survey)
+    numbers = conditions.question_numbers(survey)
     return render_template(
         "surveys/manage/build.html",
         survey=survey,
         state=survey_state(survey),
         numbers=numbers,
         conditions={q.id: answering.condition_text(q, numbers) for q in survey.questions},
-        locked=builder.structure_locked(survey.id),
-        started=builder.has_started(survey.id),
-        responses=builder.response_count(survey.id),
-        rate=builder.response_rate(survey.id),
+        locked=lifecycle.structure_locked(survey.id),
+        started=lifecycle.has_started(survey.id),
+        responses=lifecycle.response_count(survey.id),
+        rate=inviting.response_rate(survey.id),
     )
 
 
@@ -157,7 +170,7 @@ def open_survey(survey_id: int) -> WerkzeugResponse:
     """Open the survey for answers."""
     survey = _survey(survey_id)
     try:
-        builder.open_survey(survey.id, current_user.id)
+        lifecycle.open_survey(survey.id, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
     else:
@@ -170,7 +183,7 @@ def open_survey(survey_id: int) -> WerkzeugResponse:
 def close_survey(survey_id: int) -> WerkzeugResponse:
     """Close the survey now."""
     survey = _survey(survey_id)
-    builder.close_survey(survey.id, current_user.id)
+    lifecycle.close_survey(survey.id, current_user.id)
     flash("The survey is closed", "success")
     return _back_to_builder(survey.id)
 
@@ -181,7 +194,7 @@ def delete_survey(survey_id: int) -> WerkzeugResponse:
     """Delete a survey nobody has started answering."""
     survey = _survey(survey_id)
     try:
-        builder.delete_survey(survey.id, current_user.id)
+        lifecycle.delete_survey(survey.id, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
         return _back_to_builder(survey.id)
@@ -197,7 +210,7 @@ def new_section(survey_id: int) -> WerkzeugResponse | str:
     form = SectionForm()
     if form.validate_on_submit():
         try:
-            builder.add_section(survey.id, form.title.data or "", form.description.data or "", current_user.id)
+            structure.add_section(survey.id, form.title.data or "", form.description.data or "", current_user.id)
         except BuilderError as error:
             flash(str(error), "error")
         else:
@@ -214,7 +227,7 @@ def edit_section(survey_id: int, section_id: int) -> WerkzeugResponse | str:
     section = _section(survey, section_id)
     form = SectionForm(obj=section if request.method == "GET" else None)
     if form.validate_on_submit():
-        builder.update_section(section.id, form.title.data or "", form.description.data or "", current_user.id)
+        structure.update_section(section.id, form.title.data or "", form.description.data or "", current_user.id)
         flash("Section saved", "success")
         return _back_to_builder(survey.id)
     return render_template("surveys/manage/section.html", form=form, survey=survey, section=section)
@@ -227,7 +240,7 @@ def delete_section(survey_id: int, section_id: int) -> WerkzeugResponse:
     survey = _survey(survey_id)
     section = _section(survey, section_id)
     try:
-        builder.delete_section(section.id, current_user.id)
+        structure.delete_section(section.id, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
     else:
@@ -242,7 +255,7 @@ def move_section(survey_id: int, section_id: int) -> WerkzeugResponse:
     survey = _survey(survey_id)
     section = _section(survey, section_id)
     try:
-        builder.move_section(section.id, -1 if request.form.get("direction") == "up" else 1, current_user.id)
+        structure.move_section(section.id, -1 if request.form.get("direction") == "up" else 1, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
     return _back_to_builder(survey.id)
@@ -265,7 +278,7 @@ def new_question(survey_id: int, section_id: int) -> WerkzeugResponse | str:
 
 def _spec(form: QuestionForm, survey: Survey) -> QuestionSpec:
     low, high, whole = form.number_range()
-    condition_id, condition_values = builder.decode_condition(survey, form.condition.data or [])
+    condition_id, condition_values = conditions.decode_condition(survey, form.condition.data or [])
     return QuestionSpec(
         kind=form.kind,
         title=" ".join((form.title.data or "").split()),
@@ -285,7 +298,7 @@ def _question_page(
     survey: Survey, section: SurveySection, question: SurveyQuestion | None, kind: QuestionKind
 ) -> WerkzeugResponse | str:
     form = QuestionForm(kind=kind)
-    form.condition.choices = choices(builder.condition_choices(survey, question, section))
+    form.condition.choices = choices(conditions.condition_choices(survey, question, section))
     if request.method == "GET" and question is not None:
         form.title.data = question.title
         form.help_text.data = question.help_text
@@ -298,10 +311,10 @@ def _question_page(
         form.min_value.data = "" if question.min_value is None else f"{question.min_value:g}"
         form.max_value.data = "" if question.max_value is None else f"{question.max_value:g}"
         form.whole_number.data = "yes" if question.whole_number else "no"
-        form.condition.data = builder.encode_condition(question)
+        form.condition.data = conditions.encode_condition(question)
     elif form.validate_on_submit():
         try:
-            builder.save_question(section.id, question.id if question else None, _spec(form, survey), current_user.id)
+            structure.save_question(section.id, question.id if question else None, _spec(form, survey), current_user.id)
         except BuilderError as error:
             if error.field == "condition":
                 add_field_error(form.condition, str(error))
@@ -324,7 +337,7 @@ def new_question_of_kind(survey_id: int, section_id: int, kind: str) -> Werkzeug
     section = _section(survey, section_id)
     if kind not in {k.value for k in QuestionKind}:
         abort(404)
-    if builder.structure_locked(survey.id):
+    if lifecycle.structure_locked(survey.id):
         flash("This survey has responses, so its questions can no longer be changed", "error")
         return _back_to_builder(survey.id)
     return _question_page(survey, section, None, QuestionKind(kind))
@@ -336,7 +349,7 @@ def edit_question(survey_id: int, question_id: int) -> WerkzeugResponse | str:
     """Change a question."""
     survey = _survey(survey_id)
     question = _question(survey, question_id)
-    if builder.structure_locked(survey.id):
+    if lifecycle.structure_locked(survey.id):
         flash("This survey has responses, so its questions can no longer be changed", "error")
         return _back_to_builder(survey.id)
     return _question_page(survey, question.section, question, QuestionKind(question.kind))
@@ -349,7 +362,7 @@ def delete_question(survey_id: int, question_id: int) -> WerkzeugResponse:
     survey = _survey(survey_id)
     question = _question(survey, question_id)
     try:
-        builder.delete_question(question.id, current_user.id)
+        structure.delete_question(question.id, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
     else:
@@ -364,7 +377,7 @@ def move_question(survey_id: int, question_id: int) -> WerkzeugResponse:
     survey = _survey(survey_id)
     question = _question(survey, question_id)
     try:
-        builder.move_question(question.id, -1 if request.form.get("direction") == "up" else 1, current_user.id)
+        structure.move_question(question.id, -1 if request.form.get("direction") == "up" else 1, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
     return _back_to_builder(survey.id)
@@ -392,7 +405,7 @@ def invitations(survey_id: int) -> WerkzeugResponse | str:
     form = InvitationsForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        emails, problems = builder.parse_email_list(form.emails.data or "")
+        emails, problems = inviting.parse_email_list(form.emails.data or "")
         if len(problems) == 1:
             add_field_error(form.emails, problems[0])
         elif problems:
@@ -406,18 +419,18 @@ def invitations(survey_id: int) -> WerkzeugResponse | str:
         "surveys/manage/_invitations_sent.html",
         form=form,
         survey=survey,
-        invitations=builder.invitations(survey.id),
-        delivery=builder.delivery_counts(survey.id),
-        resendable=builder.resendable_count(survey.id),
-        rate=builder.response_rate(survey.id),
-        opted_in=builder.opted_in_emails(survey),
+        invitations=inviting.invitations(survey.id),
+        delivery=inviting.delivery_counts(survey.id),
+        resendable=inviting.resendable_count(survey.id),
+        rate=inviting.response_rate(survey.id),
+        opted_in=inviting.opted_in_emails(survey),
         problems=problems if len(problems) > 1 else [],
     )
 
 
 def _send(survey: Survey, emails: list[str]) -> WerkzeugResponse:
     try:
-        report = builder.send_invitations(survey.id, emails, current_user.id)
+        report = inviting.send_invitations(survey.id, emails, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
         return redirect(url_for("surveys.invitations", survey_id=survey.id), 303)
@@ -425,7 +438,7 @@ def _send(survey: Survey, emails: list[str]) -> WerkzeugResponse:
     return redirect(url_for("surveys.invitations", survey_id=survey.id), 303)
 
 
-def _flash_report(report: builder.InvitationReport) -> None:
+def _flash_report(report: inviting.InvitationReport) -> None:
     """Say what a batch did: sent, being sent in the background, skipped, or not delivered."""
     parts = []
     if report.queued:
@@ -445,7 +458,7 @@ def resend_invitations(survey_id: int) -> WerkzeugResponse:
     """Send again the invitations whose email could not be delivered."""
     survey = _survey(survey_id)
     try:
-        report = builder.resend_invitations(survey.id, current_user.id)
+        report = inviting.resend_invitations(survey.id, current_user.id)
     except BuilderError as error:
         flash(str(error), "error")
     else:
@@ -461,7 +474,7 @@ def resend_invitations(survey_id: int) -> WerkzeugResponse:
 def invite_opted_in(survey_id: int) -> WerkzeugResponse:
     """Invite everyone who joined engagement on this survey or its topic."""
     survey = _survey(survey_id)
-    emails = builder.opted_in_emails(survey)
+    emails = inviting.opted_in_emails(survey)
     if not emails:
         flash("Nobody is waiting for an invitation", "info")
         return redirect(url_for("surveys.invitations", survey_id=survey.id), 303)
@@ -487,7 +500,7 @@ def analysis(survey_id: int) -> Response:
         "view_mode": view_mode,
         "segments": results.segment_choices(survey.id),
         "hidden": results.hidden_sectors(survey.id),
-        "rate": builder.response_rate(survey.id),
+        "rate": inviting.response_rate(survey.id),
         "channels": staff_entry.channel_counts(survey.id),
     }
     chosen = sector if sector != results.ALL else None
@@ -513,7 +526,7 @@ def _analysis_question(survey_id: int, question_id: int) -> tuple[Survey, Any, s
     if results.question_hidden(survey, question, sector):
         abort(404)  # complementary suppression on this question's answers hides the sector
     answers = results.load_answers(survey.id, sector)
-    number = builder.question_numbers(survey)[question.id]
+    number = conditions.question_numbers(survey)[question.id]
     result = results.question_result(question, number, answers)
     if not result.chartable:
         abort(404)
@@ -563,7 +576,7 @@ def export_responses(survey_id: int, fmt: str) -> Response:
 def publish(survey_id: int) -> WerkzeugResponse | str:
     """Choose which charts the public sees on the survey page."""
     survey = _survey(survey_id)
-    numbers = builder.question_numbers(survey)
+    numbers = conditions.question_numbers(survey)
     form = PublishForm()
     form.questions.choices = choices(
         (str(q.id), f"Question {numbers[q.id]}: {q.title}") for q in survey.questions if q.kind in results.CHART_KINDS
@@ -582,10 +595,10 @@ def publish(survey_id: int) -> WerkzeugResponse | str:
             # A closed survey's last anonymous answers join the results before they are counted.
             release.release_if_closed(survey.id)
             try:
-                count = builder.publish_results(
+                count = publishing.publish_results(
                     survey.id, [int(v) for v in form.questions.data or []], current_user.id, while_open=while_open
                 )
-            except builder.PublishRefused as refused:
+            except publishing.PublishRefused as refused:
                 add_field_error(form.questions, str(refused))
             else:
                 message = f"{count} chart{'s' if count != 1 else ''} published" if count else "Results unpublished"
@@ -594,7 +607,7 @@ def publish(survey_id: int) -> WerkzeugResponse | str:
                 flash(message, "success")
                 return redirect(url_for("surveys.analysis", survey_id=survey.id), 303)
     return render_template(
-        "surveys/manage/publish.html", form=form, survey=survey, minimum=builder.min_responses_to_publish()
+        "surveys/manage/publish.html", form=form, survey=survey, minimum=publishing.min_responses_to_publish()
     )
 
 

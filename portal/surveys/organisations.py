@@ -11,13 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit import record_audit
 from portal.extensions import db
-from portal.models import (
-    Area,
-    Organisation,
-    OrganisationWard,
-    Sector,
-    User,
-)
+from portal.models import Area, Organisation, OrganisationWard, Sector, User
 
 ORGANISATIONS_PER_PAGE = 25
 

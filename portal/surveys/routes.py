@@ -20,7 +20,7 @@ from portal.forms import choices
 from portal.models import Role, Survey, SurveyStatus
 from portal.surveys import answering, bp, results
 from portal.surveys.answering import AnswerRefused, MissingAnswers, Refusal, Respondent
-from portal.surveys.builder import question_numbers
+from portal.surveys.conditions import question_numbers
 from portal.surveys.engagement import (
     has_joined_survey,
     join_survey,
