@@ -4,7 +4,7 @@ answers of an earlier question show a later one), checked whenever the order or 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from portal.models import QuestionKind, Survey, SurveyQuestion, SurveySection
 from portal.surveys.lifecycle import BuilderError
@@ -90,3 +90,12 @@ def encode_condition(question: SurveyQuestion) -> list[str]:
         return []
     offered = target.scale if target.kind == QuestionKind.LIKERT else target.options
     return [f"{target.id}:{offered.index(v)}" for v in question.condition_values if v in offered]
+
+
+def condition_text(question: SurveyQuestion, numbers: Mapping[int, int]) -> str:
+    """A display condition in words, for respondents and the builder."""
+    target = question.condition_question
+    if target is None:
+        return ""
+    values = " or ".join(f"‘{v}’" for v in question.condition_values)
+    return f"Answer this if your answer to question {numbers.get(target.id, '?')} was {values}"

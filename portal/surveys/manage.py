@@ -21,9 +21,10 @@ from portal.forms import add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Audience, Proposal, QuestionKind, Role, Survey, SurveyQuestion, SurveySection
 from portal.surveys import (
-    answering,
+    answer_pages,
     bp,
     conditions,
+    eligibility,
     export,
     inviting,
     lifecycle,
@@ -156,7 +157,7 @@ def build(survey_id: int) -> str:
         survey=survey,
         state=survey_state(survey),
         numbers=numbers,
-        conditions={q.id: answering.condition_text(q, numbers) for q in survey.questions},
+        conditions={q.id: conditions.condition_text(q, numbers) for q in survey.questions},
         locked=lifecycle.structure_locked(survey.id),
         started=lifecycle.has_started(survey.id),
         responses=lifecycle.response_count(survey.id),
@@ -391,8 +392,8 @@ def preview(survey_id: int, number: int) -> str:
     if not survey.sections:
         abort(404)
     try:
-        view = answering.section_view(survey, number, {}, preview=True)
-    except answering.AnswerRefused:
+        view = answer_pages.section_view(survey, number, {}, preview=True)
+    except eligibility.AnswerRefused:
         abort(404)
     return render_template("surveys/answer.html", view=view, preview=True)
 
