@@ -13,7 +13,7 @@ SEED_STEPS: list[str] = [
     "portal.proposals.examples:seed",  # after indicators: example proposals link to real wards and indicators
     "portal.evidence.services:seed",  # after proposals: links example briefings to example proposals
     "portal.prioritisation.examples:seed",  # after proposals: an example round on the example shortlisted topics
-    "portal.surveys.services:seed",  # example surveys with example responses (no links to other features' rows)
+    "portal.surveys.examples:seed",  # example surveys with example responses (no links to other features' rows)
     "portal.chapters.examples:seed",  # an example chapter from the example prioritised proposal
     "portal.outcomes.examples:seed",  # last: the closed example round's outcome page, linking to the example chapter
 ]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from portal.charts.tables import FORMULA_PREFIXES, to_csv
 from portal.extensions import db
 from portal.models import QuestionKind, Survey, SurveyResponse, channel_label
-from portal.surveys.builder import question_numbers
+from portal.surveys.conditions import question_numbers
 from portal.surveys.questions import flat_answer
 from portal.surveys.release import release_if_closed
 from portal.surveys.results import NO_SECTOR, hidden_sectors, sector_label

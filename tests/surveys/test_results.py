@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.models import Role, Survey, SurveyResponse, User
-from portal.surveys import results, services
+from portal.surveys import examples, results
 from portal.surveys.export import neutralise
 from tests.helpers import ClientRequest
 from tests.surveys.conftest import q
@@ -262,8 +262,8 @@ def test_seed_adds_example_surveys_once(
 ) -> None:
     # As deployed: anonymous answers are released in batches, so the open example may show its results.
     monkeypatch.setitem(app.config, "SURVEY_RELEASE_BATCH", 5)
-    assert services.seed().startswith("added 2 example surveys")
-    assert services.seed() == "example surveys already present"
+    assert examples.seed().startswith("added 2 example surveys")
+    assert examples.seed() == "example surveys already present"
     surveys = list(db.session.scalars(select(Survey)))
     assert len(surveys) == 2 and all(s.is_example for s in surveys)
     assert (
