@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 from portal.access import public, role_required
 from portal.evidence import bp, services
 from portal.evidence.attachments import CONTENT_TYPES, KIND_LABELS, AttachmentError, human_size
-from portal.evidence.forms import AttachmentForm, BriefingForm, ConfirmForm, SearchForm
-from portal.forms import add_field_error, validated
+from portal.evidence.forms import AttachmentForm, BriefingForm, SearchForm
+from portal.forms import ConfirmForm, add_field_error, validated
 from portal.htmx import render_page
 from portal.markdown import render_markdown
 from portal.models import EvidenceBriefing, Proposal, Role
