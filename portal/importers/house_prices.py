@@ -8,27 +8,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    DATA_DIR,
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import DATA_DIR, OGL, FileProblem, ImportResult, RowError
 from portal.importers.boundaries import lsoa_to_ward_lookup, read_geojson_boundaries
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, check_header, drop_blank_rows, open_csv, read_csv_frame, spreadsheet_rows
+from portal.importers.validation import validate_values
 
 FORMAT = "house-prices"
 COLUMNS = ["LSOAcode", "LSOAname", "houseprice"]

@@ -8,27 +8,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    DATA_DIR,
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    area_type_from_code,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import DATA_DIR, OGL, FileProblem, ImportResult, RowError, area_type_from_code
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, check_header, drop_blank_rows, open_csv, read_csv_frame, spreadsheet_rows
+from portal.importers.validation import validate_values
 
 FORMAT = "ons-subnational"
 PREAMBLE_LINES = 2  # a disclaimer sentence, then a blank line, before the header

@@ -8,26 +8,11 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    area_type_from_code,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import OGL, FileProblem, ImportResult, RowError, area_type_from_code
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, check_header, drop_blank_rows, open_csv, read_csv_frame, spreadsheet_rows
+from portal.importers.validation import validate_values
 from portal.importers.xlsx_limits import workbook_problem
 
 MYE_FORMAT = "mye"
