@@ -11,15 +11,11 @@ import pytest
 
 from portal.importers import reading
 from portal.importers.base import AREA_COLUMNS, INDICATOR_COLUMNS, VALUE_COLUMNS, RowError
-from portal.importers.fingertips import (
-    NATIVE_COLUMNS,
-    UNDERSCORE_COLUMNS,
-    fingertips_area_type,
-    infer_polarity,
-    read_fingertips,
-    read_trafford_processed,
-)
+from portal.importers.fingertips import infer_polarity, read_fingertips
+from portal.importers.fingertips_areas import fingertips_area_type
+from portal.importers.fingertips_layouts import NATIVE_COLUMNS, UNDERSCORE_COLUMNS
 from portal.importers.frames import load_indicator_metadata
+from portal.importers.trafford import read_trafford_processed
 from tests.importers import (
     CAMPYLOBACTER,
     CYP_MENTAL_HEALTH,
