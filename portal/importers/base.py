@@ -161,6 +161,23 @@ class FileProblem(Exception):
         """The file-level RowError for this problem."""
         return RowError(0, self.column, self.message)
 
+    def as_errors(self) -> list[RowError]:
+        """Every file-level RowError this problem stands for: one, unless it is a HeaderProblem."""
+        return [self.as_error()]
+
+
+class HeaderProblem(FileProblem):
+    """A header row without the columns a reader needs: every problem check_header found, and all of them in one
+    message for readers that report a single file-level error."""
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        super().__init__(" ".join(error.message for error in errors))
+        self.errors = list(errors)
+
+    def as_errors(self) -> list[RowError]:
+        """Each header problem as its own file-level RowError."""
+        return list(self.errors)
+
 
 # GSS code prefixes (ONS Register of Geographic Codes) of the English areas the portal keeps.
 CODE_PREFIX_TYPES: dict[str, str] = {

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from portal.importers.base import FileProblem, RowError
+from portal.importers.base import FileProblem, HeaderProblem, RowError
 from portal.importers.cells import text_categorical
 
 ProgressCallback = Callable[[int, int], None]
@@ -155,6 +155,23 @@ def check_header(
             parts.append(f"unexpected columns: {', '.join(unexpected)}")
         errors.append(RowError(0, None, "The header row is not as expected: " + "; ".join(parts) + "."))
     return errors
+
+
+def read_columns(
+    source: Source, columns: Sequence[str], *, skiprows: int = 0, allow_extra: bool = False
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The named columns of a CSV as categorical text, without its blank lines, and their spreadsheet row numbers.
+
+    Raises HeaderProblem when the header lacks one of ``columns`` (or has others, unless ``allow_extra``) and
+    FileProblem when the file is not usable CSV.
+    """
+    with open_csv(source, skiprows=skiprows) as csv:
+        header_errors = check_header(csv.header, columns, allow_extra=allow_extra)
+        if header_errors:
+            raise HeaderProblem(header_errors)
+        raw, _ = read_csv_frame(csv, columns=columns)
+    raw = drop_blank_rows(raw, columns)
+    return raw, spreadsheet_rows(raw.index, skiprows)
 
 
 def read_csv_frame(

@@ -9,7 +9,7 @@ from portal.importers.cells import clean_text, parse_numbers, sortable_from_peri
 from portal.importers.fingertips import FINGERTIPS_DEFAULTS
 from portal.importers.fingertips_areas import fingertips_area_type
 from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
-from portal.importers.reading import Source, check_header, drop_blank_rows, open_csv, read_csv_frame, spreadsheet_rows
+from portal.importers.reading import Source, read_columns
 from portal.importers.validation import validate_values
 
 TRAFFORD_FORMAT = "trafford"
@@ -37,15 +37,9 @@ def read_trafford_processed(
     source's own words.
     """
     try:
-        with open_csv(source) as csv:
-            header_errors = check_header(csv.header, TRAFFORD_COLUMNS)
-            if header_errors:
-                return failed(TRAFFORD_FORMAT, header_errors)
-            raw, _ = read_csv_frame(csv, columns=TRAFFORD_COLUMNS)
+        raw, rows = read_columns(source, TRAFFORD_COLUMNS)
     except FileProblem as problem:
-        return failed(TRAFFORD_FORMAT, [problem.as_error()])
-    raw = drop_blank_rows(raw, TRAFFORD_COLUMNS)
-    rows = spreadsheet_rows(raw.index)
+        return failed(TRAFFORD_FORMAT, problem.as_errors())
     errors: list[RowError] = []
     names = clean_text(raw["indicator"]).astype(str)
     slugs = "trafford-" + names.str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
