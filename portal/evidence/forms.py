@@ -15,7 +15,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.evidence.services import BriefingError, SearchFilters, parse_sources, parse_tags
+from portal.evidence.inputs import BriefingError, parse_sources, parse_tags
+from portal.evidence.search import SearchFilters
 from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
 from portal.models import EVIDENCE_GRADES, EVIDENCE_TOPICS, EVIDENCE_TYPES
 
