@@ -8,7 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmi
 from wtforms import Form, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.evidence.services import BriefingError, SearchFilters, parse_sources, parse_tags
+from portal.evidence.inputs import BriefingError, parse_sources, parse_tags
+from portal.evidence.search import SearchFilters
 from portal.forms import (
     DateRequired,
     GovCheckboxesInput,
