@@ -24,6 +24,7 @@ from portal.models import (
     Indicator,
     Proposal,
 )
+from portal.text import first_free_slug
 
 # Paths under /evidence/ that a briefing's slug must never take.
 RESERVED_SLUGS = frozenset({"manage", "new", "search", "attachments"})
@@ -127,12 +128,7 @@ def _free_slug(base: str, attempt: int) -> str:
             )
         )
     )
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+    return first_free_slug(base, taken)
 
 
 def create_briefing(data: BriefingInput, author_id: int | None, *, is_example: bool = False) -> EvidenceBriefing:
