@@ -18,7 +18,7 @@ from portal.charts.inequality import breakdown_chart, breakdown_description
 from portal.charts.maps import WardShape, ward_map
 from portal.charts.trend import is_trend, trend_chart
 from portal.extensions import db
-from portal.indicators.breakdowns import SUPPRESSION_THRESHOLD, Breakdown
+from portal.indicators.breakdowns import Breakdown
 from portal.indicators.catalogue import (
     Comparators,
     area_names,
@@ -38,6 +38,7 @@ from portal.indicators.formatting import (
 )
 from portal.indicators.summaries import IndicatorSummary, compare_row
 from portal.models import Area, ComparatorGroupMember, DataImport, Indicator, IndicatorValue
+from portal.stats.small_numbers import withheld_sentence
 
 
 def _chart_code_version() -> str:
@@ -130,7 +131,8 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
         Column("Upper 95% limit", decimals),
     ] + [Column(a.name, decimals) for a in benchmarks]
     table = [
-        [p, own[p].value, own[p].lower_ci95, own[p].upper_ci95] + [bench_values[a.name].get(p) for a in benchmarks]
+        [p, own[p].marker or own[p].value, own[p].lower_ci95, own[p].upper_ci95]
+        + [bench_values[a.name].get(p) for a in benchmarks]
         for p in periods
     ]
     title = f"{indicator.name}: {area_name} over time"
@@ -186,7 +188,8 @@ def compare_chart_data(
     shown = [r for r in rows if r.value is not None]
     if len(shown) < 2:
         return None
-    names = area_names(r.area_code for r in shown)
+    withheld = [r for r in rows if r.suppressed]  # listed in the table with their marker, never drawn
+    names = area_names(r.area_code for r in [*shown, *withheld])
     shown.sort(key=lambda r: (-(r.value or 0.0), names.get(r.area_code, r.area_code)))
     # England's count is on another scale from an authority's: no benchmark line for counts.
     england = None if indicator.value_type == "count" else summary.england_value
@@ -211,6 +214,9 @@ def compare_chart_data(
             outcome,
         ]
         for r, outcome in zip(shown, outcomes, strict=True)
+    ] + [
+        [names.get(r.area_code, r.area_code), r.marker, None, None, ""]
+        for r in sorted(withheld, key=lambda r: names.get(r.area_code, r.area_code))
     ]
 
     def build() -> Model:
@@ -252,8 +258,11 @@ def breakdown_chart_data(indicator: Indicator, breakdown: Breakdown, summary: In
     for c in breakdown.categories:
         if c.status == "shown":
             table.append([c.label, c.row.value, c.row.lower_ci95, c.row.upper_ci95, c.row.count])
+        elif c.row.suppressed:
+            # A withheld value shows its marker; a count the publisher released beside its suppressed value stays.
+            table.append([c.label, c.status, "", "", c.row.count if c.row.count is not None else c.status])
         else:
-            table.append([c.label, c.status, "", "", c.status if c.status == "suppressed" else c.row.count])
+            table.append([c.label, c.status, "", "", c.row.count])
     shown = breakdown.shown
     reference = summary.value if breakdown.is_area and summary.period == breakdown.period else None
 
@@ -273,10 +282,12 @@ def breakdown_chart_data(indicator: Indicator, breakdown: Breakdown, summary: In
     summary_text = breakdown_description(
         len(shown), [c.row.value for c in shown], [c.row.lower_ci95 for c in shown], [c.row.upper_ci95 for c in shown]
     )
-    if hidden:
+    withheld = sum(1 for c in breakdown.categories if c.row.suppressed)
+    if withheld:
+        summary_text += " " + withheld_sentence(withheld, "category", "categories")
+    if hidden > withheld:
         summary_text += (
-            f" {hidden} {'category is' if hidden == 1 else 'categories are'} not drawn: values from fewer than "
-            f"{SUPPRESSION_THRESHOLD} events, or suppressed by the publisher, are listed as suppressed."
+            f" {hidden - withheld} {'category has' if hidden - withheld == 1 else 'categories have'} no value."
         )
     return ChartData(breakdown.slug, title, summary_text, columns, table, build)
 
@@ -311,12 +322,12 @@ def lsoa_map_chart_data(indicator: Indicator, places: Comparators) -> ChartData 
     columns = [Column("Small area (LSOA)"), Column("Ward"), Column(value_label(indicator), decimals)]
     table: list[list[Any]] = [
         [areas[r.area_code][0], ward_names.get(areas[r.area_code][1] or "", ""),
-         "suppressed" if r.suppressed else r.value]
+         r.marker or r.value]
         for r in rows
     ]  # fmt: skip
     shapes = [
         WardShape(r.area_code, areas[r.area_code][0], areas[r.area_code][2], None if r.suppressed else r.value,
-                  "suppressed" if r.suppressed else format_value(r.value, indicator))
+                  r.marker or format_value(r.value, indicator))
         for r in rows
         if areas[r.area_code][2]
     ]  # fmt: skip

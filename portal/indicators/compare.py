@@ -146,7 +146,7 @@ def _row(indicator: Indicator, codes: Sequence[str], england: str) -> RugRow | N
         if row is None:
             cells.append(RugCell(None, "No data", Comparison.NOT_COMPARED))
         elif row.suppressed:
-            cells.append(RugCell(None, "Suppressed", Comparison.NOT_COMPARED))
+            cells.append(RugCell(None, row.marker, Comparison.NOT_COMPARED))
         else:
             cells.append(RugCell(row.value, format_value(row.value, indicator), compare_row(row, benchmark, indicator)))
     return RugRow(

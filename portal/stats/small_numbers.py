@@ -87,6 +87,15 @@ def marker(status: Disclosure) -> str:
     return {Disclosure.SHOWN: "", Disclosure.PUBLISHER: PUBLISHER_MARKER, Disclosure.PORTAL: PORTAL_MARKER}[status]
 
 
+def withheld_sentence(count: int, singular: str, plural: str) -> str:
+    """The sentence a chart's summary adds for its withheld items, e.g. "2 categories are not drawn: …"."""
+    noun, verb = (singular, "is") if count == 1 else (plural, "are")
+    return (
+        f"{count} {noun} {verb} not drawn: values suppressed by the publisher, or derived by the portal from fewer "
+        f"than {THRESHOLD} events, are listed with their marker (see how the portal handles small numbers)."
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Groups shown beside their total: small-group and complementary suppression
 
