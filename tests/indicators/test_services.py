@@ -11,8 +11,8 @@ from portal.extensions import db
 from portal.indicators import breakdowns, catalogue, chart_data, formatting, pages, summaries, value_rows
 from portal.models import Area, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison
-from portal.stats.trend import RecentTrend, TrendDirection
 from portal.stats.small_numbers import PORTAL_MARKER
+from portal.stats.trend import RecentTrend, TrendDirection
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "fingertips"
 SUICIDE = DATA / "fingertips_suicide_west_midlands_countyua.csv"
@@ -236,8 +236,9 @@ def ethnic_breakdown(app) -> Indicator:
     db.session.add(indicator)
     db.session.flush()
 
-    def value(area: str, value: float, count: float, category_type: str = "", category: str = "",
-              derived: bool = False) -> IndicatorValue:
+    def value(
+        area: str, value: float, count: float, category_type: str = "", category: str = "", derived: bool = False
+    ) -> IndicatorValue:
         return IndicatorValue(indicator_id="test-breakdown", area_code=area, period="2023", period_sortable=20230000,
                               category_type=category_type, category=category, value=value, lower_ci95=value - 1,
                               upper_ci95=value + 1, count=count, denominator=100.0, derived=derived)  # fmt: skip
