@@ -36,7 +36,7 @@ from portal.indicators.formatting import (
     period_range_label,
     unit_text,
 )
-from portal.indicators.summaries import IndicatorSummary, compare_row
+from portal.indicators.summaries import IndicatorSummary, row_verdict, verdict_label
 from portal.models import Area, ComparatorGroupMember, DataImport, Indicator, IndicatorValue
 from portal.stats.small_numbers import withheld_sentence
 
@@ -124,6 +124,17 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
     bench_values = {a.name: {r.period: r.value for r in rows if r.area_code == a.code} for a in benchmarks}
     decimals = decimals_for(indicator)
     area_name = places.area.name
+    # Each period's verdict against England, as the sentence and the compare table give it: computed where the
+    # portal can, else the publisher's own (labelled as theirs). Counts are not compared with England.
+    england = places.england if places.england in benchmarks else None
+    verdicts = (
+        [
+            row_verdict(own[p], bench_values[england.name].get(p), indicator, own[p].source_compared_to_england)
+            for p in periods
+        ]
+        if england is not None
+        else []
+    )
     columns = [
         Column("Period"),
         Column(area_name, decimals),
@@ -135,6 +146,10 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
         + [bench_values[a.name].get(p) for a in benchmarks]
         for p in periods
     ]
+    if verdicts:
+        columns.append(Column("Compared with England"))
+        for row, verdict in zip(table, verdicts, strict=True):
+            row.append(verdict_label(verdict.comparison, verdict.source, summary.publisher_name))
     title = f"{indicator.name}: {area_name} over time"
     if summary.breakdown:
         title += f" ({summary.breakdown})"
@@ -149,6 +164,8 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
             [own[p].upper_ci95 for p in periods],
             {a.name: [bench_values[a.name].get(p) for p in periods] for a in benchmarks},
             y_label=value_label(indicator),
+            significance=[v.comparison.value for v in verdicts] if verdicts else None,
+            published_by=[summary.publisher_name or "the publisher" if v.by_publisher else "" for v in verdicts],
         )
 
     if not is_trend([own[p].value for p in periods]):
@@ -161,6 +178,7 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
         f"Line chart of {area_name}'s value for each period from {period_range_label(periods)}, with its 95% "
         f"confidence interval as a shaded band and {' and '.join(a.name for a in benchmarks) or 'no benchmarks'} "
         "as dashed lines."
+        + (" Each point's colour and shape show how it compares with England, as the table says." if verdicts else "")
     )
     return ChartData("trend", title, summary_text, columns, table, build)
 
@@ -193,7 +211,10 @@ def compare_chart_data(
     shown.sort(key=lambda r: (-(r.value or 0.0), names.get(r.area_code, r.area_code)))
     # England's count is on another scale from an authority's: no benchmark line for counts.
     england = None if indicator.value_type == "count" else summary.england_value
-    outcomes = [compare_row(r, england, indicator).value for r in shown]
+    # The same verdict the table and the sentence give: computed where the portal can, else the publisher's own.
+    verdicts = [row_verdict(r, england, indicator, r.source_compared_to_england) for r in shown]
+    outcomes = [v.comparison.value for v in verdicts]
+    published_by = [summary.publisher_name or "the publisher" if v.by_publisher else "" for v in verdicts]
     decimals = decimals_for(indicator)
     title = f"{indicator.name}: {group_name}, {summary.period}"
     if summary.breakdown:
@@ -211,9 +232,9 @@ def compare_chart_data(
             r.value,
             r.lower_ci95,
             r.upper_ci95,
-            outcome,
+            verdict_label(verdict.comparison, verdict.source, summary.publisher_name),
         ]
-        for r, outcome in zip(shown, outcomes, strict=True)
+        for r, verdict in zip(shown, verdicts, strict=True)
     ] + [
         [names.get(r.area_code, r.area_code), r.marker, None, None, ""]
         for r in sorted(withheld, key=lambda r: names.get(r.area_code, r.area_code))
@@ -231,6 +252,7 @@ def compare_chart_data(
             benchmark_value=england,
             benchmark_name="England",
             x_label=value_label(indicator),
+            published_by=published_by,
         )
 
     summary_text = compare_description(
