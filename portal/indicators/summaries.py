@@ -290,6 +290,14 @@ class IndicatorSummary:
         return verdict_label(self.compared_to_region, self.region_source, self.publisher_name)
 
     @property
+    def trend_label(self) -> str:
+        """The recent trend as a page shows it, e.g. "Increasing and getting worse (as published by OHID)"."""
+        label = self.recent_trend.label
+        if self.recent_trend.published:
+            return f"{label} (as published by {self.publisher_name or 'the publisher'})"
+        return label
+
+    @property
     def unit_label(self) -> str:
         """The unit as read after a number ("" when it adds nothing)."""
         return unit_text(self.unit)
