@@ -62,3 +62,16 @@ def test_trend_and_compare_points_follow_the_publishers_verdict(
     response = client_request.response(f"/indicators/{INDICATOR}/charts/trend.json")
     assert response.status_code == 200
     assert label in json.dumps(response.get_json())
+
+
+def test_the_compare_table_and_its_csv_label_the_publishers_verdict(
+    seeded_indicators: object, client_request: ClientRequest
+) -> None:
+    assert import_file(LIFE_EXPECTANCY / "life_expectancy.csv").ok
+    page = client_request.get("/indicators/compare?topic=health")
+    row = next(tr for tr in page.select("tbody tr") if "Life expectancy" in tr.get_text())
+    home_cell = row.select("td")[2]  # period, England, then the home area (first of the group)
+    assert home_cell.select_one(".govuk-tag").get_text(" ", strip=True).endswith("Worse (as published by OHID)")
+    text = client_request.response("/indicators/compare.csv?topic=health").get_data(as_text=True)
+    line = next(line for line in text.splitlines() if line.startswith("Life expectancy"))
+    assert "Worse (as published by OHID)" in line
