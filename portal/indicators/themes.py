@@ -101,8 +101,8 @@ class ThemePage:
                 s.formatted_value,
                 s.formatted_region or "No data",
                 s.formatted_england or "No data",
-                s.compared_to_england.value,
-                s.recent_trend.label,
+                s.england_label,
+                s.trend_label,
             ]
             for s in self.summaries
         ]

@@ -123,7 +123,7 @@ def _ward_values(indicator: Indicator, wards: dict[str, str]) -> tuple[str, list
     for code, name in wards.items():
         row = by_code.get(code)
         value = row.value if row is not None and not row.suppressed else None
-        formatted = "suppressed" if row is not None and row.suppressed else format_value(value, indicator)
+        formatted = row.marker if row is not None and row.suppressed else format_value(value, indicator)
         values.append(WardValue(code, name, value, formatted, ranked.index(value) + 1 if value is not None else None))
     values.sort(key=lambda w: (w.value is None, -(w.value or 0.0), w.name))
     return latest[1], values
@@ -254,7 +254,7 @@ def _headline_value(indicator: Indicator, area_code: str, period: str) -> str:
     row = next((r for r in rows if (r.sex, r.age) == headline), None)
     if row is None:
         return "Not available"
-    return "suppressed" if row.suppressed else format_value(row.value, indicator)
+    return row.marker if row.suppressed else format_value(row.value, indicator)
 
 
 def ward_indicator_rows(code: str, parent: str, indicators: list[Indicator]) -> list[WardIndicatorRow]:
