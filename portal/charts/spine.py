@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bokeh.models import ColumnDataSource, FactorRange, FixedTicker
+from bokeh.models import ColumnDataSource, FixedTicker
 from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
@@ -18,8 +18,16 @@ from portal.charts.theme import RED, SIGNIFICANCE_COLOURS, SIGNIFICANCE_ORDER, T
 # Fingertips' greys: the outer quarters lighter than the middle half.
 OUTER_GREY = "#d2d2d2"
 MIDDLE_GREY = "#8b8b8b"
-ROW_HEIGHT = 34
-LABEL_LENGTH = 42
+ROW_HEIGHT = 46
+LABEL_LENGTH = 40
+LEGEND_WORDS = {
+    "Better": "better than England",
+    "Similar": "similar to England",
+    "Worse": "worse than England",
+    "Higher": "higher than England",
+    "Lower": "lower than England",
+    "Not compared": "not compared with England",
+}
 
 
 @dataclass(frozen=True)
@@ -39,29 +47,19 @@ class SpineBar:
 
 
 def _short(label: str) -> str:
-    """Axis labels are cut short (the table beside the chart has the full names)."""
+    """Row labels are cut short to fit a phone's width (the table beside the chart has the full names)."""
     return label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1].rstrip() + "…"
 
 
-def _unique_labels(bars: Sequence[SpineBar]) -> list[str]:
-    """Shortened labels, made unique (two indicators may share their first words) with a number."""
-    seen: dict[str, int] = {}
-    out = []
-    for bar in bars:
-        label = _short(bar.label)
-        seen[label] = seen.get(label, 0) + 1
-        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
-    return out
-
-
 def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
-    """Horizontal spine chart, first indicator at the top; the England line at 0.5, better to the right."""
-    labels = _unique_labels(bars)
+    """Horizontal spine chart, first indicator at the top, each row's name written above its bar (so the bars keep
+    the full width on a phone); the England line at 0.5, better to the right."""
+    count = max(len(bars), 1)
     fig = new_figure(
         title,
-        height=80 + ROW_HEIGHT * max(len(bars), 1),
-        y_range=FactorRange(factors=list(reversed(labels))),
-        x_range=(-0.02, 1.02),
+        height=90 + ROW_HEIGHT * count,
+        y_range=(0.45, count + 0.75),
+        x_range=(-0.03, 1.03),
         tooltips=[
             ("Indicator", "@name"),
             (area_name, "@area_text"),
@@ -70,7 +68,9 @@ def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
         ],
     )
     data: dict[str, list[Any]] = {
-        "y": labels,
+        "y": [float(count - i) for i in range(len(bars))],
+        "label_y": [count - i + 0.22 for i in range(len(bars))],
+        "label": [_short(b.label) for b in bars],
         "name": [b.label for b in bars],
         "worst": [b.worst for b in bars],
         "q1": [b.worse_quartile for b in bars],
@@ -83,10 +83,20 @@ def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
         "range_text": [b.range_text for b in bars],
     }
     source = ColumnDataSource(dict(data))
-    height = 0.6
+    height = 0.36
     fig.hbar(y="y", left="worst", right="q1", height=height, source=source, color=OUTER_GREY)
     fig.hbar(y="y", left="q1", right="q3", height=height, source=source, color=MIDDLE_GREY)
     fig.hbar(y="y", left="q3", right="best", height=height, source=source, color=OUTER_GREY)
+    fig.text(
+        x=0,
+        y="label_y",
+        text="label",
+        source=source,
+        text_font="sans-serif",  # a family list here is read as one (missing) font name, giving serif
+        text_font_size="13px",
+        text_color=TEXT,
+        text_baseline="bottom",
+    )
     fig.add_layout(Span(location=0.5, dimension="height", line_color=RED, line_width=2))
     for verdict in SIGNIFICANCE_ORDER:
         chosen = [i for i, v in enumerate(data["verdict"]) if v == verdict]
@@ -102,11 +112,11 @@ def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
             fill_color=SIGNIFICANCE_COLOURS[verdict],
             line_color=TEXT,
             line_width=1.5,
-            legend_label=f"{area_name}: {verdict.lower()} than England" if verdict not in ("Similar", "Not compared")
-            else f"{area_name}: {verdict.lower()}{' to England' if verdict == 'Similar' else ''}",
-        )  # fmt: skip
+            legend_label=f"{area_name}: {LEGEND_WORDS[verdict]}",
+        )
+    fig.yaxis.visible = False
     fig.xaxis.ticker = FixedTicker(ticks=[0, 0.5, 1])
-    fig.xaxis.major_label_overrides = {0: "Worst or lowest", 0.5: "England", 1: "Best or highest"}
+    fig.xaxis.major_label_overrides = {0: "Worse", 0.5: "England", 1: "Better"}
     fig.ygrid.grid_line_color = None
     fig.xgrid.grid_line_color = None
     if fig.legend:

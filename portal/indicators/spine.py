@@ -28,6 +28,8 @@ from portal.stats.spine import MIN_AREAS, Band, OrientedRange, SpinePositions, S
 from portal.stats.spine import spine_range as summarise_range
 
 UPPER_TIER = "county_ua"
+# England's value of a count is the national total, not a benchmark for one authority: no spine for counts.
+NO_SPINE_TYPES = frozenset({"count"})
 VIEWS = ("table", "spine")
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -318,9 +320,13 @@ def spine_row(summary: IndicatorSummary, indicator: Indicator, values: Sequence[
 
 
 def build_spine(groups: list[tuple[str, list[IndicatorSummary]]], area_name: str) -> Spine:
-    """The spine of every summary with a value and England's value for its latest period, in the overview's order."""
+    """The spine of every summary with a value and England's value for its latest period, in the overview's order
+    (counts excepted: England's total is no benchmark for an authority's count)."""
     compared = [
-        s for _, items in groups for s in items if s.period and s.value is not None and s.england_value is not None
+        s
+        for _, items in groups
+        for s in items
+        if s.period and s.value is not None and s.england_value is not None and s.value_type not in NO_SPINE_TYPES
     ]
     values = _authority_values(compared)
     ids = [s.indicator_id for s in compared]
