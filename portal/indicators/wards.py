@@ -160,7 +160,7 @@ def _ward_map_chart(
         return ward_map(title, shapes, highlight=highlight, value_label=value_label(indicator))
 
     summary_text = (
-        f"Map of the {len(shapes)} wards shaded by {indicator.name.lower()}, darker for higher values"
+        f"Map of the {len(shapes)} wards shaded by {indicator.name}, darker for higher values"
         + (f"; {ward.name} is outlined." if ward is not None else ", with a colour scale beside it.")
         + " The table lists every ward with its value and rank, highest first; wards without a value are grey."
     )

@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 from portal.indicators.spine import ordinal
-from tests.indicators.test_routes import table_rows
+from portal.page_cache import current_data_version
+from tests import test_performance_cache
+from tests.indicators.test_routes import load_ward_imd, table_rows
 
+caching = test_performance_cache.caching  # the page cache switched on, emptied
 FINGERTIPS = Path(__file__).resolve().parents[2] / "data" / "fingertips"
 CAMPYLOBACTER_FILE = FINGERTIPS / "fingertips_campylobacter_93356_countyua_2015-2017.csv"
 
@@ -140,3 +143,14 @@ def test_spine_with_htmx_returns_the_fragment(seeded_indicators, client_request)
 def test_unknown_filter_values_are_ignored(seeded_indicators, client_request, query: str) -> None:
     page = client_request.get(f"/indicators?{query}")
     assert page.select_one("#clear-filters") is None
+
+
+def test_spine_pages_are_cached_until_the_data_changes(seeded_indicators, caching, client) -> None:
+    """The page cache keys the spine by its full URL and the data version: an import shows the new data."""
+    assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "miss"
+    assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "hit"
+    assert client.get("/indicators?view=spine&topic=health").headers["X-Page-Cache"] == "miss"
+    before = current_data_version()
+    load_ward_imd(seeded_indicators)
+    assert current_data_version() != before
+    assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "miss"
