@@ -31,7 +31,7 @@ from portal.indicators.compare import GROUPS as RUG_GROUPS
 from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
-from portal.indicators.spine import MIN_AREAS, OverviewFilters, Spine, build_spine, filtered_overview, ordinal
+from portal.indicators.spine import OverviewFilters, Spine, build_spine, filtered_overview, ordinal
 from portal.indicators.themes import THEMES, theme_page
 from portal.indicators.wards import (
     WardComparison,
@@ -47,6 +47,7 @@ from portal.models import Role
 from portal.page_cache import current_data_version
 from portal.small_areas.facts import ward_profile_facts
 from portal.stats.comparison import Comparison
+from portal.stats.spine import MIN_AREAS
 from portal.text import slugify
 
 # Bokeh's files change only with its version, which is in every URL we hand out: cache them for a year.

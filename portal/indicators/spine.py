@@ -24,7 +24,7 @@ from portal.indicators.summaries import overview as indicator_overview
 from portal.indicators.themes import THEMES, theme_indicator_ids
 from portal.models import Area, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison, Polarity
-from portal.stats.spine import MIN_AREAS, Band, OrientedRange, SpinePositions, SpineRange, band, orient, positions, rank
+from portal.stats.spine import Band, OrientedRange, SpinePositions, SpineRange, band, orient, positions, rank
 from portal.stats.spine import spine_range as summarise_range
 
 UPPER_TIER = "county_ua"
@@ -130,21 +130,6 @@ class SpineRow:
         if self.judged:
             return f"ranked {ordinal(self.position)} of {self.spread.count}, 1st = best"
         return f"ranked {ordinal(self.position)} highest of {self.spread.count}"
-
-    @property
-    def reading(self) -> str:
-        """The plain-English reading of the row."""
-        summary = self.summary
-        if self.spread is None or self.quarter is None:
-            return (
-                f"{summary.area_name}'s value is {summary.formatted_value}; only {self.authorities} upper-tier "
-                f"authorities have a value for {summary.period}, too few for a national range."
-            )
-        return (
-            f"In {summary.period} {summary.area_name}'s value, {summary.formatted_value}, was in the "
-            f"{self.quarter.value} of the {self.spread.count} authorities with a value ({self.rank_text}); "
-            f"England's was {summary.formatted_england}."
-        )
 
 
 def ordinal(number: int) -> str:
@@ -338,6 +323,3 @@ def build_spine(groups: list[tuple[str, list[IndicatorSummary]]], area_name: str
         row = spine_row(summary, indicators[summary.indicator_id], values.get(key, []))
         (spine.rows if row.spread is not None else spine.undrawn).append(row)
     return spine
-
-
-__all__ = ["MIN_AREAS", "OverviewFilters", "Spine", "SpineRow", "build_spine", "filtered_overview", "spine_row"]
