@@ -51,6 +51,32 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1].rstrip() + "…"
 
 
+HEAD_LENGTH = 12
+
+
+def _distinct(label: str, alike: Sequence[str]) -> str:
+    """A short label that keeps what tells it from labels that share its start: its first words, then what follows
+    the shared words ("5 year olds…maths early learning goals")."""
+    shared = label
+    for other in alike:
+        length = next((i for i, (a, b) in enumerate(zip(shared, other, strict=False)) if a != b), None)
+        shared = shared[: length if length is not None else min(len(shared), len(other))]
+    cut = shared.rfind(" ") + 1 if len(shared) < len(label) else 0
+    if cut <= HEAD_LENGTH:
+        return _short(label)
+    return _short(f"{label[:HEAD_LENGTH].rstrip()}…{label[cut:]}")
+
+
+def row_labels(labels: Sequence[str]) -> list[str]:
+    """Short labels for the rows: cut at the end, or after the shared words where that would make two alike."""
+    short = [_short(label) for label in labels]
+    out = []
+    for label, cut in zip(labels, short, strict=True):
+        alike = [other for other, other_cut in zip(labels, short, strict=True) if other_cut == cut and other != label]
+        out.append(_distinct(label, alike) if alike else cut)
+    return out
+
+
 def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
     """Horizontal spine chart, first indicator at the top, each row's name written above its bar (so the bars keep
     the full width on a phone); the England line at 0.5, better to the right."""
@@ -70,7 +96,7 @@ def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
     data: dict[str, list[Any]] = {
         "y": [float(count - i) for i in range(len(bars))],
         "label_y": [count - i + 0.22 for i in range(len(bars))],
-        "label": [_short(b.label) for b in bars],
+        "label": row_labels([b.label for b in bars]),
         "name": [b.label for b in bars],
         "worst": [b.worst for b in bars],
         "q1": [b.worse_quartile for b in bars],
