@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bokeh.core.properties import value
 from bokeh.models import ColumnDataSource, FixedTicker
-from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
 from portal.charts.compare import SIGNIFICANCE_MARKERS
-from portal.charts.theme import RED, SIGNIFICANCE_COLOURS, SIGNIFICANCE_ORDER, TEXT, new_figure, style_legend
+from portal.charts.theme import FONT, RED, SIGNIFICANCE_COLOURS, SIGNIFICANCE_ORDER, TEXT, new_figure, style_legend
 
 # Fingertips' greys: the outer quarters lighter than the middle half.
 OUTER_GREY = "#d2d2d2"
@@ -113,17 +113,20 @@ def spine_chart(title: str, bars: Sequence[SpineBar], area_name: str) -> figure:
     fig.hbar(y="y", left="worst", right="q1", height=height, source=source, color=OUTER_GREY)
     fig.hbar(y="y", left="q1", right="q3", height=height, source=source, color=MIDDLE_GREY)
     fig.hbar(y="y", left="q3", right="best", height=height, source=source, color=OUTER_GREY)
-    fig.text(
+    # England's line as a glyph drawn after the bars and before the names, so it crosses the bars but not the words.
+    fig.segment(x0=0.5, y0=0.45, x1=0.5, y1=count + 0.75, line_color=RED, line_width=2)
+    fig.text(  # type: ignore[call-arg]  # Bokeh 3 Text has background_fill_*; its stubs lag behind
         x=0,
         y="label_y",
         text="label",
         source=source,
-        text_font="sans-serif",  # a family list here is read as one (missing) font name, giving serif
+        text_font=value(FONT),  # a bare string here would name a data column
         text_font_size="13px",
+        background_fill_color="#ffffff",  # the England line passes behind the names, not through them
+        background_fill_alpha=0.9,
         text_color=TEXT,
         text_baseline="bottom",
     )
-    fig.add_layout(Span(location=0.5, dimension="height", line_color=RED, line_width=2))
     for verdict in SIGNIFICANCE_ORDER:
         chosen = [i for i, v in enumerate(data["verdict"]) if v == verdict]
         if not chosen:
