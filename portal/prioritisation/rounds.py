@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.models import (
     ConflictOfInterest,
     Decision,
+    Outcome,
     PrioritisationRound,
     Proposal,
     ProposalStatus,
@@ -390,3 +391,11 @@ def record_decision(round_id: int, proposal_id: int, decision: Decision, reason:
         db.session.rollback()
         raise PrioritisationError(str(exc) or "The topic's status could not be changed") from exc
     return entry
+
+
+def published_outcome_of_round(round_id: int) -> Outcome | None:
+    """The round's published "We asked, you said, we did" page, if there is one yet (read through the model: the
+    outcomes feature sits above prioritisation)."""
+    return db.session.scalar(
+        select(Outcome).where(Outcome.round_id == round_id, Outcome.published_at.is_not(None)).limit(1)
+    )

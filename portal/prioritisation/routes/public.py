@@ -6,10 +6,9 @@ from flask import render_template
 
 from portal.access import public
 from portal.errors import render_error
-from portal.outcomes.services import published_outcome_of_round
 from portal.prioritisation import bp, results
 from portal.prioritisation.permissions import get_round
-from portal.prioritisation.rounds import published_rounds
+from portal.prioritisation.rounds import published_outcome_of_round, published_rounds
 
 
 @bp.route("/")
