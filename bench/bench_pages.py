@@ -83,9 +83,16 @@ def start_gunicorn(app: str, chdir: Path, env: dict[str, str]) -> tuple[subproce
         str(chdir),
         app,
     ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file: a pipe nobody reads fills up (64 KB of request log lines) and blocks every worker.
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
     base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + "/", process)
+    try:
+        wait_until_up(base + "/", process)
+    except RuntimeError:
+        print(Path(log.name).read_text()[-4000:], file=sys.stderr)
+        raise
     return process, base
 
 
