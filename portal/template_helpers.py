@@ -9,6 +9,7 @@ from flask import Flask, current_app, get_flashed_messages
 from flask_login import current_user
 
 from portal.navigation import MAIN_NAV, STAFF_NAV, visible_items
+from portal.table_pages import table_page
 
 FLASH_TITLES = {"success": "Success", "info": "Important", "error": "There is a problem"}
 
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["govuk_date"] = govuk_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.globals["flash_banners"] = flash_banners
+    app.jinja_env.globals["table_page"] = table_page
 
     @app.context_processor
     def inject_service() -> dict[str, Any]:
