@@ -31,7 +31,7 @@ from portal.indicators.compare import GROUPS as RUG_GROUPS
 from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
-from portal.indicators.summaries import overview as indicator_overview
+from portal.indicators.summary_cache import overview as indicator_overview
 from portal.indicators.themes import THEMES, theme_page
 from portal.indicators.wards import (
     WardComparison,
