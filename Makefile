@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres lint install install-test db-upgrade db-migrate seed bench verify clean
+.PHONY: help run test test-sqlite test-postgres lint install install-test db-upgrade db-migrate seed bench bench-large verify clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
@@ -62,6 +62,10 @@ db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_chang
 
 bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
 	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
+
+bench-large: install-test ## Page benchmark and Lighthouse on the seeded data plus 1,000,000 indicator values
+	$(BIN)/python bench/bench_pages.py --large
+	$(BIN)/python bench/bench_lighthouse.py --database sqlite:///$(CURDIR)/instance/bench-large/portal.sqlite3
 
 verify: install-test ## Backtest the forecasts on data/: interval coverage and error against naive (issue 16)
 	$(BIN)/python bench/bench_forecast.py

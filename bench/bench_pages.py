@@ -4,11 +4,13 @@ Prints, per public page: requests per second and its ratio to hello-world, p99 l
 compressed first-load page weight (the HTML and every stylesheet, script, icon and chart JSON it loads, fetched as a
 browser would with ``Accept-Encoding: br, gzip``), each beside the issue's goal. Exits non-zero when a goal is missed.
 
-    python bench/bench_pages.py [--duration 10] [--database sqlite:///path] [--redis redis://127.0.0.1:56379/10]
+    python bench/bench_pages.py [--duration 10] [--database sqlite:///path | --large] [--redis redis://...]
 
 Without ``--database`` it builds (once) a seeded SQLite database in instance/bench/ with ``flask db upgrade`` and
-``flask seed``. The portal runs with PORTAL_ENV=production; production refuses memory:// rate-limit storage with more
-than one worker, so REDIS_URL and RATELIMIT_STORAGE_URI point at ``--redis``, which also holds the page cache.
+``flask seed``; with ``--large`` the same plus make_fingertips_bench_file.py's 1,000,000 rows (``make bench-large``),
+so the figures show whether page cost grows with the data. The portal runs with PORTAL_ENV=production; production
+refuses memory:// rate-limit storage with more than one worker, so REDIS_URL and RATELIMIT_STORAGE_URI point at
+``--redis``, which also holds the page cache.
 Needs wrk (Debian: ``apt-get install wrk``).
 """
 
@@ -83,9 +85,16 @@ def start_gunicorn(app: str, chdir: Path, env: dict[str, str]) -> tuple[subproce
         str(chdir),
         app,
     ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file: a pipe nobody reads fills up (64 KB of request log lines) and blocks every worker.
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
     base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + "/", process)
+    try:
+        wait_until_up(base + "/", process)
+    except RuntimeError:
+        print(Path(log.name).read_text()[-4000:], file=sys.stderr)
+        raise
     return process, base
 
 
@@ -178,6 +187,33 @@ def seeded_database() -> str:
     return url
 
 
+def large_database() -> str:
+    """The seeded database plus the 1,000,000 rows of make_fingertips_bench_file.py (built once, in instance/)."""
+    folder = ROOT / "instance" / "bench-large"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "portal.sqlite3"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        seeded = Path(seeded_database().removeprefix("sqlite:///"))
+        rows = folder / "fingertips-1m.csv"
+        if not rows.exists():
+            print(f"Building {rows}...", flush=True)
+            subprocess.run([PYTHON, str(ROOT / "bench" / "make_fingertips_bench_file.py"), str(rows)], check=True)
+        building = folder / "building.sqlite3"
+        shutil.copyfile(seeded, building)
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{building}",
+            "PORTAL_ENV": "development",
+            "PYTHONPATH": str(ROOT),
+        }
+        print(f"Importing {rows.name} into {path}...", flush=True)
+        command = [PYTHON, "-m", "flask", "--app", "wsgi", "indicators", "import", str(rows), "--source-key", "bench"]
+        subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+        building.rename(path)
+    return url
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -194,13 +230,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page (default 10)")
     parser.add_argument("--database", help="DATABASE_URL of a seeded database (default: build instance/bench/)")
+    parser.add_argument(
+        "--large", action="store_true", help="use the seeded database plus 1,000,000 indicator values (built once)"
+    )
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:56379/10"))
     parser.add_argument("--pages", nargs="*", default=PAGES)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
-    database = args.database or seeded_database()
+    database = args.database or (large_database() if args.large else seeded_database())
     env = {
         **os.environ,
         "PORTAL_ENV": "production",

@@ -40,8 +40,9 @@ def create_app(config: type[Config] | Config | str | None = None, **overrides: A
     )
     configure(app, config, overrides)
     harden_inputs(app)
-    trust_proxies(app)
     register_extensions(app)
+    # Outermost, so every WSGI layer below it (the page cache's fast path) sees the client's scheme and address.
+    trust_proxies(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -159,6 +159,9 @@ class Config:
     # (pages that depend on the date, such as a survey's closing, change within this time).
     PAGE_CACHE_ENABLED = os.environ.get("PAGE_CACHE_ENABLED", "true").lower() == "true"
     PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "120"))
+    # How long the data version is kept in the cache: the longest an instance could serve pages older than a change
+    # if the process that made it died between its commit and publishing the new version (portal/page_cache.py).
+    PAGE_CACHE_VERSION_SECONDS = int(os.environ.get("PAGE_CACHE_VERSION_SECONDS", "5"))
     # Survey invitations to more people than this are emailed in the background (the "email" queue).
     INVITATIONS_INLINE_MAX = 20
     # Behind a load balancer or reverse proxy, how many proxies' X-Forwarded-For/-Proto/-Host headers to trust.

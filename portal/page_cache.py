@@ -3,9 +3,21 @@
 - **Data version.** One row in ``data_version`` holds a counter and a random epoch. Every commit that inserted,
   changed or deleted rows in any table that public pages may show (everything but the personal and bookkeeping
   tables in ``IGNORED_TABLES``) adds one to the counter in the same transaction, so the new version becomes visible
-  to every instance exactly when the data does. Each page's cache key holds the version: after an import or a
-  publication no instance can find the old pages. The epoch changes when the row is recreated, so a counter that
-  starts again never meets entries from before.
+  to every instance exactly when the data does. Each stored page holds the version it was made under: after an
+  import or a publication no instance serves the old pages. The epoch changes when the row is recreated, so a counter
+  that starts again never meets entries from before.
+- **The version in the cache.** Readers take the version from the shared cache (Redis when configured), not from the
+  database: the process that commits a change writes the new version there after the commit, and a reader that finds
+  none reads the row and adds it (``add``: never over a newer one) for ``PAGE_CACHE_VERSION_SECONDS``. Should the
+  writer die between its commit and that write (or two writers finish in the opposite order), other instances serve
+  the old pages for at most that long. Without Redis each process has its own cache, so the other workers of one
+  instance see a change within that time.
+- **The fast path.** ``PageCacheMiddleware`` wraps the WSGI app and answers a stored page with one cache read (the
+  version and the page together) before Flask builds a request context: no database, no Flask-Login, no session
+  object. It decodes the session cookie only to check that it holds nothing personal and to read the CSRF token, and
+  replays the headers the full response had (without rate-limit counts). A stored page the middleware declines (a
+  version not yet in the cache) is served inside Flask. As before, a page served from the cache never runs its view,
+  so view rate limits (search) count only the requests that build a page.
 - **What is cached.** GET requests for endpoints open to anyone, from visitors who are not signed in and whose
   session holds nothing but a CSRF token; keyed by the full URL and the HX-Request / HX-Target headers. A response
   is stored only when it is a 200 HTML page with no Set-Cookie, no flashed message, no ``private``/``no-store``
@@ -19,19 +31,32 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import logging
+import os
 import secrets
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, session
+import brotli  # type: ignore[import-untyped]
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask.sessions import SecureCookieSession
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Integer, String, event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
+from werkzeug.datastructures import Headers
+from werkzeug.http import parse_accept_header, parse_cookie
 
 from portal.access import access_rule_for
 from portal.extensions import cache, db
 from portal.security import csp_nonce
+
+logger = logging.getLogger(__name__)
 
 NONCE_PLACEHOLDER = "\x00nonce\x00"
 CSRF_PLACEHOLDER = "\x00csrf\x00"
@@ -53,6 +78,13 @@ IGNORED_TABLES = frozenset(
 SHAREABLE_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "_id"})
 NEVER_CACHED_ENDPOINTS = frozenset({"static", "pages.healthz"})
 _CHANGED = "page_cache_data_changed"
+_NEW_VERSION = "page_cache_new_version"
+VERSION_KEY = "data_version"
+# Headers that belong to one response (or are recomputed when a stored page is served), never replayed.
+_PER_RESPONSE_HEADERS = frozenset(
+    {"set-cookie", "content-length", "content-encoding", "etag", "x-page-cache", "date", "server"}
+)
+_PENDING = "portal.page_cache.pending"
 
 
 class DataVersion(db.Model):  # type: ignore[name-defined]
@@ -65,10 +97,20 @@ class DataVersion(db.Model):  # type: ignore[name-defined]
     epoch: Mapped[str] = mapped_column(String(32), nullable=False)
 
 
-def current_data_version() -> str:
+def database_data_version(target: Session | scoped_session[Any] | None = None) -> str:
     """``epoch.counter`` of the public data, read with one primary-key query ("none" before any change)."""
-    row = db.session.execute(text("SELECT epoch, version FROM data_version WHERE id = 1")).first()
+    row = (target or db.session).execute(text("SELECT epoch, version FROM data_version WHERE id = 1")).first()
     return f"{row[0]}.{row[1]}" if row else "none"
+
+
+def current_data_version() -> str:
+    """The data version from the shared cache; from the database (then kept in the cache) when the cache has none."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = database_data_version()
+        # ``add`` never replaces a version a writer has just set (see the module docstring).
+        cache.add(VERSION_KEY, version, timeout=current_app.config["PAGE_CACHE_VERSION_SECONDS"])
+    return str(version)
 
 
 def bump_data_version(connection_session: Session | None = None) -> None:
@@ -84,6 +126,8 @@ def bump_data_version(connection_session: Session | None = None) -> None:
             text("INSERT INTO data_version (id, version, epoch) VALUES (1, 1, :epoch)"),
             {"epoch": secrets.token_hex(8)},
         )
+    # Published to the shared cache once this transaction commits (``_publish_after_commit``).
+    target.info[_NEW_VERSION] = database_data_version(target)
 
 
 def _is_public_table(name: str | None) -> bool:
@@ -123,6 +167,17 @@ def _bump_before_commit(session: Session) -> None:
 
 def _forget_changes(session: Session, *args: Any) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_NEW_VERSION, None)
+
+
+def _publish_after_commit(session: Session) -> None:
+    version = session.info.pop(_NEW_VERSION, None)
+    if version is None or not has_app_context():
+        return
+    try:
+        cache.set(VERSION_KEY, version, timeout=current_app.config["PAGE_CACHE_VERSION_SECONDS"])
+    except Exception:  # the commit stands; readers see the change when the cached version expires
+        logger.exception("Could not publish data version %s to the page cache", version)
 
 
 def listen_for_data_changes() -> None:
@@ -132,6 +187,7 @@ def listen_for_data_changes() -> None:
     event.listen(Session, "after_flush", _note_flushed_changes)
     event.listen(Session, "do_orm_execute", _note_bulk_statements)
     event.listen(Session, "before_commit", _bump_before_commit)
+    event.listen(Session, "after_commit", _publish_after_commit)
     event.listen(Session, "after_rollback", _forget_changes)
 
 
@@ -152,10 +208,24 @@ def _cacheable_request() -> bool:
     return rule is not None and rule.kind == "anonymous" and _visitor_may_share()
 
 
+def page_key(environ: dict[str, Any]) -> str:
+    """The cache key of a page: scheme, path, query string and the HTMX headers, as the WSGI server passed them."""
+    parts = (
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_HX_REQUEST", ""),
+        environ.get("HTTP_HX_TARGET", ""),
+    )
+    return "page:" + hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _cache_key() -> str:
-    hx = f"{request.headers.get('HX-Request', '')}|{request.headers.get('HX-Target', '')}"
-    digest = hashlib.sha256(f"{request.full_path}|{hx}".encode()).hexdigest()
-    return f"page:{g.page_cache_version}:{digest}"
+    return page_key(request.environ)
+
+
+def _current(stored: Any, version: Any) -> bool:
+    return isinstance(stored, dict) and version is not None and stored.get("version") == version
 
 
 def _serve(stored: dict[str, Any]) -> Response:
@@ -185,7 +255,7 @@ def serve_cached_page() -> Response | None:
         return None
     g.page_cache_version = current_data_version()
     stored = cache.get(_cache_key())
-    if stored is None:
+    if not _current(stored, g.page_cache_version):
         return None
     g.page_cache_served = True
     return _serve(stored)
@@ -218,7 +288,16 @@ def store_page(response: Response) -> Response:
     if token:
         body = body.replace(token, CSRF_PLACEHOLDER)
     etag = hashlib.sha256(f"{g.page_cache_version}|{body}".encode()).hexdigest()[:32]
-    cache.set(_cache_key(), {"body": body, "etag": etag}, timeout=current_app.config["PAGE_CACHE_TIMEOUT"])
+    rule = request.url_rule
+    entry = {
+        "version": g.page_cache_version,
+        "body": body,
+        "etag": etag,
+        "route": rule.rule if rule is not None else None,
+        "endpoint": request.endpoint,
+    }
+    # Stored by PageCacheMiddleware once the response has all its headers (security headers, Vary).
+    request.environ[_PENDING] = (_cache_key(), entry, nonce)
     _set_validators(response, etag)
     response.headers["X-Page-Cache"] = "miss"
     response.make_conditional(request)
@@ -237,6 +316,157 @@ def etag_json(response: Response) -> Response:
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+def _choose_encoding(accept_encoding: str, algorithms: Iterable[str]) -> str | None:
+    """brotli or gzip, in the configured order of preference, when the client accepts it."""
+    if not accept_encoding:
+        return None
+    accepted = parse_accept_header(accept_encoding)
+    for algorithm in algorithms:
+        if algorithm in ("br", "gzip") and accepted.quality(algorithm) > 0:
+            return algorithm
+    return None
+
+
+class PageCacheMiddleware:
+    """WSGI middleware: answer stored public pages before Flask runs, and store the pages Flask marked as shareable.
+
+    A request is answered here only when it is a GET without a remember-me cookie, the shared cache holds a page
+    for its URL made under the current data version, and its session (if any) holds nothing but shareable keys.
+    Everything else goes to the app unchanged.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "GET" and self.app.config.get("PAGE_CACHE_ENABLED", True):
+            started = time.perf_counter()
+            try:
+                served = self._serve(environ)
+            except Exception:  # a broken cache must never break the page: let the app answer
+                logger.exception("Page cache fast path failed; the app answers")
+                served = None
+            if served is not None:
+                response, stored = served
+                self._log(stored, response.status_code, started)
+                return response(environ, start_response)
+        return self._pass_through(environ, start_response)
+
+    def _backend(self) -> Any:
+        return self.app.extensions["cache"][cache]
+
+    def _pass_through(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        pending = environ.pop(_PENDING, None)
+        if pending is not None and captured and captured[0].startswith("200"):
+            self._store(pending, captured[1])
+        return result
+
+    def _store(self, pending: tuple[str, dict[str, Any], str | None], headers: list[tuple[str, str]]) -> None:
+        key, entry, nonce = pending
+        kept = []
+        for name, value in headers:
+            lower = name.lower()
+            if lower in _PER_RESPONSE_HEADERS:
+                continue
+            if lower.startswith("x-ratelimit") or lower == "retry-after":
+                continue  # counts of the request that made the page, not of later visitors
+            kept.append((name, value.replace(nonce, NONCE_PLACEHOLDER) if nonce else value))
+        entry["headers"] = kept
+        try:
+            self._backend().set(key, entry, timeout=self.app.config["PAGE_CACHE_TIMEOUT"])
+        except Exception:
+            logger.exception("Could not store a page in the page cache")
+
+    def _session(self, cookies: dict[str, str]) -> SecureCookieSession | None:
+        """The visitor's session if it holds nothing personal (a bad or expired cookie counts as none), else None."""
+        data: dict[str, Any] = {}
+        raw = cookies.get(self.app.config["SESSION_COOKIE_NAME"])
+        serializer = self.app.session_interface.get_signing_serializer(self.app)  # type: ignore[attr-defined]
+        if raw and serializer is not None:
+            try:
+                data = serializer.loads(raw, max_age=int(self.app.permanent_session_lifetime.total_seconds()))
+            except BadSignature:
+                data = {}
+        if not isinstance(data, dict) or any(key not in SHAREABLE_SESSION_KEYS for key in data):
+            return None
+        return SecureCookieSession(data)
+
+    def _serve(self, environ: dict[str, Any]) -> tuple[Response, dict[str, Any]] | None:
+        config = self.app.config
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        if config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+            return None
+        version, stored = self._backend().get_many(VERSION_KEY, page_key(environ))
+        if not _current(stored, version) or "headers" not in stored:
+            return None
+        visitor = self._session(cookies)
+        if visitor is None:
+            return None
+        nonce = secrets.token_urlsafe(16)
+        body: str = stored["body"].replace(NONCE_PLACEHOLDER, nonce)
+        if CSRF_PLACEHOLDER in body:
+            field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+            if not isinstance(visitor.get(field), str):
+                visitor[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as flask_wtf.csrf does
+            secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key or ""
+            signer = URLSafeTimedSerializer(secret, "wtf-csrf-token")
+            body = body.replace(CSRF_PLACEHOLDER, signer.dumps(visitor[field]))
+        headers = Headers([(name, value.replace(NONCE_PLACEHOLDER, nonce)) for name, value in stored["headers"]])
+        response = self.app.response_class(body.encode(), status=200, headers=headers)
+        response.headers["X-Page-Cache"] = "hit"
+        algorithm = _choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), config.get("COMPRESS_ALGORITHM", ()))
+        if algorithm and (response.content_length or 0) < config.get("COMPRESS_MIN_SIZE", 500):
+            algorithm = None
+        response.set_etag(f"{stored['etag']}:{algorithm}" if algorithm else stored["etag"])
+        self.app.session_interface.save_session(self.app, visitor, response)
+        response.make_conditional(environ)
+        if response.status_code == 304:
+            # The browser keeps its body and the policy that matches the nonce in it (see portal.security).
+            del response.headers["Content-Security-Policy"]
+        elif algorithm:
+            data = response.get_data()
+            if algorithm == "br":
+                data = brotli.compress(
+                    data,
+                    mode=config.get("COMPRESS_BR_MODE", 0),
+                    quality=config.get("COMPRESS_BR_LEVEL", 4),
+                    lgwin=config.get("COMPRESS_BR_WINDOW", 22),
+                    lgblock=config.get("COMPRESS_BR_BLOCK", 0),
+                )
+            else:
+                data = gzip.compress(data, config.get("COMPRESS_LEVEL", 6))
+            response.set_data(data)
+            response.headers["Content-Encoding"] = algorithm
+        return response, stored
+
+    def _log(self, stored: dict[str, Any], status: int, started: float) -> None:
+        """The request log line the app would have written (portal.request_log), marked as a page cache hit."""
+        if not self.app.config.get("REQUEST_LOG", True):
+            return
+        from portal.request_log import log_line
+        from portal.request_log import logger as request_logger
+
+        record = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "event": "request",
+            "method": "GET",
+            "route": stored.get("route"),
+            "endpoint": stored.get("endpoint"),
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "page_cache": "hit",
+        }
+        request_logger.info(log_line(record))
 
 
 def init_page_cache(app: Flask) -> None:
@@ -260,3 +490,4 @@ def init_page_cache(app: Flask) -> None:
     app.before_request(serve_cached_page)
     app.after_request(store_page)
     app.after_request(etag_json)
+    app.wsgi_app = PageCacheMiddleware(app, app.wsgi_app)  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.navigation import MAIN_NAV, STAFF_NAV, visible_items
 from portal.stats import small_numbers
+from portal.table_pages import table_page
 
 FLASH_TITLES = {"success": "Success", "info": "Important", "error": "There is a problem"}
 
@@ -52,6 +53,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["flash_banners"] = flash_banners
     # The one small-numbers policy (threshold, markers, wording), for every page that shows or explains it.
     app.jinja_env.globals["small_numbers"] = small_numbers
+    app.jinja_env.globals["table_page"] = table_page
 
     @app.context_processor
     def inject_service() -> dict[str, Any]:

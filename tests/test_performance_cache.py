@@ -15,7 +15,7 @@ from portal import create_app
 from portal.evidence import services
 from portal.extensions import cache
 from portal.models import User
-from portal.page_cache import current_data_version
+from portal.page_cache import VERSION_KEY, current_data_version, database_data_version
 from tests.conftest import IsolatedClient
 from tests.evidence.conftest import briefing_input
 
@@ -148,6 +148,88 @@ def test_cacheable_pages_answer_if_none_match_with_304_and_no_new_nonce(caching:
     assert revalidated.status_code == 304
     _publish("Loneliness in older people")
     assert client.get("/evidence", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_hit_is_answered_before_flask_runs_with_no_database_query(caching: Flask, client: FlaskClient) -> None:
+    from flask import request_started
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    client.get("/evidence")
+    requests: list[object] = []
+    statements: list[str] = []
+
+    def count_statement(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    request_started.connect(requests.append, caching)
+    event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        hit = caching.test_client().get("/evidence")
+    finally:
+        request_started.disconnect(requests.append, caching)
+        event.remove(db.engine, "before_cursor_execute", count_statement)
+    assert hit.headers["X-Page-Cache"] == "hit"
+    assert requests == [] and statements == []
+
+
+def test_a_hit_carries_the_headers_of_the_full_response(caching: Flask) -> None:
+    miss = caching.test_client().get("/evidence?sort=title", headers={"Accept-Encoding": "gzip"})
+    hit = caching.test_client().get("/evidence?sort=title", headers={"Accept-Encoding": "gzip"})
+    assert (miss.headers["X-Page-Cache"], hit.headers["X-Page-Cache"]) == ("miss", "hit")
+    per_response = {"Content-Security-Policy", "Set-Cookie", "Content-Length", "X-Page-Cache"}
+
+    def replayed(response: TestResponse) -> dict[str, str]:
+        return {name: value for name, value in response.headers.items() if name not in per_response}
+
+    assert replayed(hit) == replayed(miss)
+    assert hit.headers["Content-Encoding"] == "gzip" and hit.headers["ETag"] == miss.headers["ETag"]
+    assert _nonce(hit) != _nonce(miss)
+    assert (
+        miss.headers["Content-Security-Policy"].replace(_nonce(miss), _nonce(hit))
+        == (hit.headers["Content-Security-Policy"])
+    )
+    # Both visitors got a session cookie holding their own CSRF token, with the same attributes.
+    assert miss.headers["Set-Cookie"].split(";", 1)[1] == hit.headers["Set-Cookie"].split(";", 1)[1]
+
+
+def test_a_returning_visitor_keeps_their_token_and_gets_no_new_cookie(caching: Flask, client: FlaskClient) -> None:
+    client.get("/evidence")
+    with client.session_transaction() as session:
+        token = session["csrf_token"]
+    again = client.get("/evidence")
+    assert again.headers["X-Page-Cache"] == "hit" and "Set-Cookie" not in again.headers
+    with client.session_transaction() as session:
+        assert session["csrf_token"] == token
+
+
+def test_a_visitor_whose_session_holds_their_work_is_not_served_a_shared_page(
+    caching: Flask, client: FlaskClient
+) -> None:
+    client.get("/evidence")
+    with client.session_transaction() as session:
+        session["survey_draft_key"] = "theirs"
+    assert "X-Page-Cache" not in client.get("/evidence").headers
+    forged = caching.test_client()
+    forged.set_cookie(caching.config["SESSION_COOKIE_NAME"], "not-a-signed-session")
+    # A cookie that does not verify is no session at all: the visitor gets the shared page and a fresh session.
+    served = forged.get("/evidence")
+    assert served.headers["X-Page-Cache"] == "hit" and "Set-Cookie" in served.headers
+
+
+def test_the_version_comes_from_the_cache_and_is_refilled_from_the_database(
+    caching: Flask, client: FlaskClient
+) -> None:
+    _publish("Physical activity")
+    assert cache.get(VERSION_KEY) == database_data_version()
+    client.get("/evidence")
+    cache.delete(VERSION_KEY)  # expired, or emptied
+    assert client.get("/evidence").headers["X-Page-Cache"] == "hit"
+    assert cache.get(VERSION_KEY) == database_data_version()
+    # A reader never replaces a version a writer has just published.
+    cache.set(VERSION_KEY, "newer.1")
+    assert current_data_version() == "newer.1"
 
 
 def test_api_json_has_an_etag_and_answers_304(app: Flask, client: FlaskClient) -> None:

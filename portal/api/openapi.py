@@ -99,6 +99,10 @@ ROW_FIELDS: dict[str, dict[str, Any]] = {
                                     "allow it, otherwise the publisher's own marker from the file."},
 }  # fmt: skip
 
+# Paging of an indicator's values (opt-in: without page or per_page the answer is every row, as before).
+DEFAULT_PER_PAGE = 1000
+MAX_PER_PAGE = 10000
+
 DATA_PARAMETERS: list[dict[str, Any]] = [
     {"name": "indicator_id", "in": "path", "required": True, "schema": {"type": "string"}},
     {"name": "area", "in": "query", "schema": {"type": "string", "pattern": AREA_CODE_PATTERN},
@@ -108,7 +112,19 @@ DATA_PARAMETERS: list[dict[str, Any]] = [
     {"name": "category_type", "in": "query", "schema": {"type": "string"},
      "description": "Only this breakdown, e.g. County & UA deprivation deciles in England (IMD2019, 4/21 geog.)."},
     {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
+     "description": "One page of the rows (1 is the first). With page or per_page the rows come in pages, with Link "
+     "and X-Total-Count headers; without either, every row comes at once."},
+    {"name": "per_page", "in": "query",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+     "description": "Rows per page when paging."},
 ]  # fmt: skip
+DATA_HEADERS: dict[str, Any] = {
+    "X-Total-Count": {"description": "How many rows match the filters, on all pages.",
+                      "schema": {"type": "integer", "minimum": 0}},
+    "Link": {"description": "When paging: the first, prev (if any), next (if any) and last pages as RFC 8288 links, "
+             "keeping the filters.", "schema": {"type": "string"}},
+}  # fmt: skip
 
 
 def openapi_document(server_url: str, rate_limit: str = "120 per minute;3000 per hour") -> dict[str, Any]:
@@ -161,8 +177,10 @@ def openapi_document(server_url: str, rate_limit: str = "120 per minute;3000 per
                     "parameters": DATA_PARAMETERS,
                     "responses": {
                         "200": {
-                            "description": "One row per value. The CSV has the same columns, in the same order; "
-                            "text cells that a spreadsheet would run as a formula start with a single quote.",
+                            "description": "One row per value, oldest period first. The CSV has the same columns, in "
+                            "the same order; text cells that a spreadsheet would run as a formula start with a single "
+                            "quote.",
+                            "headers": DATA_HEADERS,
                             "content": {
                                 "application/json": {
                                     "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ValueRow"}}

@@ -12,14 +12,22 @@ from werkzeug.routing import BuildError
 
 from portal.access import public
 from portal.api import bp
-from portal.api.openapi import AREA_CODE_PATTERN, INDICATOR_FIELDS, ROW_FIELDS, SEXES, openapi_document
+from portal.api.openapi import (
+    AREA_CODE_PATTERN,
+    DEFAULT_PER_PAGE,
+    INDICATOR_FIELDS,
+    MAX_PER_PAGE,
+    ROW_FIELDS,
+    SEXES,
+    openapi_document,
+)
 from portal.charts.tables import to_csv
 from portal.downloads import download_response
 from portal.extensions import limiter
 from portal.indicators import services
 from portal.models import Indicator
 
-DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format"})
+DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format", "page", "per_page"})
 AREA_CODE = re.compile(AREA_CODE_PATTERN)
 MAX_TEXT_PARAMETER = 120
 # A whole indicator can be tens of megabytes of JSON (the population estimates): generous, but not unlimited.
@@ -107,19 +115,71 @@ def indicator_data(indicator_id: str) -> Response:
         area = area.upper()  # e08000031 means E08000031; codes such as Cl_L2_1ar keep their case
     if area and services.get_area(area) is None:
         return _error(400, "bad_parameter", f"There is no area with the code {area}.")
-    rows = services.value_rows_with_comparisons(
-        indicator.id,
-        area_code=area or None,
-        sex=given["sex"] or None,
-        age=given["age"] or None,
-        category_type=given["category_type"] or None,
-    )
+    paging = _paging(given["page"], given["per_page"])
+    if isinstance(paging, Response):
+        return paging
+    filters: dict[str, Any] = {
+        "area_code": area or None,
+        "sex": given["sex"] or None,
+        "age": given["age"] or None,
+        "category_type": given["category_type"] or None,
+    }
+    if paging is None:
+        rows = services.value_rows_with_comparisons(indicator.id, **filters)
+        total = len(rows)
+    else:
+        page, per_page = paging
+        total = services.count_value_rows(indicator.id, **filters)
+        rows = services.value_rows_with_comparisons(
+            indicator.id, **filters, offset=(page - 1) * per_page, limit=per_page
+        )
     if output == "csv":
         columns = list(ROW_FIELDS)
         text = to_csv(columns, ([row.get(c) for c in columns] for row in rows))
         name = re.sub(r"[^A-Za-z0-9_-]+", "-", indicator.id).strip("-") or "indicator"
-        return download_response(text, f"indicator-{name}-data.csv")
-    return jsonify(rows)
+        response = download_response(text, f"indicator-{name}-data.csv")
+    else:
+        response = jsonify(rows)
+    response.headers["X-Total-Count"] = str(total)
+    if paging is not None:
+        response.headers["Link"] = _page_links(indicator.id, *paging, total)
+    return response
+
+
+def _paging(page: str, per_page: str) -> tuple[int, int] | Response | None:
+    """(page, per_page) when either is given, None for the whole list, or the 400 response for a bad value."""
+    if not page and not per_page:
+        return None
+    values = []
+    for name, text, default, most in (("page", page, 1, None), ("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)):
+        number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+        if not text:
+            number = default
+        if number is None or number < 1 or (most is not None and number > most):
+            limit = f" and at most {most}" if most else ""
+            return _error(400, "bad_parameter", f"{name} must be a whole number, at least 1{limit}.")
+        values.append(number)
+    return values[0], values[1]
+
+
+def _page_links(indicator_id: str, page: int, per_page: int, total: int) -> str:
+    """RFC 8288 Link header: first, previous, next and last pages, keeping the request's filters."""
+    last = max(1, -(-total // per_page))
+    args = {name: value for name, value in request.args.items() if name not in {"page", "per_page"} and value}
+
+    def link(number: int, rel: str) -> str:
+        url = url_for(
+            "api.indicator_data", indicator_id=indicator_id, **args, page=number, per_page=per_page, _external=True
+        )
+        return f'<{url}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if 1 < page <= last + 1:
+        links.append(link(page - 1, "prev"))
+    if page < last:
+        links.append(link(page + 1, "next"))
+    links.append(link(last, "last"))
+    return ", ".join(links)
 
 
 @bp.route("/openapi.json")

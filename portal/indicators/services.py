@@ -11,11 +11,12 @@ from portal.indicators.catalogue import TOPIC_LABELS, get_area, list_indicators,
 from portal.indicators.catalogue import get_published_indicator as get_indicator
 from portal.indicators.pages import indicator_chart
 from portal.indicators.summaries import IndicatorSummary, indicator_summary, overview
-from portal.indicators.value_rows import value_rows_with_comparisons
+from portal.indicators.value_rows import count_value_rows, value_rows_with_comparisons
 
 __all__ = [
     "TOPIC_LABELS",
     "IndicatorSummary",
+    "count_value_rows",
     "get_area",
     "get_indicator",
     "indicator_chart",

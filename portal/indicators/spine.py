@@ -20,7 +20,7 @@ from portal.indicators.compare import COMPARISON_SHAPES
 from portal.indicators.formatting import decimals_for, format_value
 from portal.indicators.reference_data import reference_areas
 from portal.indicators.summaries import IndicatorSummary
-from portal.indicators.summaries import overview as indicator_overview
+from portal.indicators.summary_cache import overview as indicator_overview
 from portal.indicators.themes import THEMES, theme_indicator_ids
 from portal.models import Area, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison, Polarity

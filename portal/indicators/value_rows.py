@@ -6,18 +6,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.deployment import england_code
 from portal.extensions import db
-from portal.indicators.catalogue import Row, area_names, get_indicator, stored_rows
+from portal.indicators.catalogue import _ROW_COLUMNS, Row, area_names, get_indicator, stored_rows
 from portal.indicators.summaries import Verdict, row_verdict, series_trend
 from portal.models import Area, IndicatorValue
 from portal.stats.comparison import Comparison
-from portal.stats.trend import TREND_POINTS, TrendDirection
+from portal.stats.trend import TREND_POINTS, TrendDirection, period_years
 
 # ---------------------------------------------------------------------------------------------------------------
 # Value rows for the API
+
+# A page's benchmarks are read for its own periods when they are this few (bound parameters have limits).
+MAX_PERIODS_IN_QUERY = 500
 
 
 def _regions_of(codes: Iterable[str]) -> dict[str, str | None]:
@@ -50,18 +53,46 @@ def _regions_of(codes: Iterable[str]) -> dict[str, str | None]:
     return regions
 
 
-def value_rows_with_comparisons(
+def trend_window_start(periods: list[str], end: int, years_of: dict[str, tuple[int, int] | None]) -> int:
+    """Where the rows a trend as at ``end`` depends on begin: walking back from ``end`` as
+    :func:`portal.stats.trend.non_overlapping` does, the row of the ``TREND_POINTS``-th period kept (else 0).
+
+    A trend uses only its last ``TREND_POINTS`` non-overlapping periods, and which periods are kept depends only on
+    the periods after them, so the trend of ``rows[start : end + 1]`` is the trend of ``rows[: end + 1]``. This keeps
+    the trend at every period of a long series linear in its length instead of quadratic.
+    """
+    kept = 0
+    next_start: int | None = None
+    for index in range(end, -1, -1):
+        label = periods[index]
+        if label not in years_of:
+            years_of[label] = period_years(label)
+        years = years_of[label]
+        if years is None:
+            kept += 1
+        elif next_start is None or years[1] < next_start:
+            kept += 1
+            next_start = years[0]
+        if kept == TREND_POINTS:
+            return index
+    return 0
+
+
+def count_value_rows(
     indicator_id: str,
     area_code: str | None = None,
     sex: str | None = None,
     age: str | None = None,
     category_type: str | None = None,
-) -> list[dict[str, Any]]:
-    """Every stored value of the indicator (optionally filtered), each with ``compared_to_england``,
-    ``compared_to_region`` and ``recent_trend`` in Fingertips' words; [] for an unknown indicator."""
-    indicator = get_indicator(indicator_id)
-    if indicator is None:
-        return []
+) -> int:
+    """How many rows :func:`value_rows_with_comparisons` gives for these filters (one indexed COUNT)."""
+    conditions = _conditions(indicator_id, area_code, sex, age, category_type)
+    return int(db.session.scalar(select(func.count()).select_from(IndicatorValue).where(*conditions)) or 0)
+
+
+def _conditions(
+    indicator_id: str, area_code: str | None, sex: str | None, age: str | None, category_type: str | None
+) -> list[Any]:
     conditions: list[Any] = [IndicatorValue.indicator_id == indicator_id]
     if area_code:
         conditions.append(IndicatorValue.area_code == area_code)
@@ -71,33 +102,94 @@ def value_rows_with_comparisons(
         conditions.append(IndicatorValue.age == age)
     if category_type is not None:
         conditions.append(IndicatorValue.category_type == category_type)
-    rows = stored_rows(*conditions)
+    return conditions
+
+
+def api_rows_query(*conditions: Any) -> Any:
+    """The rows of the API in its order (oldest period first, then as stored): a total order, so pages never overlap."""
+    return (
+        select(*_ROW_COLUMNS)
+        .where(*conditions)
+        .order_by(IndicatorValue.period_sortable, IndicatorValue.period, IndicatorValue.id)
+    )
+
+
+def _history(conditions: list[Any], rows: list[Row]) -> list[Row]:
+    """The rows of a page's areas up to its last period (oldest first): what the trends on the page look back at."""
+    latest = max(r.period_sortable for r in rows)
+    codes = sorted({r.area_code for r in rows})
+    found: list[Row] = []
+    for start in range(0, len(codes), MAX_PERIODS_IN_QUERY):
+        chunk = codes[start : start + MAX_PERIODS_IN_QUERY]
+        query = api_rows_query(
+            *conditions, IndicatorValue.area_code.in_(chunk), IndicatorValue.period_sortable <= latest
+        )
+        found += [Row(*r) for r in db.session.execute(query)]
+    return found
+
+
+def value_rows_with_comparisons(
+    indicator_id: str,
+    area_code: str | None = None,
+    sex: str | None = None,
+    age: str | None = None,
+    category_type: str | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Every stored value of the indicator (optionally filtered), each with ``compared_to_england``,
+    ``compared_to_region`` and ``recent_trend`` in Fingertips' words; [] for an unknown indicator.
+
+    ``offset`` and ``limit`` give one page of them: comparisons and trends are worked out for that page only (each
+    trend from the few earlier periods it depends on)."""
+    indicator = get_indicator(indicator_id)
+    if indicator is None:
+        return []
+    conditions = _conditions(indicator_id, area_code, sex, age, category_type)
+    query = api_rows_query(*conditions)
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    rows = [Row(*r) for r in db.session.execute(query)]
     if not rows:
         return []
+    history = rows if limit is None else _history(conditions, rows)
     codes = {r.area_code for r in rows}
     regions = _regions_of(codes)
     england = england_code()
     benchmark_codes = {england} | {r for r in regions.values() if r}
     # Benchmarks are the overall (no category) values of England and the regions, for the same period, sex and age.
+    page_periods = {r.period for r in rows}
     bench_rows = stored_rows(
         IndicatorValue.indicator_id == indicator_id,
         IndicatorValue.area_code.in_(benchmark_codes),
         IndicatorValue.category_type == "",
+        *([IndicatorValue.period.in_(page_periods)] if len(page_periods) <= MAX_PERIODS_IN_QUERY else []),
     )
     benchmark = {(r.area_code, r.period, r.sex, r.age): r.value for r in bench_rows}
     names = area_names(codes)
     types = dict(db.session.execute(select(Area.code, Area.area_type).where(Area.code.in_(codes))).all())
+    wanted = {(r.area_code, r.sex, r.age, r.category_type, r.category, r.period) for r in rows}
+    needed = {key[:5] for key in wanted}
+    # Each series on this page in full (oldest first), since a trend looks back at earlier periods.
     series: dict[tuple[str, str, str, str, str], list[Row]] = defaultdict(list)
-    for r in rows:
-        series[(r.area_code, r.sex, r.age, r.category_type, r.category)].append(r)
+    for r in history:
+        key = (r.area_code, r.sex, r.age, r.category_type, r.category)
+        if key in needed:
+            series[key].append(r)
     trend_of: dict[tuple[Any, ...], str] = {}
+    years_of: dict[str, tuple[int, int] | None] = {}
     for key, group in series.items():
-        # The recent trend as at each period, from the values up to and including it.
+        periods = [r.period for r in group]
+        # The recent trend as at each period on this page, from the values up to and including it.
         for index, r in enumerate(group):
+            if (*key, r.period) not in wanted:
+                continue
             if index + 1 < TREND_POINTS and not r.source_recent_trend:
                 trend_of[(key, r.period)] = TrendDirection.CANNOT_BE_CALCULATED.value
             else:
-                trend_of[(key, r.period)] = series_trend(group[: index + 1], indicator).label
+                start = trend_window_start(periods, index, years_of)
+                trend_of[(key, r.period)] = series_trend(group[start : index + 1], indicator).label
     out = []
     for r in rows:
         region = regions.get(r.area_code)

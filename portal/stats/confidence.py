@@ -5,6 +5,7 @@ more and exact Poisson limits below that (``phe_rate``), and directly standardis
 (``phe_dsr``). Confidence levels are fractions: Fingertips uses 0.95 and 0.998.
 """
 
+import functools
 import math
 import numbers
 from collections.abc import Iterable
@@ -87,8 +88,10 @@ def _check_confidence(confidence: object) -> float:
     return c
 
 
+@functools.lru_cache(maxsize=64)
 def _z(confidence: float) -> float:
-    """Two-sided standard normal critical value, computed as PHEindicatormethods does."""
+    """Two-sided standard normal critical value, computed as PHEindicatormethods does (remembered: the same few
+    confidence levels are asked for thousands of times when a long series' trends are worked out)."""
     return float(stats.norm.ppf(confidence + (1 - confidence) / 2))
 
 

@@ -45,9 +45,17 @@ def test_segment_pages_work_without_javascript(segmented: Any, browser: Any, liv
         tab = context.new_page()
         tab.goto("/areas/segments")
         tab.locator("#table-sizes").wait_for()
-        # The data tables are there to open, and every small area is listed.
+        # The data tables are there to open, and every small area is listed, 50 to a page, with working page links.
         tab.locator("details.portal-chart-data > summary").first.click()
-        assert tab.locator("#chart-map-table tbody tr").count() == 161
+        shown = tab.locator("#chart-map-table tbody tr").count()
+        assert shown == 50 and "Rows 1 to 50 of 161" in (tab.locator("#chart-map-rows").text_content() or "")
+        for number in range(2, 5):
+            following = tab.locator("#chart-map-table ~ nav.govuk-pagination a[rel=next]").get_attribute("href")
+            assert following is not None
+            tab.goto(following)
+            shown += tab.locator("#chart-map-table tbody tr").count()
+            assert f"chart-map-page={number}" in tab.url
+        assert shown == 161
         tab.goto(f"/areas/segments/{segmented.segments[-1].id}")
         assert tab.locator("#table-wards tbody tr").count() >= 1
     finally:

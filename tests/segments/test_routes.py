@@ -26,6 +26,18 @@ def _table(page, table_id: str) -> list[list[str]]:
     return [header, *rows]
 
 
+def _every_page(client_request, page, table_id: str) -> list[list[str]]:
+    """A table shown 50 rows at a time (portal/table_pages.py): its rows from every page, following the Next links."""
+    rows = _table(page, table_id)
+    while True:
+        nav = page.find(id=table_id).find_next("nav", class_="govuk-pagination")
+        following = nav.find("a", rel="next") if nav is not None else None
+        if following is None:
+            return rows
+        page = client_request.get(following["href"].split("#")[0])
+        rows += _table(page, table_id)[1:]
+
+
 def _plain(rows: list[list[str]]) -> list[list[str]]:
     """Table cells as the CSV writes them (no thousands separators)."""
     return [
@@ -55,7 +67,7 @@ def test_index_lists_every_type_with_its_size_map_and_profile(client_request, se
     assert len(sizes) == 1 + segmented.k
     assert _csv(client_request, "/areas/segments/charts/sizes.csv") == _plain(sizes)
     # Without JavaScript the map is its table: every small area with its ward and type.
-    map_rows = _table(page, "chart-map-table")
+    map_rows = _every_page(client_request, page, "chart-map-table")
     assert len(map_rows) == 1 + 161
     assert _csv(client_request, "/areas/segments/charts/map.csv") == map_rows
     profiles = _table(page, "chart-profiles-table")
@@ -78,7 +90,7 @@ def test_a_type_page_has_profile_map_wards_and_neighbourhoods_like_it(
     profile = _table(page, "chart-profile-table")
     assert len(profile) == 1 + 14
     assert _csv(client_request, f"{url}/charts/profile.csv") == _plain(profile)
-    places = _table(page, "chart-map-table")
+    places = _every_page(client_request, page, "chart-map-table")
     assert len(places) == 1 + segment.lsoa_count
     wards = _table(page, "table-wards")
     assert _csv(client_request, f"{url}/charts/wards.csv") == _plain(wards)
