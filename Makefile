@@ -66,6 +66,7 @@ bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
 verify: install-test ## Backtest the forecasts on data/: interval coverage and error against naive (issue 16)
 	$(BIN)/python bench/bench_forecast.py
 	HOSTILE_INPUTS=verify $(BIN)/pytest tests/test_hostile_corpus.py -q -s -p no:cacheprovider -k no_5xx
+	SCHEMATHESIS_EXAMPLES=500 $(BIN)/pytest tests/api/test_schemathesis.py -q -s -p no:cacheprovider -k conforms
 
 clean: ## Remove the virtualenv and local database
 	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache

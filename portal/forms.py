@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from flask import Request
 from govuk_frontend_wtf import wtforms_widgets as gov
@@ -28,6 +29,11 @@ def clean_text(value: str, *, name: bool = False) -> str:
     """``value`` without control characters and bidi overrides; for a title or ``name``, without zero-width ones."""
     value = _CONTROLS.sub("", value)
     return _ZERO_WIDTH.sub("", value) if name else value
+
+
+def has_control_characters(value: str) -> bool:
+    """True when ``value`` holds a character ``clean_text`` would remove (not counting zero-width ones)."""
+    return _CONTROLS.search(value) is not None
 
 
 def is_name_field(key: str) -> bool:
@@ -53,8 +59,15 @@ class NormalisedRequest(Request):
     """
 
     @cached_property
+    def raw_args(self) -> MultiDict[str, str]:
+        """The query values as sent, for the API, which refuses what pages quietly clean."""
+        # Parsed as Request.args parses them, but not through it: it caches under the name "args", as ours does.
+        pairs = parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return self.parameter_storage_class(pairs)
+
+    @cached_property
     def args(self) -> MultiDict[str, str]:
-        return _clean_values(super().args)
+        return _clean_values(self.raw_args)
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
