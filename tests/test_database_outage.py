@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import socket
 
+import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from portal import create_app
 from portal.access import public
@@ -51,3 +53,31 @@ def test_a_broken_query_is_still_a_500(app: Flask) -> None:
     broken.add_url_rule("/__bad-query", "bad_query", bad_query)
     response = broken.test_client().get("/__bad-query")
     assert response.status_code == 500 and "Retry-After" not in response.headers
+
+
+def test_a_connection_that_dies_before_the_request_ends_does_not_turn_the_answer_into_a_500(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], PROPAGATE_EXCEPTIONS=False
+    )
+    closing = {"fail": True}
+
+    @public
+    def read() -> str:
+        session = db.session()
+        close = session.close
+
+        def dies_on_close() -> None:  # as psycopg's ROLLBACK on a connection the server has just cut
+            if closing.pop("fail", False):
+                raise OperationalError("ROLLBACK", {}, Exception("server closed the connection unexpectedly"))
+            close()
+
+        monkeypatch.setattr(session, "close", dies_on_close)
+        return str(db.session.execute(text("SELECT 1")).scalar())
+
+    fresh.add_url_rule("/__read", "read", read)
+    client = fresh.test_client()
+    response = client.get("/__read")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "1"
+    assert client.get("/__read").status_code == 200, "the next request gets a working session"
