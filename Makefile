@@ -63,10 +63,12 @@ db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_chang
 bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
 	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
 
-verify: install-test ## Backtest the forecasts on data/: interval coverage and error against naive (issue 16)
+verify: install-test ## Long proofs: forecast backtest, hostile inputs, API and form fuzzing, load and faults on PostgreSQL
 	$(BIN)/python bench/bench_forecast.py
 	HOSTILE_INPUTS=verify $(BIN)/pytest tests/test_hostile_corpus.py -q -s -p no:cacheprovider -k no_5xx
 	SCHEMATHESIS_EXAMPLES=500 $(BIN)/pytest tests/api/test_schemathesis.py -q -s -p no:cacheprovider -k conforms
+	FORM_FUZZ_PROFILE=verify $(BIN)/pytest tests/test_form_fuzzing.py -q -p no:cacheprovider
+	$(BIN)/python bench/bench_load_faults.py
 
 clean: ## Remove the virtualenv and local database
 	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache
