@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Table, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, inspect, or_, select, update
 
 from portal.auth import throttle
 from portal.extensions import db
@@ -47,6 +47,9 @@ EMAIL_NOTES = [
 # An address gets at most this many links an hour, however often it is typed in (the form has its own limit per
 # client address too): enough for a lost email, too few to flood someone's inbox.
 EMAIL_LINKS_PER_HOUR = 3
+# Requests by email address are kept this long after their link expires (a record that the request was met), then
+# deleted: the address is personal data the portal has no other reason to hold.
+EMAIL_REQUESTS_KEPT_DAYS = 30
 
 
 def _token_hash(token: str) -> str:
@@ -156,6 +159,12 @@ def request_export_for_email(email: str) -> None:
     )
     if (recent or 0) >= EMAIL_LINKS_PER_HOUR:
         return
+    db.session.execute(
+        delete(PersonalDataExport).where(
+            PersonalDataExport.user_id.is_(None),
+            PersonalDataExport.expires_at < now - timedelta(days=EMAIL_REQUESTS_KEPT_DAYS),
+        )
+    )
     token = secrets.token_urlsafe(32)
     hours = int(current_app.config["PERSONAL_DATA_LINK_HOURS"])
     db.session.add(

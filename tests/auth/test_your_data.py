@@ -183,3 +183,12 @@ def test_requests_are_limited_per_address_and_per_client(app: Flask, db: Any, ma
     statuses = [client.post("/your-data", data={"email": f"p{n}@example.org", "csrf_token": token}).status_code
                 for n in range(limit + 1)]  # fmt: skip
     assert statuses[-1] == 429 and set(statuses[:-1]) == {303}
+
+
+def test_old_requests_by_email_are_deleted(app: Flask, client: FlaskClient, db: Any, mailbox: Mailbox) -> None:
+    _ask(client, ADDRESS)
+    old = db.session.scalar(select(PersonalDataExport))
+    old.expires_at -= timedelta(days=31)
+    db.session.commit()
+    _ask(app.test_client(), "someone.else@example.org")
+    assert db.session.scalars(select(PersonalDataExport.email)).all() == ["someone.else@example.org"]
