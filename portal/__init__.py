@@ -88,7 +88,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     from portal.access import enforce_access
     from portal.auth.sessions import init_sessions
-    from portal.database import configure_sqlite_connections, include_in_autogenerate
+    from portal.database import configure_sqlite_connections, end_sessions_safely, include_in_autogenerate
     from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
     from portal.page_cache import init_page_cache
     from portal.request_log import init_request_log
@@ -96,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     from portal.static_assets import init_static_assets
 
     db.init_app(app)
+    end_sessions_safely(app)
     # SQLite cannot ALTER most things; batch mode copies the table instead.
     migrate.init_app(
         app,

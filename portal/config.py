@@ -146,6 +146,8 @@ class Config:
     PASSWORD_MIN_LENGTH = 10
     # A person's copy of their data (UK GDPR right of access) is a single-use link that lasts this long.
     PERSONAL_DATA_LINK_HOURS = int(os.environ.get("PERSONAL_DATA_LINK_HOURS", "24"))
+    # Asking for a copy of your data by email address (no account): per client address.
+    YOUR_DATA_RATE_LIMIT = os.environ.get("YOUR_DATA_RATE_LIMIT", "5 per hour")
     EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 3600
 

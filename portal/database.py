@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, cast
 
+from flask import Flask
 from sqlalchemy import CursorResult, Delete, Update, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db
 
@@ -52,3 +55,21 @@ def include_in_autogenerate(name: str | None, type_: str, parent_names: dict[str
     if type_ == "index":
         return name not in UNMODELLED_INDEXES
     return not (type_ == "table" and name is not None and name.endswith(FTS_TABLE_SUFFIXES))
+
+
+def end_sessions_safely(app: Flask) -> None:
+    """End each request's database session even when its connection died under it (a database restart).
+
+    Flask-SQLAlchemy's own teardown rolls back and would raise from a dead connection, turning an answer already
+    made into gunicorn's bare 500. Teardowns run in reverse order of registration, so this one, registered after
+    ``db.init_app``, runs first: it discards such a connection (the pool replaces it) instead of rolling it back.
+    """
+
+    @app.teardown_appcontext
+    def _remove_session(_error: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except DBAPIError:
+            with suppress(DBAPIError):
+                db.session.registry().invalidate()
+            db.session.registry.clear()

@@ -1,9 +1,10 @@
-"""Error pages for 400, 403, 404, 405, 413, 429 and 500."""
+"""Error pages for 400, 403, 404, 405, 413, 429, 500 and 503 (the database is unreachable for a moment)."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, make_response, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
@@ -25,7 +26,14 @@ ERROR_PAGES: dict[int, tuple[str, str]] = {
         "Try again later. If you were sending something, it may not have been saved: check whether it arrived "
         "(for example in your account or by the confirmation email) before you send it again.",
     ),
+    503: (
+        "Sorry, the service is unavailable for a moment",
+        "Try again in a few seconds. If you were sending something, it may not have been saved: check whether it "
+        "arrived (for example in your account or by the confirmation email) before you send it again.",
+    ),
 }
+# Seconds a client is asked to wait after a 503: a database restart or failover takes a few.
+RETRY_AFTER_SECONDS = 5
 
 
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
@@ -56,7 +64,30 @@ def register(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(error: DBAPIError) -> Response:
+        db.session.rollback()
+        if not _is_outage(error):
+            raise error
+        response = make_response(render_error(503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
         db.session.rollback()
         return render_error(500)
+
+
+def _is_outage(error: DBAPIError) -> bool:
+    """A lost or refused connection (a restart, a failover), as opposed to a bug such as a bad query."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    # PostgreSQL: class 08 (connection exception) and 57P (operator intervention: shutdown, crash); psycopg's own
+    # OperationalError without a code when the server is gone. SQLite's OperationalError is "database is locked" etc.
+    code = getattr(error.orig, "sqlstate", None) or ""
+    return code.startswith(("08", "57P")) or (not code and type(error.orig).__module__.startswith("psycopg"))

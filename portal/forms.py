@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 from flask import Request
 from flask_wtf import FlaskForm
@@ -32,6 +33,11 @@ def clean_text(value: str, *, name: bool = False) -> str:
     return _ZERO_WIDTH.sub("", value) if name else value
 
 
+def has_control_characters(value: str) -> bool:
+    """True when ``value`` holds a character ``clean_text`` would remove (not counting zero-width ones)."""
+    return _CONTROLS.search(value) is not None
+
+
 def is_name_field(key: str) -> bool:
     """Titles and names: ``title``, ``name`` and fields ending ``_title`` or ``_name``."""
     return key in {"title", "name"} or key.endswith(("_title", "_name"))
@@ -55,8 +61,15 @@ class NormalisedRequest(Request):
     """
 
     @cached_property
+    def raw_args(self) -> MultiDict[str, str]:
+        """The query values as sent, for the API, which refuses what pages quietly clean."""
+        # Parsed as Request.args parses them, but not through it: it caches under the name "args", as ours does.
+        pairs = parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return self.parameter_storage_class(pairs)
+
+    @cached_property
     def args(self) -> MultiDict[str, str]:
-        return _clean_values(super().args)
+        return _clean_values(self.raw_args)
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:

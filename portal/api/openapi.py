@@ -14,6 +14,8 @@ NUMBER_OR_NULL: dict[str, Any] = {"type": ["number", "null"]}
 # ONS (GSS) codes such as E08000031, and the NHS and ONS codes Fingertips uses for GP practices (M92001), PCNs
 # (U12345) and ONS area groups (Cl_L2_1ar).
 AREA_CODE_PATTERN = "^[A-Za-z0-9_]{1,16}$"
+# Empty query parameters are ignored (the document says so), so each filter's schema admits "" as well.
+EMPTY_OR_AREA_CODE = "^([A-Za-z0-9_]{1,16})?$"
 SEXES = ["Persons", "Male", "Female", "Not applicable"]  # "Not applicable": households and places, not people
 COMPARISON_WORDS = [c.value for c in Comparison]
 TREND_WORDS = sorted({trend_label(d, p) for d, p in product(TrendDirection, Polarity)})
@@ -105,13 +107,13 @@ MAX_PER_PAGE = 10000
 
 DATA_PARAMETERS: list[dict[str, Any]] = [
     {"name": "indicator_id", "in": "path", "required": True, "schema": {"type": "string"}},
-    {"name": "area", "in": "query", "schema": {"type": "string", "pattern": AREA_CODE_PATTERN},
+    {"name": "area", "in": "query", "schema": {"type": "string", "pattern": EMPTY_OR_AREA_CODE},
      "description": "Only this area (its code, e.g. E08000031)."},
-    {"name": "sex", "in": "query", "schema": {"type": "string", "enum": SEXES}},
+    {"name": "sex", "in": "query", "schema": {"type": "string", "enum": [*SEXES, ""]}},
     {"name": "age", "in": "query", "schema": {"type": "string"}, "description": "Only this age group, e.g. All ages."},
     {"name": "category_type", "in": "query", "schema": {"type": "string"},
      "description": "Only this breakdown, e.g. County & UA deprivation deciles in England (IMD2019, 4/21 geog.)."},
-    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv", ""], "default": "json"}},
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1},
      "description": "One page of the rows (1 is the first). With page or per_page the rows come in pages, with Link "
      "and X-Total-Count headers; without either, every row comes at once."},

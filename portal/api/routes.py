@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import BuildError
 
@@ -24,6 +25,7 @@ from portal.api.openapi import (
 from portal.charts.tables import to_csv
 from portal.downloads import download_response
 from portal.extensions import limiter
+from portal.forms import has_control_characters
 from portal.indicators import services
 from portal.models import Indicator
 
@@ -98,8 +100,14 @@ def indicator_data(indicator_id: str) -> Response:
     if unknown:
         allowed = ", ".join(sorted(DATA_PARAMETERS))
         return _error(400, "bad_parameter", f"Unknown parameter {unknown[0]!r}. The parameters are: {allowed}.")
-    # Empty parameters are ignored, so ?area=&sex= means no filter.
-    given = {name: request.args.get(name, "").strip() for name in DATA_PARAMETERS}
+    raw = cast("MultiDict[str, str]", getattr(request, "raw_args", request.args))
+    if any(has_control_characters(key + value) for key, value in raw.items(multi=True)):
+        return _error(400, "bad_parameter", "Parameters must not contain control characters.")
+    # Empty parameters are ignored, so ?area=&sex= means no filter. Codes and choices must be exact (the document's
+    # patterns and enums): " csv" is refused rather than guessed at; free-text filters are trimmed.
+    given = {name: request.args.get(name, "") for name in DATA_PARAMETERS}
+    for name in ("age", "category_type"):
+        given[name] = given[name].strip()
     output = given["format"] or "json"
     if output not in {"json", "csv"}:
         return _error(400, "bad_parameter", "format must be json or csv.")

@@ -116,3 +116,16 @@ class ChangePasswordForm(ResetPasswordForm):
         validators=[InputRequired(message="Enter your current password")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class YourDataForm(FlaskForm):
+    """Ask for a copy of what is held against an email address (no account needed)."""
+
+    email = StringField("Email address", widget=GovTextInput(), validators=EMAIL_VALIDATORS)
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class DownloadYourDataForm(FlaskForm):
+    """Download the copy from an emailed link: a button, so a mail scanner that follows links cannot use it up."""
+
+    submit = SubmitField("Download your data", widget=GovSubmitInput())

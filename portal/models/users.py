@@ -197,12 +197,15 @@ class PersonalDataExport(Model):
     """A copy of everything held about a person, asked for by them: a single-use link that expires.
 
     Only a hash of the link's token is kept; ``downloaded_at`` is set when the link is used (and then it is dead).
+    An account holder's link (``user_id``) works only while they are signed in; a link asked for by email address
+    alone (``email``; proposers, invitees and subscribers without an account) works for whoever holds it.
     """
 
     __tablename__ = "personal_data_exports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=True)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
