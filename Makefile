@@ -63,9 +63,10 @@ db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_chang
 bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
 	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
 
-verify: install-test ## Backtest the forecasts on data/: interval coverage and error against naive (issue 16)
+verify: install-test ## Forecast backtest (issue 16), hostile corpus, and the full axe crawl of every page and role (issue 14)
 	$(BIN)/python bench/bench_forecast.py
 	HOSTILE_INPUTS=verify $(BIN)/pytest tests/test_hostile_corpus.py -q -s -p no:cacheprovider -k no_5xx
+	AXE_CRAWL=full $(BIN)/pytest tests/browser/test_axe_crawl.py -q -s -p no:cacheprovider
 
 clean: ## Remove the virtualenv and local database
 	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache
