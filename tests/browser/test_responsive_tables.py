@@ -53,6 +53,7 @@ def test_at_320_px_wide_tables_scroll_in_a_labelled_focusable_region_not_the_pag
     assert_accessible(page)
 
     # Wider again, the table fits: the region leaves the tab order and the hint goes.
+    page.evaluate("document.activeElement.blur()")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.wait_for_function("() => !document.querySelector('[data-table-region]').hasAttribute('tabindex')")
     assert not hint.is_visible()
