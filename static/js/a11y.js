@@ -209,7 +209,7 @@
 
   // An out-of-band status (search's "3 results for …") speaks for itself and is the right place for focus.
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var swapped = event.detail.target;
+    var swapped = event.target; // the new element (detail.target is the one it replaced)
     if (pending && swapped && swapped.nodeType === 1 && (isLive(swapped) || swapped.hasAttribute("aria-live"))) {
       pending.liveStatus = swapped;
     }

@@ -56,6 +56,7 @@ def focus_state(page: Any) -> dict[str, Any] | None:
 
 def tab_to(page: Any, target: Any, limit: int = 80) -> dict[str, Any]:
     """Press Tab until ``target`` (a locator) has focus, checking the focus indicator and order at every stop."""
+    target.wait_for(state="attached")
     page.evaluate("() => { window.__previousFocus = document.activeElement; }")
     seen = []
     for _ in range(limit):
@@ -76,6 +77,12 @@ def press(page: Any, target: Any, key: str = "Enter") -> None:
     """Tab to ``target`` and press ``key`` on it."""
     tab_to(page, target)
     page.keyboard.press(key)
+
+
+def follow(page: Any, target: Any) -> None:
+    """Tab to a link or button and press Enter, waiting for the page it leads to."""
+    with page.expect_navigation():
+        press(page, target)
 
 
 def type_into(page: Any, target: Any, text: str) -> None:
@@ -211,8 +218,8 @@ def test_a_stakeholder_signs_in_and_answers_a_survey_with_a_condition_by_keyboar
     sign_in_by_keyboard(page, stakeholder.email)
 
     page.goto("/surveys")
-    press(page, page.get_by_role("link", name="Smoking and local services"))
-    press(page, page.get_by_role("button", name="Start now").or_(page.get_by_role("link", name="Start now")))
+    follow(page, page.get_by_role("link", name="Smoking and local services"))
+    follow(page, page.get_by_role("button", name="Start now").or_(page.get_by_role("link", name="Start now")))
     page.get_by_role("heading", name="About you").wait_for()
     conditional = page.get_by_label("2. How many cigarettes a day?")
     conditional.wait_for(state="hidden")
@@ -265,10 +272,13 @@ def test_a_steering_member_scores_by_keyboard_with_autosave_and_focus_stays_put(
 ) -> None:
     prioritisation.create_default_criteria(None)
     member = make_user(Role.STEERING, display_name="Steering member")
-    topic = Proposal(reference="JSNA-2026-0001", title="Childhood obesity", need="Described.", support_count=3)
-    topic.status = ProposalStatus.SHORTLISTED.value
-    db.session.add(topic)
+    topics = [
+        Proposal(reference=f"JSNA-2026-000{n}", title=title, need="Described.", status=ProposalStatus.SHORTLISTED.value)
+        for n, title in ((1, "Childhood obesity"), (2, "Gambling harm"))
+    ]
+    db.session.add_all(topics)
     db.session.commit()
+    topic = topics[0]
     round_ = prioritisation.create_round(
         prioritisation.RoundInput(
             title="Topics for the 2027 JSNA",
@@ -276,7 +286,7 @@ def test_a_steering_member_scores_by_keyboard_with_autosave_and_focus_stays_put(
             deadline=date.today() + timedelta(days=10),
             chair_id=member.id,
             member_ids=[member.id],
-            proposal_ids=[topic.id],
+            proposal_ids=[t.id for t in topics],
             top_k=1,
         ),
         make_user(Role.ANALYST).id,
@@ -285,7 +295,7 @@ def test_a_steering_member_scores_by_keyboard_with_autosave_and_focus_stays_put(
 
     sign_in_by_keyboard(page, member.email)
     page.goto(f"/prioritisation/rounds/{round_.id}/score")
-    press(page, page.get_by_role("link", name="Start scoring"))
+    follow(page, page.get_by_role("link", name="Start scoring"))
     page.get_by_role("heading", name=f"{topic.reference}: Childhood obesity").wait_for()
     radio = page.locator(f"input[name=score_{first.id}]").first
     with page.expect_response(lambda r: r.request.method == "POST" and f"/criteria/{first.id}" in r.url):
