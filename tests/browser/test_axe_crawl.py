@@ -264,9 +264,15 @@ def test_every_page_for_every_role_passes_axe_at_1280_and_320_px(
                 continue  # make test: each page once, by the first role that reaches it; the home page by every role
             errors.clear()
             tab.set_viewport_size({"width": WIDTHS[0], "height": 900})
-            response = tab.goto(url)
+            try:
+                response = tab.goto(url)
+            except Exception as error:  # a page that never loads is a finding, not the end of the crawl
+                crawl.problems.append(f"{url} as {role}: did not load ({error})")
+                continue
             if response is None or response.status != 200 or tab.url.split("?")[0] != live_server + url.split("?")[0]:
                 status = response.status if response is not None else "no response"
+                if isinstance(status, int) and status >= 500:
+                    crawl.problems.append(f"{url} as {role}: server error {status}")
                 crawl.skipped[f"{url} as {role}"] = f"answered {status} at {tab.url.removeprefix(live_server)}"
                 continue
             for width in WIDTHS:
