@@ -285,14 +285,13 @@ def test_every_page_for_every_role_passes_axe_at_1280_and_320_px(
                 results = axe.run(tab, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
                 violations = results.response.get("violations", [])
                 crawl.checked[(url, role, width)] = results.violations_count
-                print(
-                    f"  {time.monotonic() - started:5.0f}s {role} {width}px {url}: {results.violations_count}",
-                    flush=True,
-                )
+                overflow = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+                sideways = f", scrolls sideways by {overflow}px" if overflow > 1 else ""
+                elapsed = time.monotonic() - started
+                print(f"  {elapsed:5.0f}s {role} {width}px {url}: {results.violations_count}{sideways}", flush=True)
                 for violation in violations:
                     targets_hit = [node["target"] for node in violation["nodes"]][:3]
                     crawl.problems.append(f"{url} as {role} at {width}px: {violation['id']} {targets_hit}")
-                overflow = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 1:
                     widest = tab.evaluate(_WIDEST_ELEMENT)
                     crawl.problems.append(
