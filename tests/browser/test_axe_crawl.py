@@ -43,6 +43,7 @@ from portal.models import (
     Recommendation,
     RecommendationOrganisation,
     Role,
+    RoundMember,
     RoundProposal,
     Segment,
     Survey,
@@ -237,8 +238,15 @@ def _user_for(role: str, make_user: Callable[..., User]) -> User | None:
 
 @pytest.fixture
 def crawl_roles(seeded_site: None, make_user: Callable[..., User]) -> Iterator[dict[str, User | None]]:
-    """One user per role (None for anonymous)."""
-    yield {role: _user_for(role, make_user) for role in ROLES}
+    """One user per role (None for anonymous); the steering member sits on the open example round, so its scoring
+    pages are crawled too."""
+    users = {role: _user_for(role, make_user) for role in ROLES}
+    open_round = _round_for("prioritisation.scoring")
+    steering = users["steering"]
+    if open_round is not None and steering is not None:
+        db.session.add(RoundMember(round_id=open_round.id, user_id=steering.id))
+        db.session.commit()
+    yield users
 
 
 def test_every_page_for_every_role_passes_axe_at_1280_and_320_px(
