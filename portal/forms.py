@@ -1,19 +1,21 @@
-"""Form helpers shared by every feature: choices, and GOV.UK widgets whose question is never lost."""
+"""Form parts shared by every feature: choices, GOV.UK widgets whose question is never lost, the usual text,
+radio and email fields with their GOV.UK messages, and the one-button confirm form."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from flask import Request
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as gov
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
-from wtforms import DateField, Field, Form
+from wtforms import DateField, Field, Form, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms 3.2 predates it
-from wtforms.validators import StopValidation
+from wtforms.validators import Email, InputRequired, Length, Optional, StopValidation
 
 # Characters nobody types on purpose, removed from every submitted value: NUL and the other C0 controls but tab,
 # newline and carriage return (PostgreSQL refuses NUL in text), DEL, and the bidi embeddings, overrides and
@@ -161,3 +163,95 @@ class DateRequired:
     def __call__(self, form: Form, field: GovDateField) -> None:
         if field.data is None and not field.process_errors:
             raise StopValidation(self.message)
+
+
+def _text_validators(
+    required: str, max_length: int | None, too_long: str, optional: bool, extra: Sequence[Any]
+) -> list[Any]:
+    if (max_length is None) != (not too_long):
+        raise ValueError("give max_length and its too_long message together")
+    validators: list[Any] = [Optional()] if optional else []
+    if required:
+        validators.append(InputRequired(message=required))
+    if max_length is not None:
+        validators.append(Length(max=max_length, message=too_long))
+    return [*validators, *extra]
+
+
+def text_input(
+    label: str,
+    *,
+    required: str = "",
+    max_length: int | None = None,
+    too_long: str = "",
+    optional: bool = False,
+    validators: Sequence[Any] = (),
+    **kwargs: Any,
+) -> StringField:
+    """A one-line GOV.UK text input.
+
+    ``required`` is the error for an empty answer, ``too_long`` the one for more than ``max_length`` characters;
+    ``optional`` skips every check on an empty answer. ``validators`` run after those.
+    """
+    return StringField(
+        label,
+        widget=gov.GovTextInput(),
+        validators=_text_validators(required, max_length, too_long, optional, validators),
+        **kwargs,
+    )
+
+
+def text_area(
+    label: str,
+    *,
+    required: str = "",
+    max_length: int | None = None,
+    too_long: str = "",
+    optional: bool = False,
+    character_count: bool = False,
+    validators: Sequence[Any] = (),
+    **kwargs: Any,
+) -> TextAreaField:
+    """A GOV.UK textarea (with a character count if ``character_count``), checked as ``text_input`` is."""
+    return TextAreaField(
+        label,
+        widget=gov.GovCharacterCount() if character_count else gov.GovTextArea(),
+        validators=_text_validators(required, max_length, too_long, optional, validators),
+        **kwargs,
+    )
+
+
+def title_input() -> StringField:
+    """The required "Title" of a page, chapter, briefing or round: at most 200 characters."""
+    return text_input(
+        "Title", required="Enter a title", max_length=200, too_long="Title must be 200 characters or fewer"
+    )
+
+
+def labelled_radios(label: str, labels: Mapping[Any, str], *, required: str, **kwargs: Any) -> RadioField:
+    """GOV.UK radios, one for each value and label of ``labels``, that must be answered (``required`` if not)."""
+    return RadioField(
+        label,
+        widget=GovRadioInput(),
+        choices=choices((str(value), text) for value, text in labels.items()),
+        validators=[InputRequired(message=required)],
+        **kwargs,
+    )
+
+
+def email_validators(*, required: bool) -> list[Any]:
+    """An email address in GOV.UK wording: asked for if ``required``, at most 254 characters, well formed."""
+    return [
+        InputRequired(message="Enter your email address") if required else Optional(),
+        Length(max=254, message="Email address must be 254 characters or fewer"),
+        Email(
+            message="Enter an email address in the correct format, like name@example.com",
+            check_deliverability=False,
+        ),
+    ]
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+    submit = SubmitField("Confirm", widget=gov.GovSubmitInput())

@@ -9,6 +9,7 @@ from flask import Flask, current_app, get_flashed_messages
 from flask_login import current_user
 
 from portal.navigation import MAIN_NAV, STAFF_NAV, visible_items
+from portal.stats import small_numbers
 
 FLASH_TITLES = {"success": "Success", "info": "Important", "error": "There is a problem"}
 
@@ -49,6 +50,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["govuk_date"] = govuk_date
     app.jinja_env.filters["number"] = number
     app.jinja_env.globals["flash_banners"] = flash_banners
+    # The one small-numbers policy (threshold, markers, wording), for every page that shows or explains it.
+    app.jinja_env.globals["small_numbers"] = small_numbers
 
     @app.context_processor
     def inject_service() -> dict[str, Any]:

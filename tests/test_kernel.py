@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from portal.clock import london_date
 from portal.downloads import attachment_headers
-from portal.text import slugify
+from portal.text import first_free_slug, slugify
 
 
 def test_slugs_are_ascii_words_joined_by_hyphens() -> None:
@@ -17,6 +17,12 @@ def test_slugs_are_ascii_words_joined_by_hyphens() -> None:
 def test_a_title_with_no_letters_gets_the_fallback_and_long_titles_are_cut_cleanly() -> None:
     assert slugify("!!!", fallback="chapter") == "chapter"
     assert slugify("a " * 80, max_length=10) == "a-a-a-a-a", "cut on a word boundary, with no trailing hyphen"
+
+
+def test_a_taken_slug_gets_the_first_free_number() -> None:
+    assert first_free_slug("smoking", set()) == "smoking"
+    assert first_free_slug("smoking", {"smoking", "smoking-2", "smoking-4"}) == "smoking-3"
+    assert first_free_slug("smoking", {"smoking-2"}) == "smoking", "a numbered slug does not take the plain one"
 
 
 def test_a_late_evening_in_british_summer_time_is_already_the_next_day() -> None:

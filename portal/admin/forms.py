@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import Length
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
+from wtforms import SelectField, SelectMultipleField, SubmitField
 
-from portal.forms import GovCheckboxesInput, choices
+from portal.forms import GovCheckboxesInput, choices, text_input
 from portal.models import ROLE_LABELS, SECTOR_LABELS
 
 
@@ -26,10 +25,10 @@ class OrganisationForm(FlaskForm):
     """The organisation a user belongs to: commissioners respond, and stakeholders acknowledge, for it."""
 
     organisation_id = SelectField("Organisation", widget=GovSelect(), validate_choice=False)
-    new_organisation = StringField(
+    new_organisation = text_input(
         "Or add an organisation that is not in the list",
-        widget=GovTextInput(),
-        validators=[Length(max=200, message="The organisation's name must be 200 characters or fewer")],
+        max_length=200,
+        too_long="The organisation's name must be 200 characters or fewer",
     )
     new_sector = SelectField(
         "Sector of the new organisation",
@@ -38,9 +37,3 @@ class OrganisationForm(FlaskForm):
         validate_choice=False,  # only read when a new organisation is named; the service checks it then
     )
     save_organisation = SubmitField("Save organisation", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only carries the CSRF token."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())

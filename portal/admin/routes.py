@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response
 
 from portal.access import role_required
 from portal.admin import bp, services
-from portal.admin.forms import ConfirmForm, OrganisationForm, RolesForm
+from portal.admin.forms import OrganisationForm, RolesForm
 from portal.extensions import db
-from portal.forms import add_field_error, choices
+from portal.forms import ConfirmForm, add_field_error, choices
 from portal.htmx import render_page
 from portal.models import Role, User
 

@@ -6,6 +6,7 @@ from itertools import product
 from typing import Any
 
 from portal.models import AREA_TYPES
+from portal.stats import small_numbers
 from portal.stats.comparison import Comparison, Polarity
 from portal.stats.trend import TrendDirection, trend_label
 
@@ -72,7 +73,13 @@ ROW_FIELDS: dict[str, dict[str, Any]] = {
     "count": {**NUMBER_OR_NULL, "description": "The numerator (events, people)."},
     "denominator": {**NUMBER_OR_NULL, "description": "The population the value is calculated on."},
     "value_note": {"type": "string"},
-    "suppressed": {"type": "boolean", "description": "True when the publisher suppressed the value (never 0)."},
+    "suppressed": {"type": "boolean", "description": "True when the value is withheld (never given as 0): by the "
+                   "publisher, or by the portal's small-numbers policy; see suppressed_by."},
+    "suppressed_by": {"type": "string", "enum": ["", *[d.value for d in small_numbers.Disclosure
+                                                      if d is not small_numbers.Disclosure.SHOWN]],
+                      "description": "Who withheld the value: 'publisher' (as released by the publisher), 'portal' "
+                      f"(a figure the portal derived from fewer than {small_numbers.THRESHOLD} events), or empty "
+                      "when it is shown."},
     "derived": {"type": "boolean", "description": "True when the portal derived the value (e.g. LSOA to ward)."},
     "compared_to_england": {"type": "string", "enum": COMPARISON_WORDS,
                             "description": "The comparison with England by the Fingertips method for the value type "
@@ -120,7 +127,8 @@ def openapi_document(server_url: str, rate_limit: str = "120 per minute;3000 per
                 "England and the region and its recent trend, in the words Fingertips uses. Empty query parameters "
                 "are ignored. Data is under the licence named on each indicator (mostly the Open Government Licence). "
                 f"Each client address may make {allowance} requests across the API (the data of one indicator "
-                "also at most 60 per minute); beyond that the answer is 429 with a Retry-After header."
+                "also at most 60 per minute); beyond that the answer is 429 with a Retry-After header. "
+                + small_numbers.API_DESCRIPTION
             ),
             "license": {
                 "name": "Open Government Licence v3.0",

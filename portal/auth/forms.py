@@ -6,11 +6,11 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, PasswordField, RadioField, StringField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput
 
 from portal.auth.passwords import password_problem
-from portal.forms import GovRadioInput, choices
+from portal.forms import GovRadioInput, choices, email_validators
 from portal.models import SECTOR_LABELS
 
 
@@ -21,11 +21,7 @@ def _new_password_rules(form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError(problem)
 
 
-EMAIL_VALIDATORS = [
-    InputRequired(message="Enter your email address"),
-    Length(max=254, message="Email address must be 254 characters or fewer"),
-    Email(message="Enter an email address in the correct format, like name@example.com", check_deliverability=False),
-]
+EMAIL_VALIDATORS = email_validators(required=True)
 
 
 class SignInForm(FlaskForm):

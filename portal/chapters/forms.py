@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import RadioField, SelectMultipleField, SubmitField
+from wtforms.validators import InputRequired
 
-from portal.forms import GovCheckboxesInput, GovDateField, GovRadioInput, choices
+from portal.forms import (
+    GovCheckboxesInput,
+    GovDateField,
+    GovRadioInput,
+    labelled_radios,
+    text_area,
+    text_input,
+    title_input,
+)
 from portal.models import PRIORITY_LABELS, PROGRESS_LABELS, RESPONSE_DECISION_LABELS, ResponseDecision
 
 MAX_SECTION_LENGTH = 50_000
@@ -29,11 +37,12 @@ class NewChapterForm(FlaskForm):
         validators=[InputRequired(message="Select a prioritised topic")],
         validate_choice=False,
     )
-    title = StringField(
+    title = text_input(
         "Chapter title (optional)",
-        widget=GovTextInput(),
         description="Leave blank to use the topic's title",
-        validators=[Optional(), Length(max=200, message="Title must be 200 characters or fewer")],
+        optional=True,
+        max_length=200,
+        too_long="Title must be 200 characters or fewer",
     )
     submit = SubmitField("Start the chapter", widget=GovSubmitInput())
 
@@ -41,10 +50,10 @@ class NewChapterForm(FlaskForm):
 class SectionForm(FlaskForm):
     """One section's Markdown."""
 
-    body = TextAreaField(
+    body = text_area(
         "Section text",
-        widget=GovTextArea(),
-        validators=[Length(max=MAX_SECTION_LENGTH, message="The section must be 50,000 characters or fewer")],
+        max_length=MAX_SECTION_LENGTH,
+        too_long="The section must be 50,000 characters or fewer",
     )
     submit = SubmitField("Save section", widget=GovSubmitInput())
 
@@ -52,24 +61,16 @@ class SectionForm(FlaskForm):
 class DetailsForm(FlaskForm):
     """Title, indicators projected under "Future need", and the population projection's age bands."""
 
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
-        ],
-    )
-    indicator_ids = TextAreaField(
+    title = title_input()
+    indicator_ids = text_area(
         "Indicators to project (optional)",
-        widget=GovTextArea(),
         description="One indicator id a line, as in the indicator page's web address. Up to 8.",
     )
-    age_bands = StringField(
+    age_bands = text_input(
         "Age bands for the population projection (optional)",
-        widget=GovTextInput(),
         description="For example, 0-4, 5-15, 65+",
-        validators=[Length(max=200, message="Age bands must be 200 characters or fewer")],
+        max_length=200,
+        too_long="Age bands must be 200 characters or fewer",
     )
     submit = SubmitField("Save details", widget=GovSubmitInput())
 
@@ -81,20 +82,14 @@ class DetailsForm(FlaskForm):
 class RecommendationForm(FlaskForm):
     """A recommendation, its priority and who it is addressed to."""
 
-    text = TextAreaField(
+    text = text_area(
         "Recommendation",
-        widget=GovCharacterCount(),
-        validators=[
-            InputRequired(message="Enter the recommendation"),
-            Length(max=2000, message="The recommendation must be 2,000 characters or fewer"),
-        ],
+        character_count=True,
+        required="Enter the recommendation",
+        max_length=2000,
+        too_long="The recommendation must be 2,000 characters or fewer",
     )
-    priority = RadioField(
-        "Priority",
-        widget=GovRadioInput(),
-        choices=choices((str(p), label) for p, label in PRIORITY_LABELS.items()),
-        validators=[InputRequired(message="Select a priority")],
-    )
+    priority = labelled_radios("Priority", PRIORITY_LABELS, required="Select a priority")
     organisation_ids = SelectMultipleField(
         "Organisations asked to respond",
         widget=GovCheckboxesInput(),
@@ -108,9 +103,8 @@ class RecommendationForm(FlaskForm):
         description="Name at most one person at each organisation. Their organisation is asked to respond. Only "
         "commissioners whose organisation an administrator has set are listed",
     )
-    indicator_ids = TextAreaField(
+    indicator_ids = text_area(
         "Indicators this recommendation aims to move (optional)",
-        widget=GovTextArea(),
         description="One indicator id a line, as in the indicator page's web address. Up to 5. The public tracker "
         "shows each one's value when the recommendation is first answered, its latest value and the change.",
     )
@@ -132,31 +126,30 @@ class RecommendationForm(FlaskForm):
 class ResponseForm(FlaskForm):
     """A commissioner's response to a recommendation, for their organisation."""
 
-    decision = RadioField(
+    decision = labelled_radios(
         "Does your organisation accept this recommendation?",
-        widget=GovRadioInput(),
-        choices=choices((str(d), label) for d, label in RESPONSE_DECISION_LABELS.items()),
-        validators=[InputRequired(message="Select whether you accept the recommendation")],
+        RESPONSE_DECISION_LABELS,
+        required="Select whether you accept the recommendation",
     )
-    rationale = TextAreaField(
+    rationale = text_area(
         "Why?",
-        widget=GovCharacterCount(),
-        validators=[
-            InputRequired(message="Enter the reason for your response"),
-            Length(max=2000, message="The reason must be 2,000 characters or fewer"),
-        ],
+        character_count=True,
+        required="Enter the reason for your response",
+        max_length=2000,
+        too_long="The reason must be 2,000 characters or fewer",
     )
-    planned_action = TextAreaField(
+    planned_action = text_area(
         "What action will you take?",
-        widget=GovCharacterCount(),
+        character_count=True,
         description="Leave blank if you do not accept the recommendation",
-        validators=[Length(max=2000, message="The planned action must be 2,000 characters or fewer")],
+        max_length=2000,
+        too_long="The planned action must be 2,000 characters or fewer",
     )
-    lead = StringField(
+    lead = text_input(
         "Who will lead the action?",
-        widget=GovTextInput(),
         description="A job title or team, for example Head of Children's Commissioning",
-        validators=[Length(max=200, message="The lead must be 200 characters or fewer")],
+        max_length=200,
+        too_long="The lead must be 200 characters or fewer",
     )
     target_date = GovDateField("Target date", name_in_messages="Target date", description="For example, 31 3 2027")
     submit = SubmitField("Send response", widget=GovSubmitInput())
@@ -180,16 +173,12 @@ class ResponseForm(FlaskForm):
 class ProgressForm(FlaskForm):
     """A progress update on a planned action."""
 
-    status = RadioField(
-        "How is the action going?",
-        widget=GovRadioInput(),
-        choices=choices((str(s), label) for s, label in PROGRESS_LABELS.items()),
-        validators=[InputRequired(message="Select how the action is going")],
-    )
-    note = TextAreaField(
+    status = labelled_radios("How is the action going?", PROGRESS_LABELS, required="Select how the action is going")
+    note = text_area(
         "Update (optional)",
-        widget=GovCharacterCount(),
-        validators=[Length(max=2000, message="The update must be 2,000 characters or fewer")],
+        character_count=True,
+        max_length=2000,
+        too_long="The update must be 2,000 characters or fewer",
     )
     submit = SubmitField("Add progress update", widget=GovSubmitInput())
 
@@ -197,15 +186,10 @@ class ProgressForm(FlaskForm):
 class AcknowledgeForm(FlaskForm):
     """A provider's acknowledgement, with an optional note."""
 
-    note = TextAreaField(
+    note = text_area(
         "Note (optional)",
-        widget=GovCharacterCount(),
-        validators=[Length(max=2000, message="The note must be 2,000 characters or fewer")],
+        character_count=True,
+        max_length=2000,
+        too_long="The note must be 2,000 characters or fewer",
     )
     submit = SubmitField("Acknowledge", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A button that carries only the CSRF token."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())

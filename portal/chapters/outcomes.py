@@ -48,6 +48,8 @@ class Summary(Protocol):
     def polarity(self) -> Polarity: ...
     @property
     def recent_trend(self) -> RecentTrend: ...
+    @property
+    def trend_label(self) -> str: ...
 
 
 class Outcome(StrEnum):
@@ -192,7 +194,9 @@ def _trend(summary: Summary | None) -> str:
     if summary is None or summary.value is None:
         return ""
     trend = summary.recent_trend
-    return "" if trend.direction is TrendDirection.CANNOT_BE_CALCULATED else trend.label
+    if trend.direction is TrendDirection.CANNOT_BE_CALCULATED:
+        return ""
+    return summary.trend_label  # a publisher's own marker labelled as theirs, as on the indicator page
 
 
 def judge(link: RecommendationIndicator, summary: Summary | None) -> Outcome:

@@ -34,7 +34,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.proposals import services as proposals
-from portal.text import slugify
+from portal.text import first_free_slug, slugify
 
 MAX_SLUG_LENGTH = 100
 # Slugs that would clash with the blueprint's fixed paths.
@@ -53,12 +53,7 @@ def _free_slug(base: str) -> str:
     if base in RESERVED_SLUGS:
         base = f"{base}-chapter"
     taken = set(db.session.scalars(select(Chapter.slug).where((Chapter.slug == base) | Chapter.slug.like(f"{base}-%"))))
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
+    return first_free_slug(base, taken)
 
 
 def _snapshot(chapter: Chapter, action: str, actor_id: int | None, section_key: str = "") -> ChapterVersion:

@@ -43,6 +43,7 @@ def compare_areas_chart(
     benchmark_value: Number = None,
     benchmark_name: str = "England",
     x_label: str = "",
+    published_by: Sequence[str] | None = None,
 ) -> figure:
     """Bars for each area (drawn in the order given, first at the top), whiskers for the interval, and the benchmark
     as a vertical line. Each significance gets its own colour, hatch pattern and legend entry. When every value is
@@ -67,21 +68,24 @@ def compare_areas_chart(
     fig.xaxis.axis_label = x_label
     number_axis(fig.xaxis)
     fig.ygrid.grid_line_color = None
+    by = list(published_by) if published_by is not None else [""] * len(names)
     data: dict[str, list[Any]] = {
         "label": labels,
         "value": [_nan(v) for v in values],
         "lower": [_nan(v) for v in lower],
         "upper": [_nan(v) for v in upper],
-        "significance": list(significance),
+        "significance": [verdict_text(s, p) for s, p in zip(significance, by, strict=True)],
+        "outcome": list(significance),
         "line_width": [3 if n == highlight else 1 for n in names],
     }
-    # One renderer per significance so the legend names each colour (the meaning never rests on colour alone).
-    for outcome in SIGNIFICANCE_ORDER:
-        keep = [i for i, s in enumerate(data["significance"]) if s == outcome]
-        if not keep:
-            continue
+    # One renderer per verdict (and who gave it) so the legend names each colour: the meaning never rests on colour
+    # alone, and a publisher's verdict is labelled as theirs.
+    pairs = list(zip(significance, by, strict=True))
+    groups = sorted(set(pairs), key=lambda g: (_ORDER.get(g[0], len(_ORDER)), g[1]))
+    for outcome, publisher in groups:
+        keep = [i for i, pair in enumerate(pairs) if pair == (outcome, publisher)]
         source = ColumnDataSource({key: [column[i] for i in keep] for key, column in data.items()})
-        label = f"{outcome} (compared with {benchmark_name})" if outcome != "Not compared" else outcome
+        label = verdict_text(outcome, publisher, benchmark_name)
         if dots:
             fig.scatter(
                 x="value",
@@ -130,6 +134,18 @@ def compare_areas_chart(
     if fig.legend:
         style_legend(fig, outside=True)
     return fig
+
+
+_ORDER = {outcome: rank for rank, outcome in enumerate(SIGNIFICANCE_ORDER)}
+
+
+def verdict_text(outcome: str, publisher: str = "", benchmark_name: str = "") -> str:
+    """A verdict as a legend or tooltip says it: "Worse (compared with England)", "Worse (as published by OHID)"."""
+    if outcome == "Not compared":
+        return outcome
+    if publisher:
+        return f"{outcome} (as published by {publisher})"
+    return f"{outcome} (compared with {benchmark_name})" if benchmark_name else outcome
 
 
 # Dot plots: a marker shape per significance, so the meaning never rests on colour alone.

@@ -8,7 +8,21 @@ the "may be out of date" warning) and one is a draft (to show that drafts stay w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, or_, select
+
+from portal.evidence.inputs import BriefingInput
+from portal.evidence.writing import apply_input, audit_briefing
+from portal.extensions import db
+from portal.models import (
+    BriefingStatus,
+    EvidenceBriefing,
+    EvidenceBriefingIndicator,
+    EvidenceBriefingProposal,
+    Indicator,
+    Proposal,
+)
 
 EXAMPLE_NOTE = (
     "> This is **example content**, written to show how evidence briefings work in this portal. It points to real "
@@ -246,3 +260,65 @@ This briefing is a **draft**: it is visible to analysts only, until it is publis
         status="draft",
     ),
 )
+
+
+def seed() -> str:
+    """Load the example briefings (idempotent); link them to indicators and example proposals that exist."""
+    created = linked = 0
+    for example in EXAMPLE_BRIEFINGS:
+        briefing = db.session.scalar(select(EvidenceBriefing).where(EvidenceBriefing.slug == example.slug))
+        existing_indicators = list(
+            db.session.scalars(select(Indicator.id).where(Indicator.id.in_(example.indicator_ids)))
+        )
+        proposal_ids = _example_proposal_ids(example.proposal_keywords)
+        if briefing is None:
+            briefing = EvidenceBriefing(
+                slug=example.slug,
+                status=example.status,
+                is_example=True,
+                author_id=None,
+                first_published_at=datetime.now(UTC) if example.status == BriefingStatus.PUBLISHED.value else None,
+            )
+            data = BriefingInput(
+                title=example.title,
+                summary=example.summary,
+                key_findings="\n".join(example.key_findings),
+                body=example.body,
+                evidence_type=example.evidence_type,
+                grade=example.grade,
+                published_on=example.published_on,
+                review_by=example.review_by,
+                topics=list(example.topics),
+                tags=["example", *example.tags],
+                sources=list(example.sources),
+            )
+            apply_input(briefing, data, [], [])
+            db.session.add(briefing)
+            db.session.flush()
+            audit_briefing(None, "briefing_created", briefing, "example content from flask seed")
+            created += 1
+        # Links are added on every run, so indicators or proposals seeded after a first run are picked up.
+        have_indicators = {link.indicator_id for link in briefing.indicator_links}
+        for indicator_id in existing_indicators:
+            if indicator_id not in have_indicators:
+                briefing.indicator_links.append(EvidenceBriefingIndicator(indicator_id=indicator_id))
+                linked += 1
+        have_proposals = {link.proposal_id for link in briefing.proposal_links}
+        for proposal_id in proposal_ids:
+            if proposal_id not in have_proposals:
+                briefing.proposal_links.append(EvidenceBriefingProposal(proposal_id=proposal_id))
+                linked += 1
+    db.session.commit()
+    return f"{created} example evidence briefings created, {linked} links to indicators and proposals added"
+
+
+def _example_proposal_ids(keywords: tuple[str, ...]) -> list[int]:
+    """Example proposals whose title mentions any of the keywords."""
+    if not keywords:
+        return []
+    conditions = [func.lower(Proposal.title).like(f"%{keyword.lower()}%") for keyword in keywords]
+    return list(
+        db.session.scalars(
+            select(Proposal.id).where(Proposal.is_example.is_(True), or_(*conditions)).order_by(Proposal.id)
+        )
+    )

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovFileInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import Form, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.evidence.services import BriefingError, SearchFilters, parse_sources, parse_tags
-from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
+from portal.evidence.inputs import BriefingError, parse_sources, parse_tags
+from portal.evidence.search import SearchFilters
+from portal.forms import (
+    DateRequired,
+    GovCheckboxesInput,
+    GovDateField,
+    choices,
+    labelled_radios,
+    text_area,
+    text_input,
+    title_input,
+)
 from portal.models import EVIDENCE_GRADES, EVIDENCE_TOPICS, EVIDENCE_TYPES
 
 
@@ -37,53 +40,35 @@ def _valid_tags(form: Form, field: StringField) -> None:
 class BriefingForm(FlaskForm):
     """Write or edit an evidence briefing."""
 
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
-        ],
-    )
-    summary = TextAreaField(
+    title = title_input()
+    summary = text_area(
         "Summary",
-        widget=GovCharacterCount(),
+        character_count=True,
         description="One or two sentences: the question and the answer. It appears in search results.",
-        validators=[
-            InputRequired(message="Enter a summary"),
-            Length(max=600, message="Summary must be 600 characters or fewer"),
-        ],
+        required="Enter a summary",
+        max_length=600,
+        too_long="Summary must be 600 characters or fewer",
     )
-    key_findings = TextAreaField(
+    key_findings = text_area(
         "Key findings",
-        widget=GovTextArea(),
         description="Write each finding on its own line.",
-        validators=[
-            InputRequired(message="Enter at least one key finding"),
-            Length(max=5000, message="Key findings must be 5,000 characters or fewer"),
-        ],
+        required="Enter at least one key finding",
+        max_length=5000,
+        too_long="Key findings must be 5,000 characters or fewer",
     )
-    body = TextAreaField(
+    body = text_area(
         "Briefing",
-        widget=GovTextArea(),
         description="Use Markdown: # for a heading, - for a bullet, **bold**, [link text](https://…).",
-        validators=[
-            InputRequired(message="Enter the briefing"),
-            Length(max=100_000, message="Briefing must be 100,000 characters or fewer"),
-        ],
+        required="Enter the briefing",
+        max_length=100_000,
+        too_long="Briefing must be 100,000 characters or fewer",
     )
-    evidence_type = RadioField(
-        "Type of evidence",
-        widget=GovRadioInput(),
-        choices=choices(EVIDENCE_TYPES.items()),
-        validators=[InputRequired(message="Select the type of evidence")],
-    )
-    grade = RadioField(
+    evidence_type = labelled_radios("Type of evidence", EVIDENCE_TYPES, required="Select the type of evidence")
+    grade = labelled_radios(
         "Strength of the evidence",
-        widget=GovRadioInput(),
+        EVIDENCE_GRADES,
         description="Use the GRADE scale: how confident can we be in the findings?",
-        choices=choices(EVIDENCE_GRADES.items()),
-        validators=[InputRequired(message="Select the strength of the evidence")],
+        required="Select the strength of the evidence",
     )
     topics = SelectMultipleField(
         "Topics",
@@ -92,22 +77,22 @@ class BriefingForm(FlaskForm):
         choices=choices(EVIDENCE_TOPICS.items()),
         validators=[InputRequired(message="Select at least one topic")],
     )
-    tags = StringField(
+    tags = text_input(
         "Tags (optional)",
-        widget=GovTextInput(),
         description="Separate tags with commas, for example: smoking, pregnancy.",
-        validators=[Optional(), Length(max=600, message="Tags must be 600 characters or fewer"), _valid_tags],
+        optional=True,
+        max_length=600,
+        too_long="Tags must be 600 characters or fewer",
+        validators=[_valid_tags],
     )
-    sources = TextAreaField(
+    sources = text_area(
         "Sources (optional)",
-        widget=GovTextArea(),
         description="One source per line: its title, a vertical bar (|), then its web address. For example: "
         "NICE guideline NG105 | https://www.nice.org.uk/guidance/ng105",
-        validators=[
-            Optional(),
-            Length(max=20_000, message="Sources must be 20,000 characters or fewer"),
-            _valid_sources,
-        ],
+        optional=True,
+        max_length=20_000,
+        too_long="Sources must be 20,000 characters or fewer",
+        validators=[_valid_sources],
     )
     published_on = GovDateField(
         "Publication date",
@@ -121,17 +106,19 @@ class BriefingForm(FlaskForm):
         description="After this date the briefing is shown as possibly out of date. For example, 27 3 2028",
         validators=[DateRequired("Enter the review-by date")],
     )
-    indicator_ids = StringField(
+    indicator_ids = text_input(
         "Linked indicators (optional)",
-        widget=GovTextInput(),
         description="Indicator IDs from the key dataset, separated by commas, for example: 41001, 93356.",
-        validators=[Optional(), Length(max=1000, message="Linked indicators must be 1,000 characters or fewer")],
+        optional=True,
+        max_length=1000,
+        too_long="Linked indicators must be 1,000 characters or fewer",
     )
-    proposal_references = StringField(
+    proposal_references = text_input(
         "Linked topic proposals (optional)",
-        widget=GovTextInput(),
         description="Proposal references, separated by commas, for example: JSNA-2026-0042.",
-        validators=[Optional(), Length(max=1000, message="Linked topic proposals must be 1,000 characters or fewer")],
+        optional=True,
+        max_length=1000,
+        too_long="Linked topic proposals must be 1,000 characters or fewer",
     )
     submit = SubmitField("Save briefing", widget=GovSubmitInput())
 
@@ -145,12 +132,6 @@ class AttachmentForm(FlaskForm):
 
     file = FileField("Upload a file", widget=GovFileInput())
     submit = SubmitField("Upload file", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only carries the CSRF token."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class SearchForm(Form):

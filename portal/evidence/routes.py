@@ -10,10 +10,11 @@ from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from portal.access import public, role_required
-from portal.evidence import bp, services
+from portal.clock import london_today
+from portal.evidence import attaching, bp, inputs, reading, search, writing
 from portal.evidence.attachments import CONTENT_TYPES, KIND_LABELS, AttachmentError, human_size
-from portal.evidence.forms import AttachmentForm, BriefingForm, ConfirmForm, SearchForm
-from portal.forms import add_field_error, validated
+from portal.evidence.forms import AttachmentForm, BriefingForm, SearchForm
+from portal.forms import ConfirmForm, add_field_error, validated
 from portal.htmx import render_page
 from portal.markdown import render_markdown
 from portal.models import EvidenceBriefing, Proposal, Role
@@ -56,7 +57,7 @@ def file_size(size_bytes: int) -> str:
 @bp.app_context_processor
 def evidence_labels() -> dict[str, Any]:
     """Labels the briefing card needs wherever it is embedded."""
-    return {"evidence_today": services.london_today, "attachment_kind_labels": KIND_LABELS}
+    return {"evidence_today": london_today, "attachment_kind_labels": KIND_LABELS}
 
 
 # --- public -----------------------------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def index() -> Response:
     form = SearchForm(request.args)
     query = (form.q.data or "").strip()[:200]
     filters = form.filters()
-    result = services.search_briefings(query, **filters, page=request.args.get("page", 1, type=int))
+    result = search.search_briefings(query, **filters, page=request.args.get("page", 1, type=int))
 
     def page_url(number: int) -> str:
         return url_for(
@@ -90,16 +91,16 @@ def index() -> Response:
 @public
 def detail(slug: str) -> str:
     """A briefing; drafts are a 404 to everyone but analysts, who see a preview."""
-    briefing = services.get_for_viewer(slug, include_drafts=_is_analyst())
+    briefing = reading.get_for_viewer(slug, include_drafts=_is_analyst())
     if briefing is None:
         abort(404)
     return render_template(
         "evidence/detail.html",
         briefing=briefing,
         body_html=render_markdown(briefing.body),
-        is_stale=briefing.is_stale(services.london_today()),
-        indicators=services.linked_indicators(briefing),
-        proposals=services.linked_proposals(briefing, include_hidden=_is_analyst()),
+        is_stale=briefing.is_stale(london_today()),
+        indicators=reading.linked_indicators(briefing),
+        proposals=reading.linked_proposals(briefing, include_hidden=_is_analyst()),
     )
 
 
@@ -107,7 +108,7 @@ def detail(slug: str) -> str:
 @public
 def download(slug: str, attachment_id: int) -> Response:
     """Download an attachment of a briefing the viewer may see, always as a file, never rendered in the page."""
-    found = services.attachment_for_download(slug, attachment_id, include_drafts=_is_analyst())
+    found = attaching.attachment_for_download(slug, attachment_id, include_drafts=_is_analyst())
     if found is None:
         abort(404)
     attachment, path = found
@@ -136,14 +137,14 @@ def manage() -> str:
     """Every briefing, drafts included, and those past their review-by date."""
     return render_template(
         "evidence/manage.html",
-        briefings=services.all_briefings(),
-        stale=services.stale_briefings(),
-        today=services.london_today(),
+        briefings=reading.all_briefings(),
+        stale=reading.stale_briefings(),
+        today=london_today(),
     )
 
 
-def _input_from(form: BriefingForm) -> services.BriefingInput:
-    return services.BriefingInput(
+def _input_from(form: BriefingForm) -> inputs.BriefingInput:
+    return inputs.BriefingInput(
         title=form.title.data or "",
         summary=form.summary.data or "",
         key_findings=form.key_findings.data or "",
@@ -153,10 +154,10 @@ def _input_from(form: BriefingForm) -> services.BriefingInput:
         published_on=validated(form.published_on.data),
         review_by=validated(form.review_by.data),
         topics=list(form.topics.data or []),
-        tags=services.parse_tags(form.tags.data or ""),
-        sources=services.parse_sources(form.sources.data or ""),
-        indicator_ids=services.split_list(form.indicator_ids.data or ""),
-        proposal_references=services.split_list(form.proposal_references.data or ""),
+        tags=inputs.parse_tags(form.tags.data or ""),
+        sources=inputs.parse_sources(form.sources.data or ""),
+        indicator_ids=inputs.split_list(form.indicator_ids.data or ""),
+        proposal_references=inputs.split_list(form.proposal_references.data or ""),
     )
 
 
@@ -171,7 +172,7 @@ def _fill_form(form: BriefingForm, briefing: EvidenceBriefing) -> None:
     form.review_by.data = briefing.review_by
     form.topics.data = briefing.topics
     form.tags.data = briefing.tags
-    form.sources.data = services.format_sources(briefing)
+    form.sources.data = inputs.format_sources(briefing)
     form.indicator_ids.data = ", ".join(link.indicator_id for link in briefing.indicator_links)
     form.proposal_references.data = ", ".join(link.proposal.reference for link in briefing.proposal_links)
 
@@ -183,8 +184,8 @@ def new() -> Response | str:
     form = BriefingForm()
     if form.validate_on_submit():
         try:
-            briefing = services.create_briefing(_input_from(form), current_user.id)
-        except services.BriefingError as exc:
+            briefing = writing.create_briefing(_input_from(form), current_user.id)
+        except inputs.BriefingError as exc:
             add_field_error(getattr(form, exc.field), exc.message)
         else:
             flash(f"‘{briefing.title}’ is saved as a draft. Only analysts can see it until it is published.", "success")
@@ -196,7 +197,7 @@ def new() -> Response | str:
 @role_required(*ANALYSTS)
 def edit(briefing_id: int) -> Response | str:
     """Edit a briefing, publish or unpublish it, and manage its attachments."""
-    briefing = services.get_briefing(briefing_id)
+    briefing = reading.get_briefing(briefing_id)
     if briefing is None:
         abort(404)
     form = BriefingForm()
@@ -204,8 +205,8 @@ def edit(briefing_id: int) -> Response | str:
         _fill_form(form, briefing)
     elif form.validate_on_submit():
         try:
-            services.update_briefing(briefing.id, _input_from(form), current_user.id)
-        except services.BriefingError as exc:
+            writing.update_briefing(briefing.id, _input_from(form), current_user.id)
+        except inputs.BriefingError as exc:
             add_field_error(getattr(form, exc.field), exc.message)
         else:
             flash(f"Changes to ‘{briefing.title}’ are saved", "success")
@@ -219,7 +220,7 @@ def publish(briefing_id: int) -> Response:
     """Publish a briefing: it appears in the list, in search and at its address."""
     if ConfirmForm().validate_on_submit():
         try:
-            briefing = services.set_published(briefing_id, True, current_user.id)
+            briefing = writing.set_published(briefing_id, True, current_user.id)
         except LookupError:
             abort(404)
         flash(f"‘{briefing.title}’ is published", "success")
@@ -232,7 +233,7 @@ def unpublish(briefing_id: int) -> Response:
     """Take a briefing back to draft: it disappears from every public page, and so do its files."""
     if ConfirmForm().validate_on_submit():
         try:
-            briefing = services.set_published(briefing_id, False, current_user.id)
+            briefing = writing.set_published(briefing_id, False, current_user.id)
         except LookupError:
             abort(404)
         flash(f"‘{briefing.title}’ is now a draft and hidden from the public", "success")
@@ -243,7 +244,7 @@ def unpublish(briefing_id: int) -> Response:
 @role_required(*ANALYSTS)
 def new_attachment(briefing_id: int) -> Response | str:
     """Attach a PDF, DOCX, XLSX or CSV file to a briefing."""
-    briefing = services.get_briefing(briefing_id)
+    briefing = reading.get_briefing(briefing_id)
     if briefing is None:
         abort(404)
     form = AttachmentForm()
@@ -253,7 +254,7 @@ def new_attachment(briefing_id: int) -> Response | str:
             add_field_error(form.file, "Select a file")
         else:
             try:
-                attachment = services.add_attachment(briefing.id, upload.filename, upload.stream, current_user.id)
+                attachment = attaching.add_attachment(briefing.id, upload.filename, upload.stream, current_user.id)
             except AttachmentError as exc:
                 add_field_error(form.file, str(exc))
             else:
@@ -263,7 +264,7 @@ def new_attachment(briefing_id: int) -> Response | str:
         "evidence/attachment_form.html",
         form=form,
         briefing=briefing,
-        max_size=human_size(services.max_attachment_bytes()),
+        max_size=human_size(attaching.max_attachment_bytes()),
     )
 
 
@@ -273,7 +274,7 @@ def delete_attachment(briefing_id: int, attachment_id: int) -> Response:
     """Remove an attachment from a briefing."""
     if ConfirmForm().validate_on_submit():
         try:
-            attachment = services.delete_attachment(briefing_id, attachment_id, current_user.id)
+            attachment = attaching.delete_attachment(briefing_id, attachment_id, current_user.id)
         except LookupError:
             abort(404)
         flash(f"{attachment.original_name} is removed", "success")

@@ -11,18 +11,7 @@ import os
 import zipfile
 from collections.abc import Callable
 
-from portal.importers.base import (
-    AREA_COLUMNS,
-    INDICATOR_COLUMNS,
-    VALUE_COLUMNS,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    load_indicator_metadata,
-    open_csv,
-    validate_values,
-)
+from portal.importers.base import AREA_COLUMNS, INDICATOR_COLUMNS, VALUE_COLUMNS, FileProblem, ImportResult, RowError
 from portal.importers.deprivation import read_imd_lsoa, read_imd_ward, read_iod_lad
 from portal.importers.dfe import (
     CIN_INDICATORS,
@@ -31,19 +20,13 @@ from portal.importers.dfe import (
     read_dfe_children_in_need,
     read_dfe_looked_after,
 )
-from portal.importers.fingertips import HEADER_KEYS as FINGERTIPS_HEADER_KEYS
-from portal.importers.fingertips import NATIVE_COLUMNS as FINGERTIPS_COLUMNS
-from portal.importers.fingertips import REQUIRED_KEYS as FINGERTIPS_REQUIRED
-from portal.importers.fingertips import (
-    TRAFFORD_COLUMNS,
-    detect_variant,
-    header_key,
-    read_fingertips,
-    read_trafford_processed,
-)
-from portal.importers.fingertips import (
-    match_header as match_fingertips_header,
-)
+from portal.importers.fingertips import read_fingertips
+from portal.importers.fingertips_layouts import HEADER_KEYS as FINGERTIPS_HEADER_KEYS
+from portal.importers.fingertips_layouts import NATIVE_COLUMNS as FINGERTIPS_COLUMNS
+from portal.importers.fingertips_layouts import REQUIRED_KEYS as FINGERTIPS_REQUIRED
+from portal.importers.fingertips_layouts import detect_variant, header_key
+from portal.importers.fingertips_layouts import match_header as match_fingertips_header
+from portal.importers.frames import load_indicator_metadata
 from portal.importers.generic import OPTIONAL as GENERIC_OPTIONAL
 from portal.importers.generic import REQUIRED as GENERIC_REQUIRED
 from portal.importers.generic import is_generic_header, normalise_header, read_generic_long
@@ -51,6 +34,9 @@ from portal.importers.house_prices import read_house_prices_by_ward
 from portal.importers.ons_indicators import DATA_COLUMNS as ONS_COLUMNS
 from portal.importers.ons_indicators import PREAMBLE_LINES, read_ons_subnational
 from portal.importers.population import MYE_SHEET, read_lsoa_population, read_mye_single_year
+from portal.importers.reading import Source, open_csv
+from portal.importers.trafford import TRAFFORD_COLUMNS, read_trafford_processed
+from portal.importers.validation import validate_values
 
 FORMATS: dict[str, Callable[..., ImportResult]] = {
     "fingertips": read_fingertips,

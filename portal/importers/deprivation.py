@@ -9,26 +9,11 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from portal.importers.base import (
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    area_type_from_code,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import OGL, FileProblem, ImportResult, RowError, area_type_from_code
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, open_csv, read_columns
+from portal.importers.validation import validate_values
 
 LSOA_FORMAT = "imd-lsoa"
 WARD_FORMAT = "imd-ward"
@@ -81,17 +66,6 @@ def _period(year: int) -> tuple[str, int]:
     return str(year), year * 10000
 
 
-def _read(source: Source, required: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Read a CSV's required columns as text with spreadsheet row numbers; raise FileProblem if unusable."""
-    with open_csv(source) as csv:
-        errors = check_header(csv.header, required, allow_extra=True)
-        if errors:
-            raise FileProblem(" ".join(e.message for e in errors))
-        raw, _ = read_csv_frame(csv, columns=required)
-    raw = drop_blank_rows(raw, required)
-    return raw, spreadsheet_rows(raw.index)
-
-
 def read_imd_lsoa(
     source: Source,
     lsoa_codes: Collection[str] | None = None,
@@ -102,7 +76,7 @@ def read_imd_lsoa(
     of 32,844) for the given LSOA 2011 codes (all LSOAs when None).
     """
     try:
-        raw, rows = _read(source, ["lsoa_code", "IMD_decile", "IMD_rank"])
+        raw, rows = read_columns(source, ["lsoa_code", "IMD_decile", "IMD_rank"], allow_extra=True)
     except FileProblem as problem:
         return failed(LSOA_FORMAT, [problem.as_error()])
     codes = clean_text(raw["lsoa_code"]).astype(str)
@@ -158,7 +132,7 @@ def read_imd_ward(
     MHCLG publishes no ward IMD: these are population-weighted averages of LSOA scores, so derived=True.
     """
     try:
-        raw, rows = _read(source, ["ward_code", "Score"])
+        raw, rows = read_columns(source, ["ward_code", "Score"], allow_extra=True)
     except FileProblem as problem:
         return failed(WARD_FORMAT, [problem.as_error()])
     codes = clean_text(raw["ward_code"]).astype(str)
@@ -225,7 +199,11 @@ def read_iod_lad(source: Source, year: int | None = None, *, metadata: pd.DataFr
             header = csv.header
         code_col, name_col = ("lad19cd", "lad19nm") if "lad19cd" in header else ("area_code", "area_name")
         year_col = "year" if "year" in header else "deprivation_data_year"
-        raw, rows = _read(source, [code_col, name_col, "index_domain", "average_score", "rank_average_score", year_col])
+        raw, rows = read_columns(
+            source,
+            [code_col, name_col, "index_domain", "average_score", "rank_average_score", year_col],
+            allow_extra=True,
+        )
     except FileProblem as problem:
         return failed(LAD_FORMAT, [problem.as_error()])
     errors: list[RowError] = []

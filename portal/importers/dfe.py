@@ -7,27 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    ENGLAND,
-    OGL,
-    SUPPRESSION_MARKERS,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import ENGLAND, OGL, SUPPRESSION_MARKERS, FileProblem, ImportResult, RowError
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, read_columns
+from portal.importers.validation import validate_values
 
 CIN_FORMAT = "dfe-cin"
 LONDON = "E12000007"
@@ -93,13 +77,7 @@ def dfe_period(time_period: pd.Series, time_identifier: pd.Series) -> tuple[pd.S
 
 def _read_ees(source: Source, value_columns: list[str]) -> tuple[pd.DataFrame, pd.Series]:
     """Read an EES file as text, keep National/Regional/LA rows and attach area codes; raise FileProblem if unusable."""
-    with open_csv(source) as csv:
-        errors = check_header(csv.header, [*EES_COLUMNS, *value_columns], allow_extra=True)
-        if errors:
-            raise FileProblem(" ".join(e.message for e in errors))
-        raw, _ = read_csv_frame(csv, columns=[*EES_COLUMNS, *value_columns])
-    raw = drop_blank_rows(raw, [*EES_COLUMNS, *value_columns])
-    rows = spreadsheet_rows(raw.index)
+    raw, rows = read_columns(source, [*EES_COLUMNS, *value_columns], allow_extra=True)
     level = clean_text(raw["geographic_level"]).astype(str)
     keep = level.isin(LEVEL_CODE_COLUMN).to_numpy()
     raw, rows, level = raw[keep], rows[keep], level[keep]

@@ -52,28 +52,24 @@ from portal.importers.base import (
     SUPPRESSION_MARKERS,
     TOPICS,
     VALUE_TYPES,
-    CsvFile,
     FileProblem,
     ImportResult,
-    ProgressCallback,
     RowError,
-    Source,
     area_type_from_code,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    map_text,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    sortable_from_period,
-    spreadsheet_rows,
-    validate_values,
 )
+from portal.importers.cells import clean_text, map_text, parse_numbers, sortable_from_period
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import (
+    CsvFile,
+    ProgressCallback,
+    Source,
+    check_header,
+    drop_blank_rows,
+    open_csv,
+    read_csv_frame,
+    spreadsheet_rows,
+)
+from portal.importers.validation import validate_values
 
 FORMAT = "generic"
 REQUIRED = ["indicator_id", "area_code", "period", "value"]

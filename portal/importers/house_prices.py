@@ -8,27 +8,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    DATA_DIR,
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import DATA_DIR, OGL, FileProblem, ImportResult, RowError
 from portal.importers.boundaries import lsoa_to_ward_lookup, read_geojson_boundaries
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, read_columns
+from portal.importers.validation import validate_values
 
 FORMAT = "house-prices"
 COLUMNS = ["LSOAcode", "LSOAname", "houseprice"]
@@ -77,15 +62,9 @@ def read_house_prices_by_ward(
     try:
         if lsoa_to_ward is None:
             lsoa_to_ward = wolverhampton_lsoa_to_ward()
-        with open_csv(source) as csv:
-            header_errors = check_header(csv.header, COLUMNS, allow_extra=True)
-            if header_errors:
-                return failed(FORMAT, header_errors)
-            raw, _ = read_csv_frame(csv, columns=COLUMNS)
+        raw, rows = read_columns(source, COLUMNS, allow_extra=True)
     except FileProblem as problem:
-        return failed(FORMAT, [problem.as_error()])
-    raw = drop_blank_rows(raw, COLUMNS)
-    rows = spreadsheet_rows(raw.index)
+        return failed(FORMAT, problem.as_errors())
     codes = clean_text(raw["LSOAcode"]).astype(str)
     keep = codes.isin(set(lsoa_to_ward)).to_numpy()
     raw, rows, codes = raw[keep], rows[keep], codes[keep]

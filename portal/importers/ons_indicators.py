@@ -8,27 +8,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    DATA_DIR,
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    area_type_from_code,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import DATA_DIR, OGL, FileProblem, ImportResult, RowError, area_type_from_code
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, read_columns
+from portal.importers.validation import validate_values
 
 FORMAT = "ons-subnational"
 PREAMBLE_LINES = 2  # a disclaimer sentence, then a blank line, before the header
@@ -224,15 +208,9 @@ def read_ons_subnational(
     """
     try:
         ons_metadata = read_ons_metadata(metadata_path)
-        with open_csv(source, skiprows=PREAMBLE_LINES) as csv:
-            header_errors = check_header(csv.header, DATA_COLUMNS, allow_extra=True)
-            if header_errors:
-                return failed(FORMAT, header_errors)
-            raw, _ = read_csv_frame(csv, columns=DATA_COLUMNS)
+        raw, rows = read_columns(source, DATA_COLUMNS, skiprows=PREAMBLE_LINES, allow_extra=True)
     except FileProblem as problem:
-        return failed(FORMAT, [problem.as_error()])
-    raw = drop_blank_rows(raw, DATA_COLUMNS)
-    rows = spreadsheet_rows(raw.index, PREAMBLE_LINES)
+        return failed(FORMAT, problem.as_errors())
     codes = clean_text(raw["AREACD"]).astype(str)
     titles = clean_text(raw["Indicator"]).astype(str)
     keep = codes.str.startswith(KEPT_PREFIXES)

@@ -8,26 +8,11 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import (
-    OGL,
-    FileProblem,
-    ImportResult,
-    RowError,
-    Source,
-    area_type_from_code,
-    areas_frame,
-    check_header,
-    clean_text,
-    drop_blank_rows,
-    failed,
-    finalise_values,
-    metadata_rows,
-    open_csv,
-    parse_numbers,
-    read_csv_frame,
-    spreadsheet_rows,
-    validate_values,
-)
+from portal.importers.base import OGL, FileProblem, ImportResult, RowError, area_type_from_code
+from portal.importers.cells import clean_text, parse_numbers
+from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
+from portal.importers.reading import Source, check_header, read_columns, spreadsheet_rows
+from portal.importers.validation import validate_values
 from portal.importers.xlsx_limits import workbook_problem
 
 MYE_FORMAT = "mye"
@@ -161,15 +146,9 @@ def read_lsoa_population(
     LSOA codes (all rows when None).
     """
     try:
-        with open_csv(source) as csv:
-            header_errors = check_header(csv.header, ["lsoa", "pop"], allow_extra=True)
-            if header_errors:
-                return failed(LSOA_FORMAT, header_errors)
-            raw, _ = read_csv_frame(csv, columns=["lsoa", "pop"])
+        raw, rows = read_columns(source, ["lsoa", "pop"], allow_extra=True)
     except FileProblem as problem:
-        return failed(LSOA_FORMAT, [problem.as_error()])
-    raw = drop_blank_rows(raw, ["lsoa", "pop"])
-    rows = spreadsheet_rows(raw.index)
+        return failed(LSOA_FORMAT, problem.as_errors())
     codes = clean_text(raw["lsoa"]).astype(str)
     if lsoa_codes is not None:
         keep = codes.isin(set(lsoa_codes))

@@ -16,20 +16,13 @@ from portal.indicators.catalogue import Comparators, Row, headline_breakdown, sm
 from portal.indicators.formatting import PERCENT_UNITS, format_value, unit_text
 from portal.models import Area, Indicator, IndicatorValue
 from portal.small_areas.loading import current_frames
+from portal.stats.small_numbers import Disclosure, marker
 from portal.text import slugify
-
-# Values from fewer events than this are not shown in breakdowns (disclosure control, as Fingertips does).
-SUPPRESSION_THRESHOLD = 5
 
 
 def category_slug(label: str) -> str:
     """A breakdown's slug: "County & UA deprivation deciles" -> "county-ua-deprivation-deciles"."""
     return slugify(label, fallback="category", max_length=80)
-
-
-def is_suppressed(row: Row) -> bool:
-    """True when a value is not shown: marked by its publisher, or from fewer than SUPPRESSION_THRESHOLD events."""
-    return row.suppressed or (row.count is not None and row.count < SUPPRESSION_THRESHOLD)
 
 
 @dataclass(frozen=True)
@@ -93,9 +86,10 @@ class Category:
 
     @property
     def status(self) -> str:
-        """ "shown", "suppressed" (fewer than 5 events or marked by the publisher) or "no data"."""
-        if is_suppressed(self.row):
-            return "suppressed"
+        """ "shown", "no data", or the small-numbers marker of a withheld value (portal.stats.small_numbers): the
+        publisher's suppression, or the portal's for a figure it derived from too few events."""
+        if self.row.suppressed:
+            return self.row.marker or marker(Disclosure.PUBLISHER)
         return "no data" if self.row.value is None else "shown"
 
 

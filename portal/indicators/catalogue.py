@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.deployment import england_code, home_area_code, home_region_code
 from portal.extensions import db
 from portal.models import Area, ComparatorGroup, Indicator, IndicatorValue
+from portal.stats.small_numbers import Disclosure, disclosure, marker
 
 # Topics in the order the overview shows them.
 TOPICS: list[tuple[str, str]] = [
@@ -56,15 +57,47 @@ class Row(NamedTuple):
     # The publisher's own verdicts, as written in the file ("" when it gave none).
     source_compared_to_england: str = ""
     source_compared_to_region: str = ""
+    # Who withheld the value under the small-numbers policy: "" (shown), "publisher" or "portal" (not stored).
+    suppressed_by: str = ""
+
+    @property
+    def disclosure(self) -> Disclosure:
+        """Whether the value is shown, and if not, who withheld it."""
+        return Disclosure(self.suppressed_by) if self.suppressed_by else Disclosure.SHOWN
+
+    @property
+    def marker(self) -> str:
+        """The text shown in place of a withheld value ("" when it is shown)."""
+        return marker(self.disclosure)
 
 
-_ROW_COLUMNS = [getattr(IndicatorValue, name) for name in Row._fields]
+_ROW_COLUMNS = [getattr(IndicatorValue, name) for name in Row._fields if name != "suppressed_by"]
+
+
+def released(row: Row) -> Row:
+    """The row as the portal may show it, under the small-numbers policy: a publisher's figure as released (its
+    suppression marked as the publisher's); a figure the portal derived from too few events withheld, with its
+    value, limits, count and denominator blanked so no page, chart, CSV or API response can show them."""
+    status = disclosure(publisher_suppressed=row.suppressed, derived=row.derived, count=row.count)
+    if status is Disclosure.PORTAL:
+        return row._replace(
+            value=None,
+            lower_ci95=None,
+            upper_ci95=None,
+            lower_ci998=None,
+            upper_ci998=None,
+            count=None,
+            denominator=None,
+            suppressed=True,
+            suppressed_by=status.value,
+        )
+    return row._replace(suppressed_by=status.value) if status is Disclosure.PUBLISHER else row
 
 
 def stored_rows(*conditions: Any) -> list[Row]:
-    """Value rows matching the conditions, oldest period first."""
+    """Value rows matching the conditions, oldest period first, as the small-numbers policy lets them be shown."""
     query = select(*_ROW_COLUMNS).where(*conditions).order_by(IndicatorValue.period_sortable, IndicatorValue.period)
-    return [Row(*r) for r in db.session.execute(query)]
+    return [released(Row(*r)) for r in db.session.execute(query)]
 
 
 PUBLISHED = "published"

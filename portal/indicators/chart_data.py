@@ -18,7 +18,7 @@ from portal.charts.inequality import breakdown_chart, breakdown_description
 from portal.charts.maps import WardShape, ward_map
 from portal.charts.trend import is_trend, trend_chart
 from portal.extensions import db
-from portal.indicators.breakdowns import SUPPRESSION_THRESHOLD, Breakdown
+from portal.indicators.breakdowns import Breakdown
 from portal.indicators.catalogue import (
     Comparators,
     area_names,
@@ -36,8 +36,9 @@ from portal.indicators.formatting import (
     period_range_label,
     unit_text,
 )
-from portal.indicators.summaries import IndicatorSummary, compare_row
+from portal.indicators.summaries import IndicatorSummary, row_verdict, verdict_label
 from portal.models import Area, ComparatorGroupMember, DataImport, Indicator, IndicatorValue
+from portal.stats.small_numbers import withheld_sentence
 
 
 def _chart_code_version() -> str:
@@ -123,6 +124,17 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
     bench_values = {a.name: {r.period: r.value for r in rows if r.area_code == a.code} for a in benchmarks}
     decimals = decimals_for(indicator)
     area_name = places.area.name
+    # Each period's verdict against England, as the sentence and the compare table give it: computed where the
+    # portal can, else the publisher's own (labelled as theirs). Counts are not compared with England.
+    england = places.england if places.england in benchmarks else None
+    verdicts = (
+        [
+            row_verdict(own[p], bench_values[england.name].get(p), indicator, own[p].source_compared_to_england)
+            for p in periods
+        ]
+        if england is not None
+        else []
+    )
     columns = [
         Column("Period"),
         Column(area_name, decimals),
@@ -130,9 +142,14 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
         Column("Upper 95% limit", decimals),
     ] + [Column(a.name, decimals) for a in benchmarks]
     table = [
-        [p, own[p].value, own[p].lower_ci95, own[p].upper_ci95] + [bench_values[a.name].get(p) for a in benchmarks]
+        [p, own[p].marker or own[p].value, own[p].lower_ci95, own[p].upper_ci95]
+        + [bench_values[a.name].get(p) for a in benchmarks]
         for p in periods
     ]
+    if verdicts:
+        columns.append(Column("Compared with England"))
+        for row, verdict in zip(table, verdicts, strict=True):
+            row.append(verdict_label(verdict.comparison, verdict.source, summary.publisher_name))
     title = f"{indicator.name}: {area_name} over time"
     if summary.breakdown:
         title += f" ({summary.breakdown})"
@@ -147,6 +164,8 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
             [own[p].upper_ci95 for p in periods],
             {a.name: [bench_values[a.name].get(p) for p in periods] for a in benchmarks},
             y_label=value_label(indicator),
+            significance=[v.comparison.value for v in verdicts] if verdicts else None,
+            published_by=[summary.publisher_name or "the publisher" if v.by_publisher else "" for v in verdicts],
         )
 
     if not is_trend([own[p].value for p in periods]):
@@ -159,6 +178,7 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
         f"Line chart of {area_name}'s value for each period from {period_range_label(periods)}, with its 95% "
         f"confidence interval as a shaded band and {' and '.join(a.name for a in benchmarks) or 'no benchmarks'} "
         "as dashed lines."
+        + (" Each point's colour and shape show how it compares with England, as the table says." if verdicts else "")
     )
     return ChartData("trend", title, summary_text, columns, table, build)
 
@@ -186,11 +206,15 @@ def compare_chart_data(
     shown = [r for r in rows if r.value is not None]
     if len(shown) < 2:
         return None
-    names = area_names(r.area_code for r in shown)
+    withheld = [r for r in rows if r.suppressed]  # listed in the table with their marker, never drawn
+    names = area_names(r.area_code for r in [*shown, *withheld])
     shown.sort(key=lambda r: (-(r.value or 0.0), names.get(r.area_code, r.area_code)))
     # England's count is on another scale from an authority's: no benchmark line for counts.
     england = None if indicator.value_type == "count" else summary.england_value
-    outcomes = [compare_row(r, england, indicator).value for r in shown]
+    # The same verdict the table and the sentence give: computed where the portal can, else the publisher's own.
+    verdicts = [row_verdict(r, england, indicator, r.source_compared_to_england) for r in shown]
+    outcomes = [v.comparison.value for v in verdicts]
+    published_by = [summary.publisher_name or "the publisher" if v.by_publisher else "" for v in verdicts]
     decimals = decimals_for(indicator)
     title = f"{indicator.name}: {group_name}, {summary.period}"
     if summary.breakdown:
@@ -208,9 +232,12 @@ def compare_chart_data(
             r.value,
             r.lower_ci95,
             r.upper_ci95,
-            outcome,
+            verdict_label(verdict.comparison, verdict.source, summary.publisher_name),
         ]
-        for r, outcome in zip(shown, outcomes, strict=True)
+        for r, verdict in zip(shown, verdicts, strict=True)
+    ] + [
+        [names.get(r.area_code, r.area_code), r.marker, None, None, ""]
+        for r in sorted(withheld, key=lambda r: names.get(r.area_code, r.area_code))
     ]
 
     def build() -> Model:
@@ -225,6 +252,7 @@ def compare_chart_data(
             benchmark_value=england,
             benchmark_name="England",
             x_label=value_label(indicator),
+            published_by=published_by,
         )
 
     summary_text = compare_description(
@@ -252,8 +280,11 @@ def breakdown_chart_data(indicator: Indicator, breakdown: Breakdown, summary: In
     for c in breakdown.categories:
         if c.status == "shown":
             table.append([c.label, c.row.value, c.row.lower_ci95, c.row.upper_ci95, c.row.count])
+        elif c.row.suppressed:
+            # A withheld value shows its marker; a count the publisher released beside its suppressed value stays.
+            table.append([c.label, c.status, "", "", c.row.count if c.row.count is not None else c.status])
         else:
-            table.append([c.label, c.status, "", "", c.status if c.status == "suppressed" else c.row.count])
+            table.append([c.label, c.status, "", "", c.row.count])
     shown = breakdown.shown
     reference = summary.value if breakdown.is_area and summary.period == breakdown.period else None
 
@@ -273,10 +304,12 @@ def breakdown_chart_data(indicator: Indicator, breakdown: Breakdown, summary: In
     summary_text = breakdown_description(
         len(shown), [c.row.value for c in shown], [c.row.lower_ci95 for c in shown], [c.row.upper_ci95 for c in shown]
     )
-    if hidden:
+    withheld = sum(1 for c in breakdown.categories if c.row.suppressed)
+    if withheld:
+        summary_text += " " + withheld_sentence(withheld, "category", "categories")
+    if hidden > withheld:
         summary_text += (
-            f" {hidden} {'category is' if hidden == 1 else 'categories are'} not drawn: values from fewer than "
-            f"{SUPPRESSION_THRESHOLD} events, or suppressed by the publisher, are listed as suppressed."
+            f" {hidden - withheld} {'category has' if hidden - withheld == 1 else 'categories have'} no value."
         )
     return ChartData(breakdown.slug, title, summary_text, columns, table, build)
 
@@ -311,12 +344,12 @@ def lsoa_map_chart_data(indicator: Indicator, places: Comparators) -> ChartData 
     columns = [Column("Small area (LSOA)"), Column("Ward"), Column(value_label(indicator), decimals)]
     table: list[list[Any]] = [
         [areas[r.area_code][0], ward_names.get(areas[r.area_code][1] or "", ""),
-         "suppressed" if r.suppressed else r.value]
+         r.marker or r.value]
         for r in rows
     ]  # fmt: skip
     shapes = [
         WardShape(r.area_code, areas[r.area_code][0], areas[r.area_code][2], None if r.suppressed else r.value,
-                  "suppressed" if r.suppressed else format_value(r.value, indicator))
+                  r.marker or format_value(r.value, indicator))
         for r in rows
         if areas[r.area_code][2]
     ]  # fmt: skip

@@ -21,8 +21,8 @@ from portal.indicators.catalogue import (
     list_indicators,
     stored_rows,
 )
-from portal.indicators.formatting import COMPARISON_TAG_COLOURS, format_value
-from portal.indicators.summaries import compare_row
+from portal.indicators.formatting import COMPARISON_TAG_COLOURS, format_value, publisher_abbreviation
+from portal.indicators.summaries import row_verdict, verdict_label
 from portal.models import ComparatorGroup, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison
 
@@ -45,6 +45,11 @@ class RugCell:
     value: float | None
     text: str
     comparison: Comparison
+    label: str = ""  # the verdict as shown, "Worse (as published by OHID)" for a publisher's own; default the word
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.comparison.value)
 
     @property
     def shape(self) -> str:
@@ -97,7 +102,7 @@ class Rug:
         for row in self.rows:
             line = [row.indicator.name, row.period, row.breakdown, row.england_text]
             for cell in row.cells:
-                line += [cell.text, cell.comparison.value]
+                line += [cell.text, cell.label]
             body.append(line)
         return to_csv(header, body)
 
@@ -146,9 +151,11 @@ def _row(indicator: Indicator, codes: Sequence[str], england: str) -> RugRow | N
         if row is None:
             cells.append(RugCell(None, "No data", Comparison.NOT_COMPARED))
         elif row.suppressed:
-            cells.append(RugCell(None, "Suppressed", Comparison.NOT_COMPARED))
+            cells.append(RugCell(None, row.marker, Comparison.NOT_COMPARED))
         else:
-            cells.append(RugCell(row.value, format_value(row.value, indicator), compare_row(row, benchmark, indicator)))
+            verdict = row_verdict(row, benchmark, indicator, row.source_compared_to_england)
+            label = verdict_label(verdict.comparison, verdict.source, publisher_abbreviation(indicator.publisher))
+            cells.append(RugCell(row.value, format_value(row.value, indicator), verdict.comparison, label))
     return RugRow(
         indicator,
         latest[1],

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.importers import FORMATS, detect_format, load_indicator_metadata, unrecognised_header_message
-from portal.importers.base import FileProblem, ImportResult, RowError, open_csv, problem_report
+from portal.importers.base import FileProblem, ImportResult, RowError, problem_report
 from portal.importers.inference import Inferred, infer_metadata
+from portal.importers.reading import open_csv
 from portal.indicators.loader import (
     ImportRejected,
     Progress,

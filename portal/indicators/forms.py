@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
+from wtforms import RadioField, SubmitField
 
-from portal.forms import GovRadioInput, choices
+from portal.forms import GovRadioInput, choices, labelled_radios, text_input
 from portal.importers import FORMAT_DESCRIPTIONS, FORMATS
 from portal.indicators.formatting import POLARITY_LABELS, VALUE_TYPE_LABELS
 
@@ -43,46 +42,33 @@ class UploadForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """Confirm or correct a draft indicator's metadata, then publish it."""
 
-    value_type = RadioField(
-        "What type of value is it?",
-        widget=GovRadioInput(),
-        choices=choices(VALUE_TYPE_LABELS.items()),
-        validators=[InputRequired("Choose the type of value")],
-    )
-    unit = StringField(
+    value_type = labelled_radios("What type of value is it?", VALUE_TYPE_LABELS, required="Choose the type of value")
+    unit = text_input(
         "Unit",
         description="As it reads after a number, for example %, per 100,000 or years. Leave blank for a count.",
-        widget=GovTextInput(),
-        validators=[Length(max=64, message="The unit must be 64 characters or fewer")],
+        max_length=64,
+        too_long="The unit must be 64 characters or fewer",
     )
-    polarity = RadioField(
-        "Which is better?",
-        widget=GovRadioInput(),
-        choices=choices((str(key), label) for key, label in POLARITY_LABELS.items()),
-        validators=[InputRequired("Choose whether a higher or a lower value is better")],
+    polarity = labelled_radios(
+        "Which is better?", POLARITY_LABELS, required="Choose whether a higher or a lower value is better"
     )
-    source = StringField(
+    source = text_input(
         "Source",
         description="Where the data comes from, for example the Fingertips profile or the statistical release.",
-        widget=GovTextInput(),
-        validators=[InputRequired("Enter the source")],
+        required="Enter the source",
     )
-    publisher = StringField(
+    publisher = text_input(
         "Publisher",
         description="The organisation that published the data.",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired("Enter the publisher"),
-            Length(max=200, message="The publisher must be 200 characters or fewer"),
-        ],
+        required="Enter the publisher",
+        max_length=200,
+        too_long="The publisher must be 200 characters or fewer",
     )
-    licence = StringField(
+    licence = text_input(
         "Licence",
         description="For example Open Government Licence v3.0.",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired("Enter the licence"),
-            Length(max=200, message="The licence must be 200 characters or fewer"),
-        ],
+        required="Enter the licence",
+        max_length=200,
+        too_long="The licence must be 200 characters or fewer",
     )
     submit = SubmitField("Publish", widget=GovSubmitInput())

@@ -37,7 +37,7 @@ from portal.indicators.chart_data import (
     trend_chart_data,
 )
 from portal.indicators.summaries import IndicatorSummary, summarise, with_gap
-from portal.indicators.wards import population_pyramid_data
+from portal.indicators.wards import indicator_ward_map, population_pyramid_data
 from portal.models import DataImport, Indicator, IndicatorValue
 
 
@@ -103,6 +103,10 @@ def _indicator_charts(
                 detail.append(pyramid)
                 continue
         detail.append(breakdown_chart_data(indicator, breakdown, summary))
+        if breakdown.slug == "ward":
+            ward_map = indicator_ward_map(indicator, places.area.code)
+            if ward_map is not None:
+                detail.append(ward_map)
     lsoa_map = lsoa_map_chart_data(indicator, places)
     if lsoa_map is not None:
         detail.append(lsoa_map)

@@ -31,7 +31,7 @@ from portal.indicators.compare import GROUPS as RUG_GROUPS
 from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
 from portal.indicators.pages import indicator_chart, indicator_page
-from portal.indicators.summaries import overview as indicator_overview
+from portal.indicators.spine import OverviewFilters, Spine, build_spine, filtered_overview, ordinal
 from portal.indicators.themes import THEMES, theme_page
 from portal.indicators.wards import (
     WardComparison,
@@ -44,8 +44,10 @@ from portal.indicators.wards import (
 )
 from portal.indicators.wards import ward_profile as build_ward_profile
 from portal.models import Role
+from portal.page_cache import current_data_version
 from portal.small_areas.facts import ward_profile_facts
 from portal.stats.comparison import Comparison
+from portal.stats.spine import MIN_AREAS
 from portal.text import slugify
 
 # Bokeh's files change only with its version, which is in every URL we hand out: cache them for a year.
@@ -70,12 +72,6 @@ def bokeh_static(filename: str) -> Response:
 def bokeh_js_url(bundle: str = "bokeh") -> str:
     """URL of a minified Bokeh bundle, versioned so browsers may cache it for a year."""
     return url_for("indicators.bokeh_static", filename=f"js/{bundle}.min.js", v=bokeh.__version__)
-
-
-def ordinal(number: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 21st…"""
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 @bp.context_processor
@@ -111,24 +107,55 @@ def _csv_response(text: str, filename: str) -> Response:
 @bp.route("/indicators")
 @public
 def overview() -> Response:
-    """How Wolverhampton compares: every indicator by topic, filterable by topic and significance (HTMX)."""
-    topic = request.args.get("topic", "")
-    significance = request.args.get("significance", "")
-    if topic not in TOPIC_LABELS:
-        topic = ""
-    if significance not in {c.value for c in Comparison}:
-        significance = ""
-    groups = indicator_overview(topic or None, significance or None)
+    """How Wolverhampton compares: every indicator by topic as a table or a spine chart, filterable by topic, theme
+    and verdict (GET parameters; HTMX swaps the results)."""
+    filters = OverviewFilters.from_args(request.args)
+    groups = filtered_overview(filters)
+    area = get_area(home_area_code())
     return render_page(
         "indicators/overview.html",
         "indicators/_overview_results.html",
         groups=groups,
         topics=TOPICS,
-        topic=topic,
-        significance=significance,
+        themes=list(THEMES.values()),
+        filters=filters,
+        topic=filters.topic,
+        significance=filters.significance,
         comparisons=[c.value for c in Comparison],
         total=sum(len(items) for _, items in groups),
+        spine=build_spine(groups, area.name if area else home_area_code()) if filters.view == "spine" else None,
+        spine_minimum=MIN_AREAS,
     )
+
+
+def _spine() -> tuple[OverviewFilters, Spine]:
+    filters = OverviewFilters.from_args(request.args)
+    area = get_area(home_area_code())
+    return filters, build_spine(filtered_overview(filters), area.name if area else home_area_code())
+
+
+@bp.route("/indicators/spine.json")
+@public
+def spine_json() -> Response:
+    """The overview's spine chart as Bokeh json_item JSON, cached by filters and the public data version."""
+    filters = OverviewFilters.from_args(request.args)
+    key = f"overview-spine:{home_area_code()}:{filters.key}"
+    return _chart_response(
+        cached_chart_json(
+            key, current_data_version(), lambda: _spine()[1].build(), current_app.config["CHART_CACHE_DIR"]
+        )
+    )
+
+
+@bp.route("/indicators/spine.csv")
+@public
+def spine_csv() -> Response:
+    """Exactly the rows of the overview's spine chart table, as CSV."""
+    filters, spine = _spine()
+    name = "-".join(part for part in ("spine", filters.topic, filters.theme, slugify(filters.significance)) if part)
+    response = _csv_response(spine.csv(), f"{name}.csv")
+    response.cache_control.public = True  # public data, the same for everyone
+    return response
 
 
 def _rug_choice() -> tuple[str, str]:

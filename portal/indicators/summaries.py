@@ -282,12 +282,20 @@ class IndicatorSummary:
     @property
     def england_label(self) -> str:
         """The comparison with England as the page shows it, e.g. "Worse (as published by OHID)"."""
-        return _verdict_label(self.compared_to_england, self.england_source, self.publisher_name)
+        return verdict_label(self.compared_to_england, self.england_source, self.publisher_name)
 
     @property
     def region_label(self) -> str:
         """The comparison with the region as the page shows it."""
-        return _verdict_label(self.compared_to_region, self.region_source, self.publisher_name)
+        return verdict_label(self.compared_to_region, self.region_source, self.publisher_name)
+
+    @property
+    def trend_label(self) -> str:
+        """The recent trend as a page shows it, e.g. "Increasing and getting worse (as published by OHID)"."""
+        label = self.recent_trend.label
+        if self.recent_trend.published:
+            return f"{label} (as published by {self.publisher_name or 'the publisher'})"
+        return label
 
     @property
     def unit_label(self) -> str:
@@ -325,7 +333,7 @@ class IndicatorSummary:
         return _breakdown_label(self.sex, self.age)
 
 
-def _verdict_label(comparison: Comparison, source: str, publisher: str) -> str:
+def verdict_label(comparison: Comparison, source: str, publisher: str) -> str:
     """A comparison word, with "(as published by …)" when it is the publisher's verdict rather than ours."""
     if source == PUBLISHER and comparison is not Comparison.NOT_COMPARED:
         return f"{comparison.value} (as published by {publisher or 'the publisher'})"

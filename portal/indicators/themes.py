@@ -3,6 +3,7 @@ with England and the region beside each, plus figures the theme needs from the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portal.charts.tables import format_number, to_csv
@@ -101,8 +102,8 @@ class ThemePage:
                 s.formatted_value,
                 s.formatted_region or "No data",
                 s.formatted_england or "No data",
-                s.compared_to_england.value,
-                s.recent_trend.label,
+                s.england_label,
+                s.trend_label,
             ]
             for s in self.summaries
         ]
@@ -142,14 +143,21 @@ def _small_area_figures(theme: Theme) -> list[ThemeFigure]:
     return out
 
 
+def theme_indicator_ids(theme: Theme, published: Sequence[str] | None = None) -> list[str]:
+    """The theme's indicator ids in order: those it lists, then every published one with its prefix."""
+    ids = list(theme.indicator_ids)
+    if theme.id_prefix:
+        known = published if published is not None else [i.id for i in list_indicators()]
+        ids += [i for i in known if i.startswith(theme.id_prefix) and i not in ids]
+    return ids
+
+
 def theme_page(slug: str) -> ThemePage | None:
     """The theme's page content; None for an unknown theme."""
     theme = THEMES.get(slug)
     if theme is None:
         return None
-    ids = list(theme.indicator_ids)
-    if theme.id_prefix:
-        ids += [i.id for i in list_indicators() if i.id.startswith(theme.id_prefix) and i.id not in ids]
+    ids = theme_indicator_ids(theme)
     summaries, missing = [], []
     for indicator_id in ids:
         summary = indicator_summary(indicator_id)

@@ -133,6 +133,7 @@ def value_rows_with_comparisons(
                 "denominator": r.denominator,
                 "value_note": r.value_note,
                 "suppressed": r.suppressed,
+                "suppressed_by": r.suppressed_by,
                 "derived": r.derived,
                 "compared_to_england": to_england.comparison.value,
                 "compared_to_region": to_region.comparison.value,

@@ -123,13 +123,16 @@ def _ward_values(indicator: Indicator, wards: dict[str, str]) -> tuple[str, list
     for code, name in wards.items():
         row = by_code.get(code)
         value = row.value if row is not None and not row.suppressed else None
-        formatted = "suppressed" if row is not None and row.suppressed else format_value(value, indicator)
+        formatted = row.marker if row is not None and row.suppressed else format_value(value, indicator)
         values.append(WardValue(code, name, value, formatted, ranked.index(value) + 1 if value is not None else None))
     values.sort(key=lambda w: (w.value is None, -(w.value or 0.0), w.name))
     return latest[1], values
 
 
-def _ward_map_chart(indicator: Indicator, ward: Area, period: str, values: list[WardValue]) -> ChartData | None:
+def _ward_map_chart(
+    indicator: Indicator, ward: Area | None, period: str, values: list[WardValue], slug: str = "map"
+) -> ChartData | None:
+    """The wards shaded by the indicator, with ``ward`` outlined (none on an indicator page), and its table."""
     boundaries: dict[str, Any] = dict(
         db.session.execute(
             select(Area.code, Area.boundary).where(Area.code.in_([w.code for w in values]), Area.boundary.is_not(None))
@@ -140,9 +143,10 @@ def _ward_map_chart(indicator: Indicator, ward: Area, period: str, values: list[
     decimals = decimals_for(indicator)
     title = f"{indicator.name} by ward, {period}"
     columns = [Column("Ward"), Column(value_label(indicator), decimals), Column("Rank (1 = highest)", 0)]
+    highlight = ward.code if ward is not None else None
     table = [
         [
-            w.name + (" (this ward)" if w.code == ward.code else ""),
+            w.name + (" (this ward)" if w.code == highlight else ""),
             w.value if w.value is not None else w.formatted,
             w.rank if w.rank is not None else "",
         ]
@@ -153,13 +157,26 @@ def _ward_map_chart(indicator: Indicator, ward: Area, period: str, values: list[
     ]
 
     def build() -> Model:
-        return ward_map(title, shapes, highlight=ward.code, value_label=value_label(indicator))
+        return ward_map(title, shapes, highlight=highlight, value_label=value_label(indicator))
 
     summary_text = (
-        f"Map of the {len(shapes)} wards shaded by {indicator.name.lower()}, darker for higher values; "
-        f"{ward.name} is outlined."
+        f"Map of the {len(shapes)} wards shaded by {indicator.name}, darker for higher values"
+        + (f"; {ward.name} is outlined." if ward is not None else ", with a colour scale beside it.")
+        + " The table lists every ward with its value and rank, highest first; wards without a value are grey."
     )
-    return ChartData("map", title, summary_text, columns, table, build)
+    return ChartData(slug, title, summary_text, columns, table, build)
+
+
+def indicator_ward_map(indicator: Indicator, parent_code: str) -> ChartData | None:
+    """The indicator page's ward map: the latest ward values shaded on the parent area's wards, with the table;
+    None when the indicator has no ward values there or the wards have no boundaries."""
+    wards = dict(ward_areas(parent_code))
+    if not wards:
+        return None
+    period, values = _ward_values(indicator, wards)
+    if not any(w.value is not None for w in values):
+        return None
+    return _ward_map_chart(indicator, None, period, values, slug="ward-map")
 
 
 PYRAMID_BAND = 5
@@ -254,7 +271,7 @@ def _headline_value(indicator: Indicator, area_code: str, period: str) -> str:
     row = next((r for r in rows if (r.sex, r.age) == headline), None)
     if row is None:
         return "Not available"
-    return "suppressed" if row.suppressed else format_value(row.value, indicator)
+    return row.marker if row.suppressed else format_value(row.value, indicator)
 
 
 def ward_indicator_rows(code: str, parent: str, indicators: list[Indicator]) -> list[WardIndicatorRow]:

@@ -106,6 +106,7 @@ from portal.models.surveys import (
     SurveyResponse,
     SurveySection,
     SurveyStatus,
+    channel_label,
 )
 from portal.models.users import (
     ROLE_LABELS,
@@ -222,4 +223,5 @@ __all__ = [
     "SurveyStatus",
     "User",
     "UserRole",
+    "channel_label",
 ]

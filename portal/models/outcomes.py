@@ -82,6 +82,11 @@ class Outcome(Model):
     def is_published(self) -> bool:
         return self.published_at is not None
 
+    @property
+    def is_example(self) -> bool:
+        """Demo content: the page of an example survey or round (shown with the Example tag)."""
+        return bool((self.survey is not None and self.survey.is_example) or (self.round and self.round.is_example))
+
 
 class OutcomeTheme(Model):
     """A theme staff coded free-text answers into: how many answers it covers, and the quotes chosen to show it."""

@@ -74,6 +74,11 @@ CHANNEL_LABELS: dict[ResponseChannel, str] = {
 }
 
 
+def channel_label(channel: str) -> str:
+    """How a response reached us: "Online" (no channel), or the channel staff entered it from."""
+    return ResponseChannel(channel).label if channel else "Online"
+
+
 class QuestionKind(StrEnum):
     """The types of question the builder offers."""
 

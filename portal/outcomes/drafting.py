@@ -12,7 +12,8 @@ from __future__ import annotations
 from portal.charts.tables import format_number
 from portal.models import PrioritisationRound, QuestionKind, Survey
 from portal.prioritisation.results import public_rows, rank_text
-from portal.stats.survey_results import SUPPRESSION_THRESHOLD, is_suppressed
+from portal.stats.small_numbers import THRESHOLD as SUPPRESSION_THRESHOLD
+from portal.stats.small_numbers import is_suppressed
 from portal.surveys.builder import question_numbers
 from portal.surveys.results import load_answers, question_result, sector_label, sector_sizes, suppressed_groups
 from portal.surveys.staff_entry import ONLINE, channel_counts

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import EmailField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import EmailField, IntegerField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange
 
-from portal.forms import GovRadioInput, choices
+from portal.forms import labelled_radios, text_area, text_input, title_input
 from portal.models import ACTION_KIND_LABELS
 
 
 class OutcomeTextForm(FlaskForm):
     """The page's title, "We asked" and "You said"."""
 
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
-        ],
-    )
-    we_asked = TextAreaField(
-        "We asked", widget=GovTextArea(), validators=[InputRequired(message="Enter what we asked")]
-    )
-    you_said = TextAreaField(
+    title = title_input()
+    we_asked = text_area("We asked", required="Enter what we asked")
+    you_said = text_area(
         "You said",
-        widget=GovTextArea(),
         description="Drafted from the results, with small numbers left out. Lines starting with “- ” show as a list.",
-        validators=[InputRequired(message="Enter what people said")],
+        required="Enter what people said",
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
@@ -37,13 +27,11 @@ class OutcomeTextForm(FlaskForm):
 class ThemeForm(FlaskForm):
     """A theme free-text answers were coded into."""
 
-    theme = StringField(
+    theme = text_input(
         "Theme",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the theme"),
-            Length(max=200, message="Theme must be 200 characters or fewer"),
-        ],
+        required="Enter the theme",
+        max_length=200,
+        too_long="Theme must be 200 characters or fewer",
     )
     answer_count = IntegerField(
         "How many answers are about this theme?",
@@ -53,12 +41,11 @@ class ThemeForm(FlaskForm):
             NumberRange(min=0, max=1_000_000, message="Enter a whole number, 0 or more"),
         ],
     )
-    quotes = TextAreaField(
+    quotes = text_area(
         "Quotes (optional)",
-        widget=GovTextArea(),
         description="Up to 5 quotes, with a blank line between them. Quotes with names, email addresses or phone "
         "numbers cannot be published.",
-        validators=[Optional()],
+        optional=True,
     )
     submit = SubmitField("Add the theme", widget=GovSubmitInput())
 
@@ -66,32 +53,21 @@ class ThemeForm(FlaskForm):
 class ActionForm(FlaskForm):
     """A "We did" link."""
 
-    kind = RadioField(
-        "What did the input inform?",
-        widget=GovRadioInput(),
-        choices=choices((str(k), label) for k, label in ACTION_KIND_LABELS.items()),
-        validators=[InputRequired(message="Select what the input informed")],
-    )
-    label = StringField(
+    kind = labelled_radios("What did the input inform?", ACTION_KIND_LABELS, required="Select what the input informed")
+    label = text_input(
         "Link text",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the link text"),
-            Length(max=200, message="Link text must be 200 characters or fewer"),
-        ],
+        required="Enter the link text",
+        max_length=200,
+        too_long="Link text must be 200 characters or fewer",
     )
-    url = StringField(
+    url = text_input(
         "Link",
-        widget=GovTextInput(),
         description="A page on this site (starting with /) or elsewhere (starting with https://)",
-        validators=[
-            InputRequired(message="Enter the link"),
-            Length(max=500, message="Link must be 500 characters or fewer"),
-        ],
+        required="Enter the link",
+        max_length=500,
+        too_long="Link must be 500 characters or fewer",
     )
-    sentence = TextAreaField(
-        "What did we do?", widget=GovTextArea(), validators=[InputRequired(message="Enter what we did")]
-    )
+    sentence = text_area("What did we do?", required="Enter what we did")
     submit = SubmitField("Add the link", widget=GovSubmitInput())
 
 

@@ -52,6 +52,13 @@ def published_outcomes(limit: int | None = None) -> list[Outcome]:
     return list(db.session.scalars(query))
 
 
+def published_outcome_of_round(round_id: int) -> Outcome | None:
+    """The round's published "We asked, you said, we did" page, if there is one yet."""
+    return db.session.scalar(
+        select(Outcome).where(Outcome.round_id == round_id, Outcome.published_at.is_not(None)).limit(1)
+    )
+
+
 def all_outcomes() -> list[Outcome]:
     """Every outcome page, drafts first, for staff."""
     return list(db.session.scalars(select(Outcome).order_by(Outcome.published_at.is_not(None), Outcome.id.desc())))

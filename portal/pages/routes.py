@@ -1,4 +1,4 @@
-"""Home, cookies, privacy, accessibility and a health check."""
+"""Home, cookies, privacy, accessibility, about the data and a health check."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ def privacy() -> str:
 def accessibility() -> str:
     """The accessibility statement."""
     return render_template("pages/accessibility.html")
+
+
+@bp.route("/about-the-data")
+@public
+def about_data() -> str:
+    """Where the figures come from and how the portal handles them, including its small-numbers policy."""
+    return render_template("pages/about_data.html")
 
 
 @bp.route("/healthz")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import (
     DecimalField,
     HiddenField,
@@ -17,9 +17,19 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from portal.forms import DateRequired, GovCheckboxesInput, GovDateField, GovRadioInput, choices
+from portal.forms import (
+    DateRequired,
+    GovCheckboxesInput,
+    GovDateField,
+    GovRadioInput,
+    choices,
+    labelled_radios,
+    text_area,
+    text_input,
+    title_input,
+)
 from portal.models import DECISION_LABELS, SCORE_LEVELS, Criterion
 from portal.models.prioritisation import BOARD_DECISION_LABELS
 from portal.prioritisation.board import MINUTE_MAX, URL_MAX
@@ -35,13 +45,11 @@ def _optional_int(value: object) -> int | None:
 
 
 def _descriptor(level: int) -> StringField:
-    return StringField(
+    return text_input(
         f"What a score of {level} means",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message=f"Enter what a score of {level} means"),
-            Length(max=300, message=f"What a score of {level} means must be 300 characters or fewer"),
-        ],
+        required=f"Enter what a score of {level} means",
+        max_length=300,
+        too_long=f"What a score of {level} means must be 300 characters or fewer",
     )
 
 
@@ -49,21 +57,12 @@ class CriterionForm(FlaskForm):
     """Add or change a criterion (saving makes a new version of the criteria)."""
 
     based_on_version = HiddenField()
-    name = StringField(
-        "Name",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a name"),
-            Length(max=120, message="Name must be 120 characters or fewer"),
-        ],
-    )
-    question = StringField(
+    name = text_input("Name", required="Enter a name", max_length=120, too_long="Name must be 120 characters or fewer")
+    question = text_input(
         "Question members answer",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the question members answer"),
-            Length(max=300, message="Question must be 300 characters or fewer"),
-        ],
+        required="Enter the question members answer",
+        max_length=300,
+        too_long="Question must be 300 characters or fewer",
     )
     descriptor_1 = _descriptor(1)
     descriptor_2 = _descriptor(2)
@@ -79,10 +78,11 @@ class CriterionForm(FlaskForm):
             NumberRange(min=0, max=WEIGHT_MAX, message=f"Weight must be between 0 and {WEIGHT_MAX:g}"),
         ],
     )
-    change_note = StringField(
+    change_note = text_input(
         "Why are you making this change? (optional)",
-        widget=GovTextInput(),
-        validators=[Optional(), Length(max=300, message="Reason must be 300 characters or fewer")],
+        optional=True,
+        max_length=300,
+        too_long="Reason must be 300 characters or fewer",
     )
     submit = SubmitField("Save as a new version", widget=GovSubmitInput())
 
@@ -108,18 +108,12 @@ class VersionForm(FlaskForm):
 class RoundForm(FlaskForm):
     """Open or change a round: its topics, members, chair and deadline."""
 
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
-        ],
-    )
-    description = TextAreaField(
+    title = title_input()
+    description = text_area(
         "Description (optional)",
-        widget=GovTextArea(),
-        validators=[Optional(), Length(max=2000, message="Description must be 2000 characters or fewer")],
+        optional=True,
+        max_length=2000,
+        too_long="Description must be 2000 characters or fewer",
     )
     deadline = GovDateField(
         "Deadline for scores",
@@ -171,13 +165,12 @@ class RoundForm(FlaskForm):
 class ConflictForm(FlaskForm):
     """Declare a conflict of interest in a topic."""
 
-    note = TextAreaField(
+    note = text_area(
         "Describe your interest",
-        widget=GovCharacterCount(),
-        validators=[
-            InputRequired(message="Describe your interest in this topic"),
-            Length(max=NOTE_MAX, message=f"Your description must be {NOTE_MAX} characters or fewer"),
-        ],
+        character_count=True,
+        required="Describe your interest in this topic",
+        max_length=NOTE_MAX,
+        too_long=f"Your description must be {NOTE_MAX} characters or fewer",
     )
     submit = SubmitField("Declare a conflict of interest", widget=GovSubmitInput())
 
@@ -185,19 +178,13 @@ class ConflictForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """The chair's decision on a topic, with the public reason."""
 
-    decision = RadioField(
-        "What has the steering group decided?",
-        widget=GovRadioInput(),
-        choices=choices((str(d), label) for d, label in DECISION_LABELS.items()),
-        validators=[InputRequired(message="Select the decision")],
-    )
-    reason = TextAreaField(
+    decision = labelled_radios("What has the steering group decided?", DECISION_LABELS, required="Select the decision")
+    reason = text_area(
         "Reason",
-        widget=GovCharacterCount(),
-        validators=[
-            InputRequired(message="Enter the reason for the decision"),
-            Length(max=REASON_MAX, message=f"Reason must be {REASON_MAX} characters or fewer"),
-        ],
+        character_count=True,
+        required="Enter the reason for the decision",
+        max_length=REASON_MAX,
+        too_long=f"Reason must be {REASON_MAX} characters or fewer",
     )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
@@ -205,40 +192,29 @@ class DecisionForm(FlaskForm):
 class BoardDecisionForm(FlaskForm):
     """The health and wellbeing board's decision on a recommended topic, from its minutes."""
 
-    decision = RadioField(
+    decision = labelled_radios(
         "What did the health and wellbeing board decide?",
-        widget=GovRadioInput(),
-        choices=choices((str(d), label) for d, label in BOARD_DECISION_LABELS.items()),
-        validators=[InputRequired(message="Select what the board decided")],
+        BOARD_DECISION_LABELS,
+        required="Select what the board decided",
     )
     meeting_date = GovDateField(
         "Date of the meeting",
         name_in_messages="Date of the meeting",
         validators=[DateRequired("Enter the date of the meeting")],
     )
-    minute_reference = StringField(
+    minute_reference = text_input(
         "Minute reference",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the minute reference"),
-            Length(max=MINUTE_MAX, message=f"Minute reference must be {MINUTE_MAX} characters or fewer"),
-        ],
+        required="Enter the minute reference",
+        max_length=MINUTE_MAX,
+        too_long=f"Minute reference must be {MINUTE_MAX} characters or fewer",
     )
-    papers_url = StringField(
+    papers_url = text_input(
         "Link to the meeting papers",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the link to the meeting papers"),
-            Length(max=URL_MAX, message=f"Link must be {URL_MAX} characters or fewer"),
-        ],
+        required="Enter the link to the meeting papers",
+        max_length=URL_MAX,
+        too_long=f"Link must be {URL_MAX} characters or fewer",
     )
     submit = SubmitField("Record the board's decision", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only carries the CSRF token."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 def _score_validator(criterion: Criterion) -> Any:
@@ -279,13 +255,11 @@ def score_form(criteria: list[Criterion], **kwargs: Any) -> ScoreFormBase:
             validate_choice=False,
             validators=[_score_validator(criterion)],
         )
-        attributes[f"comment_{criterion.id}"] = TextAreaField(
+        attributes[f"comment_{criterion.id}"] = text_area(
             f"Comment on {criterion.name.lower()} (optional)",
-            widget=GovTextArea(),
-            validators=[
-                Optional(),
-                Length(max=COMMENT_MAX, message=f"Comment must be {COMMENT_MAX} characters or fewer"),
-            ],
+            optional=True,
+            max_length=COMMENT_MAX,
+            too_long=f"Comment must be {COMMENT_MAX} characters or fewer",
         )
     form_class = type("ScoreForm", (ScoreFormBase,), attributes)
     form = form_class(**kwargs)

@@ -14,9 +14,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.forms import GovCheckboxesInput, GovRadioInput, choices
+from portal.forms import GovCheckboxesInput, GovRadioInput, choices, email_validators
 from portal.models import SECTOR_LABELS, ProposalStatus
 from portal.proposals.finding import normalise_reference
 from portal.proposals.submission import existing_indicator_ids
@@ -267,14 +267,7 @@ class ContactForm(QuestionForm):
         "Email address (optional)",
         widget=GovTextInput(),
         filters=[_one_line],
-        validators=[
-            Optional(),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
+        validators=email_validators(required=False),
     )
     consent = BooleanField(
         "I agree to the JSNA team emailing me about this proposal",
@@ -297,12 +290,6 @@ class SubmitProposalForm(FlaskForm):
     submit = SubmitField("Send proposal", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
-    """A button that only carries the CSRF token."""
-
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
-
-
 class NewManageLinkForm(FlaskForm):
     """Ask for a fresh "follow or manage your proposal" link, sent to the email address given with the proposal."""
 
@@ -321,14 +308,7 @@ class NewManageLinkForm(FlaskForm):
         widget=GovTextInput(),
         filters=[_one_line],
         description="The email address you gave when you sent the proposal.",
-        validators=[
-            InputRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
+        validators=email_validators(required=True),
     )
     submit = SubmitField("Send me a new link", widget=GovSubmitInput())
 

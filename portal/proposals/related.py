@@ -1,6 +1,6 @@
 """What a proposal links to and where it led: its indicators with their latest verdicts, published evidence
-briefings, the published prioritisation rounds that scored it and its published chapter (read through the models,
-never by importing the higher features)."""
+briefings, the published prioritisation rounds that scored it, its published chapter and the published "We asked,
+you said, we did" pages that cover it (read through the models, never by importing the higher features)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.evidence import services as evidence
 from portal.extensions import db
 from portal.indicators import services as indicators
-from portal.models import Chapter, EvidenceBriefing, PrioritisationRound, Proposal, RoundProposal
+from portal.models import Chapter, EvidenceBriefing, Outcome, PrioritisationRound, Proposal, RoundProposal, Survey
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,16 @@ def linked_briefings(proposal: Proposal) -> list[EvidenceBriefing]:
 
 @dataclass(frozen=True)
 class Outcomes:
-    """Where a proposal led: published prioritisation rounds that scored it, and its published chapter."""
+    """Where a proposal led: published prioritisation rounds that scored it, its published chapter, and the published
+    outcome pages of the rounds and surveys that covered it."""
 
     rounds: list[PrioritisationRound]
     chapter: Chapter | None
+    outcome_pages: list[Outcome]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.rounds or self.chapter or self.outcome_pages)
 
 
 def outcomes(proposal: Proposal) -> Outcomes:
@@ -55,4 +61,25 @@ def outcomes(proposal: Proposal) -> Outcomes:
         )
     )
     chapter = db.session.scalar(select(Chapter).where(Chapter.proposal_id == proposal.id))
-    return Outcomes(rounds=rounds, chapter=chapter if chapter is not None and chapter.is_published else None)
+    return Outcomes(
+        rounds=rounds,
+        chapter=chapter if chapter is not None and chapter.is_published else None,
+        outcome_pages=outcome_pages(proposal),
+    )
+
+
+def outcome_pages(proposal: Proposal) -> list[Outcome]:
+    """Published "We asked, you said, we did" pages of the rounds that considered the proposal or the surveys about
+    it, oldest first (the order things happened)."""
+    in_round = select(RoundProposal.round_id).where(RoundProposal.proposal_id == proposal.id)
+    about_it = select(Survey.id).where(Survey.proposal_id == proposal.id)
+    return list(
+        db.session.scalars(
+            select(Outcome)
+            .where(
+                Outcome.published_at.is_not(None),
+                Outcome.round_id.in_(in_round) | Outcome.survey_id.in_(about_it),
+            )
+            .order_by(Outcome.published_at, Outcome.id)
+        )
+    )

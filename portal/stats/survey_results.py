@@ -2,90 +2,28 @@
 
 Percentages are of the people who answered the question (the base), not of everyone who responded, so a
 skipped or conditional question does not dilute its own results. For multiple choice, percentages can add up
-to more than 100. Segments (such as stakeholder sectors) with fewer than ``SUPPRESSION_THRESHOLD`` responses
-are suppressed, following the usual public-sector rule for small numbers: a group that small can identify
-people. Complementary suppression (``suppressed_groups``) hides further groups until neither one hidden group nor
-any sum of them can be worked out from what is shown, the total included, and what can be worked out (all hidden
-groups together) holds at least that many.
+to more than 100. Survey results are figures the portal
+derives itself, so the portal's small-numbers policy (``portal.stats.small_numbers``) applies: segments (such as
+stakeholder sectors) with fewer than ``SUPPRESSION_THRESHOLD`` responses are suppressed, with complementary
+suppression so no hidden group, nor any sum of them, can be worked out from what is shown.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
-SUPPRESSION_THRESHOLD: Final = 5
+# The small-numbers policy (threshold, rule, complementary suppression) lives in portal.stats.small_numbers; its
+# names are re-exported here for the survey features.
+from portal.stats.small_numbers import THRESHOLD as SUPPRESSION_THRESHOLD  # noqa: F401
+from portal.stats.small_numbers import hidden_groups_safe, is_suppressed, suppressed_groups, total_hidden  # noqa: F401
+
 MAX_HISTOGRAM_BINS: Final = 20
-
-
-def is_suppressed(count: int, threshold: int = SUPPRESSION_THRESHOLD) -> bool:
-    """True when a group of ``count`` responses is too small to show (0 is an empty group, not a secret)."""
-    return 0 < count < threshold
-
-
-def hidden_groups_safe(
-    sizes: Mapping[str, int],
-    hidden: Iterable[str],
-    threshold: int = SUPPRESSION_THRESHOLD,
-    *,
-    known_non_empty: bool = True,
-) -> bool:
-    """True when nothing small about the hidden groups can be worked out from the shown groups and the total.
-
-    With the total and every shown group published, the only combination of hidden groups that can be worked out is
-    all of them together (total − shown). So the hidden groups are safe when none are hidden, when together they hold
-    nothing, or when at least 2 are hidden and together they hold at least ``threshold``. When each hidden group is
-    known to be non-empty (it is listed), the total must also exceed one each, or every hidden size would be 1.
-    """
-    chosen = set(hidden)
-    pooled = sum(sizes.get(group, 0) for group in chosen)
-    if not chosen or pooled == 0:
-        return True
-    floor = len(chosen) if known_non_empty else 0
-    return len(chosen) >= 2 and pooled >= threshold and pooled > floor
-
-
-def suppressed_groups(
-    sizes: Mapping[str, int],
-    threshold: int = SUPPRESSION_THRESHOLD,
-    *,
-    hidden: Iterable[str] = (),
-    known_non_empty: bool = True,
-) -> set[str]:
-    """Complementary suppression: the groups to hide so no hidden group, and no sum of them, can be worked out.
-
-    Groups of 1 to ``threshold`` − 1 are hidden, with any in ``hidden`` (hidden for another reason, such as a whole
-    segment when ``sizes`` are one question's answer counts). While the hidden groups are not safe
-    (``hidden_groups_safe``), the smallest shown non-empty group is hidden too (ties by name). If every group is
-    hidden and they are still not safe (``total_hidden``: the total is under the threshold, or every group holds
-    exactly 1, as with five groups of 1), the caller must not show the total either.
-    ``known_non_empty`` says whether a hidden group is known to have someone in it (a listed segment) or may be
-    empty (one question's answers within a segment).
-    """
-    chosen = {group for group, size in sizes.items() if is_suppressed(size, threshold)} | set(hidden)
-    while not hidden_groups_safe(sizes, chosen, threshold, known_non_empty=known_non_empty):
-        shown = sorted((size, group) for group, size in sizes.items() if size > 0 and group not in chosen)
-        if not shown:
-            break
-        chosen.add(shown[0][1])
-    return chosen
-
-
-def total_hidden(
-    sizes: Mapping[str, int], threshold: int = SUPPRESSION_THRESHOLD, *, known_non_empty: bool = True
-) -> bool:
-    """True when no choice of hidden groups protects them while the total is shown, so the total must be hidden too.
-
-    That is when the total is 1 to ``threshold`` − 1, or (groups known to be non-empty) every non-empty group holds
-    exactly 1: with them all hidden, total = number of groups listed pins each one at 1.
-    """
-    hidden = suppressed_groups(sizes, threshold, known_non_empty=known_non_empty)
-    return not hidden_groups_safe(sizes, hidden, threshold, known_non_empty=known_non_empty)
 
 
 def percentage(part: int, whole: int) -> float | None:

@@ -5,4 +5,12 @@ from flask import Blueprint
 
 bp = Blueprint("surveys", __name__)
 
-from portal.surveys import manage, routes, staff_entry  # noqa: E402,F401
+from portal.surveys import (  # noqa: E402,F401
+    manage,
+    manage_invitations,
+    manage_organisations,
+    manage_questions,
+    manage_results,
+    routes,
+    staff_entry,
+)

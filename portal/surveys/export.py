@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from portal.charts.tables import FORMULA_PREFIXES, to_csv
 from portal.extensions import db
-from portal.models import QuestionKind, Survey, SurveyResponse
-from portal.surveys.builder import question_numbers
+from portal.models import QuestionKind, Survey, SurveyResponse, channel_label
+from portal.surveys.conditions import question_numbers
 from portal.surveys.questions import flat_answer
 from portal.surveys.release import release_if_closed
 from portal.surveys.results import NO_SECTOR, hidden_sectors, sector_label
@@ -30,7 +30,9 @@ def neutralise(cell: Cell) -> Cell:
 
 
 def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
-    """The header and one row per response (oldest first). Identified surveys include who answered.
+    """The header and one row per response (oldest first). Identified surveys include who answered. "How it reached
+    us" says whether a response came online or was entered by staff from paper, a phone call or an event (never which
+    member of staff entered it).
 
     In an anonymous survey the sector of a response in a sector the results hide (too small, or hidden to protect
     one that is) is "Not shown (small group)", the same rule as the results pages. Identified surveys name the
@@ -39,7 +41,7 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
     release_if_closed(survey.id)
     hidden = hidden_sectors(survey.id) if survey.anonymous else set()
     numbers = question_numbers(survey)
-    header = ["Reference", "Date submitted", "Sector", "Example response"]
+    header = ["Reference", "Date submitted", "Sector", "How it reached us", "Example response"]
     if not survey.anonymous:
         header += ["Name", "Email address", "Organisation"]
     columns: list[tuple[Any, Any]] = []
@@ -67,6 +69,7 @@ def export_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
             response.reference,
             response.submitted_on.isoformat(),
             HIDDEN_SECTOR if (response.sector or NO_SECTOR) in hidden else sector_label(response.sector),
+            channel_label(response.channel),
             "Yes" if response.is_example else "No",
         ]
         if not survey.anonymous:

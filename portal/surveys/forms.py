@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
     Field,
     RadioField,
@@ -18,9 +18,18 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
-from portal.forms import GovCheckboxesInput, GovDateField, GovRadioInput, choices
+from portal.forms import (
+    GovCheckboxesInput,
+    GovDateField,
+    GovRadioInput,
+    choices,
+    email_validators,
+    labelled_radios,
+    text_area,
+    text_input,
+)
 from portal.models import AUDIENCE_LABELS, DEFAULT_LIKERT_LABELS, QUESTION_KIND_LABELS, QuestionKind
 
 MAX_OPTIONS = 30
@@ -35,27 +44,17 @@ def yes_no() -> list[Any]:
 class SurveySettingsForm(FlaskForm):
     """A survey's title, audience, anonymity, dates and linked topic."""
 
-    title = StringField(
-        "Survey title",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
-        ],
+    title = text_input(
+        "Survey title", required="Enter a title", max_length=200, too_long="Title must be 200 characters or fewer"
     )
-    summary = TextAreaField(
+    summary = text_area(
         "What the survey is about",
-        widget=GovCharacterCount(),
+        character_count=True,
         description="Shown on the survey’s start page. Say why you are asking and how answers will be used.",
-        validators=[Length(max=2000, message="Description must be 2,000 characters or fewer")],
+        max_length=2000,
+        too_long="Description must be 2,000 characters or fewer",
     )
-    audience = RadioField(
-        "Who can answer?",
-        widget=GovRadioInput(),
-        choices=choices((str(a), label) for a, label in AUDIENCE_LABELS.items()),
-        default="public",
-        validators=[InputRequired(message="Select who can answer")],
-    )
+    audience = labelled_radios("Who can answer?", AUDIENCE_LABELS, default="public", required="Select who can answer")
     anonymous = RadioField(
         "Are answers anonymous?",
         widget=GovRadioInput(),
@@ -87,18 +86,14 @@ class SurveySettingsForm(FlaskForm):
 class SectionForm(FlaskForm):
     """A section (page) title and introduction."""
 
-    title = StringField(
+    title = text_input(
         "Section title",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter a section title"),
-            Length(max=200, message="Section title must be 200 characters or fewer"),
-        ],
+        required="Enter a section title",
+        max_length=200,
+        too_long="Section title must be 200 characters or fewer",
     )
-    description = TextAreaField(
-        "Introduction (optional)",
-        widget=GovTextArea(),
-        validators=[Length(max=2000, message="Introduction must be 2,000 characters or fewer")],
+    description = text_area(
+        "Introduction (optional)", max_length=2000, too_long="Introduction must be 2,000 characters or fewer"
     )
     submit = SubmitField("Save section", widget=GovSubmitInput())
 
@@ -106,12 +101,7 @@ class SectionForm(FlaskForm):
 class QuestionKindForm(FlaskForm):
     """The first step of adding a question: its type."""
 
-    kind = RadioField(
-        "What type of question is it?",
-        widget=GovRadioInput(),
-        choices=choices((str(k), label) for k, label in QUESTION_KIND_LABELS.items()),
-        validators=[InputRequired(message="Select the type of question")],
-    )
+    kind = labelled_radios("What type of question is it?", QUESTION_KIND_LABELS, required="Select the type of question")
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
@@ -133,19 +123,14 @@ def _number(text: str | None) -> float | None:
 class QuestionForm(FlaskForm):
     """A question of one type: its wording, whether it is required, its answers and its display condition."""
 
-    title = TextAreaField(
-        "Question",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter the question"),
-            Length(max=300, message="Question must be 300 characters or fewer"),
-        ],
+    title = text_area(
+        "Question", required="Enter the question", max_length=300, too_long="Question must be 300 characters or fewer"
     )
-    help_text = TextAreaField(
+    help_text = text_area(
         "Help text (optional)",
-        widget=GovTextArea(),
         description="Shown under the question, for example to explain a term",
-        validators=[Length(max=1000, message="Help text must be 1,000 characters or fewer")],
+        max_length=1000,
+        too_long="Help text must be 1,000 characters or fewer",
     )
     required = RadioField(
         "Must people answer this question?",
@@ -271,11 +256,10 @@ class QuestionForm(FlaskForm):
 class InvitationsForm(FlaskForm):
     """Email addresses to invite, one per line."""
 
-    emails = TextAreaField(
+    emails = text_area(
         "Email addresses",
-        widget=GovTextArea(),
         description="Put each email address on a new line. People already invited are skipped.",
-        validators=[InputRequired(message="Enter at least one email address")],
+        required="Enter at least one email address",
     )
     submit = SubmitField("Send invitations", widget=GovSubmitInput())
 
@@ -287,14 +271,7 @@ class ResumeEmailForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         description="We will email you a link to come back to your answers. We do not keep your email address.",
-        validators=[
-            InputRequired(message="Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                message="Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
+        validators=email_validators(required=True),
     )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 

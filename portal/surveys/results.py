@@ -38,7 +38,7 @@ from portal.stats.survey_results import (
     text_answers,
     total_hidden,
 )
-from portal.surveys.builder import question_numbers
+from portal.surveys.conditions import question_numbers
 from portal.surveys.release import pools_answers, release_if_closed
 from portal.surveys.state import SurveyState, survey_state
 

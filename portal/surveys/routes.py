@@ -18,12 +18,25 @@ from portal.downloads import download_response
 from portal.extensions import db, limiter
 from portal.forms import choices
 from portal.models import Role, Survey, SurveyStatus
-from portal.surveys import answering, bp, results, services
-from portal.surveys.answering import AnswerRefused, MissingAnswers, Refusal, Respondent
-from portal.surveys.builder import question_numbers
+from portal.surveys import answer_pages, bp, drafts, eligibility, links, results, saving, submitting
+from portal.surveys.conditions import question_numbers
+from portal.surveys.eligibility import AnswerRefused, Refusal, Respondent
+from portal.surveys.engagement import (
+    has_joined_survey,
+    join_survey,
+    leave_survey,
+    my_surveys,
+    own_response,
+    public_surveys,
+    set_topics_of_interest,
+    topic_choices,
+    topics_of_interest,
+)
 from portal.surveys.forms import EngagementForm, ResumeEmailForm
+from portal.surveys.organisations import organisation_ward_codes, set_organisation_wards, ward_choices, ward_names
 from portal.surveys.questions import describe_answer
 from portal.surveys.state import survey_state
+from portal.surveys.submitting import MissingAnswers
 
 REFUSAL_STATUS = {
     Refusal.NOT_FOUND: 404,
@@ -90,7 +103,7 @@ def _open_survey_or_404(survey_id: int) -> Survey:
 @public
 def index() -> str:
     """Surveys open for answers (and closed ones whose results are published)."""
-    surveys = services.public_surveys()
+    surveys = public_surveys()
     public = {survey.id for survey, _ in surveys if results.results_public(survey)}
     return render_template("surveys/index.html", surveys=surveys, results_public=public)
 
@@ -101,9 +114,9 @@ def detail(survey_id: int) -> str:
     """A survey's start page: what it is about, who can answer, whether it is anonymous, and published results."""
     survey = _open_survey_or_404(survey_id)
     respondent = respondent_for(survey.id)
-    refusal = answering.refusal_for(survey, respondent)
-    has_draft = refusal is None and answering.find_draft(survey.id, respondent) is not None
-    joined = current_user.is_authenticated and services.has_joined_survey(current_user.id, survey.id)
+    refusal = eligibility.refusal_for(survey, respondent)
+    has_draft = refusal is None and drafts.find_draft(survey.id, respondent) is not None
+    joined = current_user.is_authenticated and has_joined_survey(current_user.id, survey.id)
     return render_template(
         "surveys/detail.html",
         survey=survey,
@@ -130,10 +143,10 @@ def start(survey_id: int) -> WerkzeugResponse | tuple[str, int]:
     """Start, or carry on from where the respondent left off."""
     respondent = respondent_for(survey_id)
     try:
-        survey = answering.load_for_answering(survey_id, respondent)
+        survey = eligibility.load_for_answering(survey_id, respondent)
     except AnswerRefused as error:
         return refused_page(error)
-    number = answering.first_step(survey, respondent)
+    number = answer_pages.first_step(survey, respondent)
     if number is None:
         return redirect(url_for("surveys.check_answers", survey_id=survey.id), 303)
     return redirect(url_for("surveys.answer", survey_id=survey.id, number=number), 303)
@@ -146,10 +159,10 @@ def answer(survey_id: int, number: int) -> WerkzeugResponse | str | tuple[str, i
     """One section of a survey: show it, or check and save its answers."""
     respondent = respondent_for(survey_id)
     try:
-        survey = answering.load_for_answering(survey_id, respondent)
+        survey = eligibility.load_for_answering(survey_id, respondent)
         if request.method == "POST":
             for_later = request.form.get("action") == "save"
-            result = answering.save_section(survey.id, respondent, number, request.form, for_later=for_later)
+            result = saving.save_section(survey.id, respondent, number, request.form, for_later=for_later)
             if not result.ok:
                 assert result.view is not None
                 return render_template("surveys/answer.html", view=result.view, back=_back_url(survey, number))
@@ -160,15 +173,15 @@ def answer(survey_id: int, number: int) -> WerkzeugResponse | str | tuple[str, i
             if request.args.get("return") == "check" or result.next_number is None:
                 return redirect(url_for("surveys.check_answers", survey_id=survey.id), 303)
             return redirect(url_for("surveys.answer", survey_id=survey.id, number=result.next_number), 303)
-        answers = answering.draft_answers(survey.id, respondent)
+        answers = drafts.draft_answers(survey.id, respondent)
         # Coming back to answers saved as typed shows what still cannot be read; ?check also shows what is missing.
-        errors = answering.stored_errors(survey, number, answers, typed_only=not request.args.get("check"))
-        view = answering.section_view(survey, number, answers, errors=errors)
+        errors = answer_pages.stored_errors(survey, number, answers, typed_only=not request.args.get("check"))
+        view = answer_pages.section_view(survey, number, answers, errors=errors)
     except AnswerRefused as error:
         return refused_page(error)
     if not view.questions:
         # Every question here is hidden by an earlier answer: go on to the next page that applies.
-        following = answering.next_step(survey, number, answers)
+        following = answer_pages.next_step(survey, number, answers)
         if following is None:
             return redirect(url_for("surveys.check_answers", survey_id=survey.id), 303)
         return redirect(url_for("surveys.answer", survey_id=survey.id, number=following), 303)
@@ -176,7 +189,7 @@ def answer(survey_id: int, number: int) -> WerkzeugResponse | str | tuple[str, i
 
 
 def _back_url(survey: Survey, number: int, answers: dict[str, Any] | None = None) -> str:
-    previous = answering.previous_step(survey, number, answers or {})
+    previous = answer_pages.previous_step(survey, number, answers or {})
     if previous is None:
         return url_for("surveys.detail", survey_id=survey.id)
     return url_for("surveys.answer", survey_id=survey.id, number=previous)
@@ -198,14 +211,14 @@ def save_for_later(survey_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     """Email a link to come back to answers saved without an account."""
     respondent = respondent_for(survey_id)
     try:
-        survey = answering.load_for_answering(survey_id, respondent)
+        survey = eligibility.load_for_answering(survey_id, respondent)
     except AnswerRefused as error:
         return refused_page(error)
-    if respondent.draft_key is None or answering.find_draft(survey.id, respondent) is None:
+    if respondent.draft_key is None or drafts.find_draft(survey.id, respondent) is None:
         return redirect(url_for("surveys.start", survey_id=survey.id), 303)
     form = ResumeEmailForm()
     if form.validate_on_submit():
-        answering.send_resume_link(survey.id, respondent.draft_key, form.email.data or "")
+        links.send_resume_link(survey.id, respondent.draft_key, form.email.data or "")
         return render_template("surveys/saved.html", survey=survey, how="email")
     return render_template("surveys/save_for_later.html", survey=survey, form=form)
 
@@ -214,9 +227,9 @@ def save_for_later(survey_id: int) -> WerkzeugResponse | str | tuple[str, int]:
 @public
 def resume(token: str) -> WerkzeugResponse | tuple[str, int]:
     """Come back to saved answers from an emailed link."""
-    found = answering.read_resume_link(token)
-    if isinstance(found, answering.LinkProblem):
-        status = 410 if found is not answering.LinkProblem.INVALID else 400
+    found = links.read_resume_link(token)
+    if isinstance(found, links.LinkProblem):
+        status = 410 if found is not links.LinkProblem.INVALID else 400
         return render_template("surveys/link_problem.html", problem=str(found), kind="resume"), status
     survey_id, key = found
     _remember(KEYS, survey_id, key)
@@ -228,9 +241,9 @@ def resume(token: str) -> WerkzeugResponse | tuple[str, int]:
 @public
 def accept_invitation(token: str) -> WerkzeugResponse | tuple[str, int]:
     """Open a single-use invitation link; it works until the response is sent."""
-    found = answering.read_invitation_link(token)
-    if isinstance(found, answering.LinkProblem):
-        status = 410 if found is answering.LinkProblem.USED else 404
+    found = links.read_invitation_link(token)
+    if isinstance(found, links.LinkProblem):
+        status = 410 if found is links.LinkProblem.USED else 404
         return render_template("surveys/link_problem.html", problem=str(found), kind="invitation"), status
     _remember(INVITES, found.survey_id, found.id)
     return redirect(url_for("surveys.detail", survey_id=found.survey_id), 303)
@@ -242,13 +255,13 @@ def check_answers(survey_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     """Check your answers before sending them."""
     respondent = respondent_for(survey_id)
     try:
-        survey = answering.load_for_answering(survey_id, respondent)
+        survey = eligibility.load_for_answering(survey_id, respondent)
     except AnswerRefused as error:
         return refused_page(error)
-    if answering.find_draft(survey.id, respondent) is None:
+    if drafts.find_draft(survey.id, respondent) is None:
         return redirect(url_for("surveys.start", survey_id=survey.id), 303)
-    pages = answering.check_answers(survey, respondent)
-    missing = answering.first_missing(survey, answering.draft_answers(survey.id, respondent))
+    pages = answer_pages.check_answers(survey, respondent)
+    missing = answer_pages.first_missing(survey, drafts.draft_answers(survey.id, respondent))
     return render_template("surveys/check_answers.html", survey=survey, pages=pages, missing=missing)
 
 
@@ -259,7 +272,7 @@ def submit(survey_id: int) -> WerkzeugResponse | tuple[str, int]:
     """Send the answers. A second send (a replay or double click) is refused and stores nothing."""
     respondent = respondent_for(survey_id)
     try:
-        reference = answering.submit(survey_id, respondent)
+        reference = submitting.submit(survey_id, respondent)
     except MissingAnswers as missing:
         flash("Answer the questions marked below before you send your answers", "info")
         return redirect(url_for("surveys.answer", survey_id=survey_id, number=missing.number, check=1), 303)
@@ -339,10 +352,8 @@ def mine() -> str:
     """My surveys: saved drafts, surveys answered, surveys and topics I asked to be invited to."""
     return render_template(
         "surveys/mine.html",
-        mine=services.my_surveys(current_user.id),
-        wards=services.ward_names(services.organisation_ward_codes(current_user.organisation_id))
-        if current_user.organisation_id
-        else [],
+        mine=my_surveys(current_user.id),
+        wards=ward_names(organisation_ward_codes(current_user.organisation_id)) if current_user.organisation_id else [],
     )
 
 
@@ -351,19 +362,19 @@ def mine() -> str:
 def engagement() -> WerkzeugResponse | str:
     """Choose topics of interest and, for an organisation, the wards it serves."""
     form = EngagementForm()
-    topics = services.topic_choices()
+    topics = topic_choices()
     form.topics.choices = choices((str(p.id), f"{p.title} ({p.reference})") for p in topics)
     # A pending member (asked to join, not yet approved) sees no ward question: they cannot change the organisation.
     has_organisation = current_user.approved_organisation is not None
-    form.wards.choices = choices(services.ward_choices()) if has_organisation else []
+    form.wards.choices = choices(ward_choices()) if has_organisation else []
     if request.method == "GET":
-        form.topics.data = [str(p.id) for p in services.topics_of_interest(current_user.id)]
+        form.topics.data = [str(p.id) for p in topics_of_interest(current_user.id)]
         if has_organisation:
-            form.wards.data = services.organisation_ward_codes(current_user.organisation.id)
+            form.wards.data = organisation_ward_codes(current_user.organisation.id)
     if form.validate_on_submit():
-        services.set_topics_of_interest(current_user.id, [int(v) for v in form.topics.data or []])
+        set_topics_of_interest(current_user.id, [int(v) for v in form.topics.data or []])
         if has_organisation:
-            services.set_organisation_wards(current_user, form.wards.data or [])
+            set_organisation_wards(current_user, form.wards.data or [])
         flash("Your engagement preferences are saved", "success")
         return redirect(url_for("surveys.mine"), 303)
     return render_template("surveys/engagement.html", form=form, has_topics=bool(topics))
@@ -373,7 +384,7 @@ def engagement() -> WerkzeugResponse | str:
 @signed_in
 def join(survey_id: int) -> WerkzeugResponse:
     """Ask to be invited to a survey (joining engagement)."""
-    if services.join_survey(current_user.id, survey_id):
+    if join_survey(current_user.id, survey_id):
         flash("You have asked to be invited. We will email you an invitation", "success")
     else:
         flash("This survey is not taking part requests", "info")
@@ -384,7 +395,7 @@ def join(survey_id: int) -> WerkzeugResponse:
 @signed_in
 def leave(survey_id: int) -> WerkzeugResponse:
     """Stop asking to be invited to a survey."""
-    services.leave_survey(current_user.id, survey_id)
+    leave_survey(current_user.id, survey_id)
     flash("You will not be invited to this survey", "success")
     return redirect(url_for("surveys.mine"), 303)
 
@@ -393,7 +404,7 @@ def leave(survey_id: int) -> WerkzeugResponse:
 @signed_in
 def my_response(response_id: str) -> str:
     """A person's own identified response (anyone else's, and anonymous ones, are not found)."""
-    response = services.own_response(response_id, current_user.id)
+    response = own_response(response_id, current_user.id)
     if response is None:
         abort(404)
     survey = response.survey

@@ -22,16 +22,16 @@ from portal.access import role_required
 from portal.audit import record_audit
 from portal.clock import london_today
 from portal.extensions import db
-from portal.models import CHANNEL_LABELS, ResponseChannel, Role, Sector, Survey, SurveyResponse
+from portal.models import CHANNEL_LABELS, ResponseChannel, Role, Sector, Survey, SurveyResponse, channel_label
 from portal.surveys import bp, release
-from portal.surveys.answering import SectionView, section_view
-from portal.surveys.builder import question_numbers
+from portal.surveys.answer_pages import SectionView, section_view
+from portal.surveys.conditions import question_numbers
 from portal.surveys.questions import FormData, is_visible, parse_answer, visible_answers
 from portal.surveys.release import release_if_closed
 from portal.surveys.state import SurveyState, survey_state
 
 ANALYSTS = (Role.ANALYST, Role.ADMIN)
-ONLINE = "Online"
+ONLINE = channel_label("")
 
 
 @dataclass

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from portal.auth.services import find_user_by_email
 from portal.models import Area, Organisation, OrganisationWard, Role, User
 from portal.models.base import utcnow
-from portal.surveys.builder import _sector_for_email
-from portal.surveys.services import set_organisation_wards
+from portal.surveys.inviting import _sector_for_email
+from portal.surveys.organisations import set_organisation_wards
 from tests.conftest import TEST_PASSWORD, sign_in
 from tests.helpers import ClientRequest
 

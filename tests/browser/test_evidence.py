@@ -9,7 +9,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from portal.evidence import services
+from portal.clock import london_today
+from portal.evidence import examples, writing
 from portal.models import Role, User
 from tests.conftest import TEST_PASSWORD
 from tests.evidence.conftest import PDF_BYTES, briefing_input
@@ -24,16 +25,16 @@ def _sign_in(page: Any, user: User) -> None:
 
 
 def test_public_searches_and_filters_without_reloading(page: Any, app: Any, assert_accessible: Callable) -> None:
-    services.seed()
-    today = services.london_today()
+    examples.seed()
+    today = london_today()
     for title, topic in (
         ("Falls prevention in older people", "older_people"),
         ("Alcohol and falls", "substance_misuse"),
     ):
-        briefing = services.create_briefing(
+        briefing = writing.create_briefing(
             briefing_input(title=title, topics=[topic], review_by=today + timedelta(days=90)), None
         )
-        services.set_published(briefing.id, True, None)
+        writing.set_published(briefing.id, True, None)
 
     page.goto("/evidence")
     assert_accessible(page)

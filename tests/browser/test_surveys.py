@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.models import Role, SurveyResponse, User
-from portal.surveys import services
+from portal.surveys import examples
 from tests.conftest import TEST_PASSWORD
 from tests.surveys.conftest import build_survey
 
@@ -136,7 +136,7 @@ def test_complete_a_survey_with_conditions(page: Any, assert_accessible: Callabl
 def test_analyst_sees_charts_and_filters_by_sector(
     page: Any, assert_accessible: Callable[[Any], None], make_user: Callable[..., User], db: Any
 ) -> None:
-    services.seed()
+    examples.seed()
     analyst = make_user(Role.ANALYST, email="survey.analyst@example.org")
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(analyst.email)

@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from portal.evidence import services
+from portal.clock import london_today
+from portal.evidence import inputs, writing
 from portal.extensions import db
 from portal.models import EvidenceBriefing, Indicator, Proposal
 
 
-def briefing_input(**overrides: Any) -> services.BriefingInput:
+def briefing_input(**overrides: Any) -> inputs.BriefingInput:
     """A valid BriefingInput; any field can be overridden."""
-    today = services.london_today()
+    today = london_today()
     values: dict[str, Any] = {
         "title": "Smoking in pregnancy: what works",
         "summary": "Stop smoking support for pregnant women.",
@@ -36,7 +37,7 @@ def briefing_input(**overrides: Any) -> services.BriefingInput:
         "sources": [("NICE NG209", "https://www.nice.org.uk/guidance/ng209")],
     }
     values.update(overrides)
-    return services.BriefingInput(**values)
+    return inputs.BriefingInput(**values)
 
 
 @pytest.fixture
@@ -44,9 +45,9 @@ def make_briefing(app: Flask) -> Callable[..., EvidenceBriefing]:
     """Create a briefing through the service; ``published=True`` (the default) publishes it."""
 
     def make(*, published: bool = True, **overrides: Any) -> EvidenceBriefing:
-        briefing = services.create_briefing(briefing_input(**overrides), author_id=None)
+        briefing = writing.create_briefing(briefing_input(**overrides), author_id=None)
         if published:
-            services.set_published(briefing.id, True, None)
+            writing.set_published(briefing.id, True, None)
         return briefing
 
     return make

@@ -12,7 +12,8 @@ import pytest
 from flask import Flask, render_template
 from sqlalchemy import func, select
 
-from portal.evidence import services
+from portal.clock import london_today
+from portal.evidence import attaching, examples, reading, search, writing
 from portal.extensions import db
 from portal.models import EvidenceAttachment, EvidenceBriefing, Indicator, Proposal, Role, User
 from tests.evidence.conftest import CSV_BYTES, PDF_BYTES, docx_bytes, stored_files, xlsx_bytes
@@ -34,7 +35,7 @@ ANALYST_PAGES = [
 
 def form_data(**overrides: Any) -> dict[str, Any]:
     """What an analyst types into the briefing form."""
-    today = services.london_today()
+    today = london_today()
     published, review = today - timedelta(days=10), today + timedelta(days=700)
     data: dict[str, Any] = {
         "title": "Physical activity in older adults",
@@ -155,7 +156,7 @@ def test_briefing_page_shows_content_sources_and_links(
 def test_example_briefings_carry_the_example_tag(
     client_request: ClientRequest, make_briefing: Callable[..., EvidenceBriefing]
 ) -> None:
-    services.seed()
+    examples.seed()
     page = client_request.get("/evidence")
     cards = page.select(".portal-briefing-card")
     assert len(cards) == 3  # the fourth example is a draft
@@ -167,7 +168,7 @@ def test_example_briefings_carry_the_example_tag(
 def test_a_briefing_past_its_review_by_date_warns_that_it_may_be_out_of_date(
     client_request: ClientRequest, make_briefing: Callable[..., EvidenceBriefing]
 ) -> None:
-    today = services.london_today()
+    today = london_today()
     stale = make_briefing(title="Old", published_on=today - timedelta(days=900), review_by=today - timedelta(days=1))
     fresh = make_briefing(title="New")
     warning = client_request.get(f"/evidence/{stale.slug}").select_one(".govuk-warning-text")
@@ -183,7 +184,7 @@ def test_staff_stale_list(
     login_as: Callable[..., User],
     make_briefing: Callable[..., EvidenceBriefing],
 ) -> None:
-    today = services.london_today()
+    today = london_today()
     make_briefing(title="Overdue one", published_on=today - timedelta(days=900), review_by=today - timedelta(days=3))
     make_briefing(title="Fresh one")
     make_briefing(published=False, title="Draft one")
@@ -213,7 +214,7 @@ def test_drafts_are_invisible_to_the_public_everywhere(
     role: Role | None,
 ) -> None:
     draft = make_briefing(published=False, title="Unreleased measles briefing")
-    attachment = services.add_attachment(draft.id, "draft.pdf", io.BytesIO(PDF_BYTES), None)
+    attachment = attaching.add_attachment(draft.id, "draft.pdf", io.BytesIO(PDF_BYTES), None)
     if role:
         login_as(role)
     assert "Unreleased" not in client_request.get("/evidence").get_text()
@@ -227,9 +228,9 @@ def test_unpublishing_hides_a_briefing_and_its_files_again(
     client_request: ClientRequest, make_briefing: Callable[..., EvidenceBriefing]
 ) -> None:
     briefing = make_briefing()
-    attachment = services.add_attachment(briefing.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
+    attachment = attaching.add_attachment(briefing.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
     assert client_request.response(f"/evidence/{briefing.slug}/attachments/{attachment.id}").status_code == 200
-    services.set_published(briefing.id, False, None)
+    writing.set_published(briefing.id, False, None)
     client_request.get(f"/evidence/{briefing.slug}", expected_status=404)
     client_request.get(f"/evidence/{briefing.slug}/attachments/{attachment.id}", expected_status=404)
 
@@ -238,7 +239,7 @@ def test_analysts_can_preview_drafts_and_their_files(
     client_request: ClientRequest, login_as: Callable[..., User], make_briefing: Callable[..., EvidenceBriefing]
 ) -> None:
     draft = make_briefing(published=False, title="Preview me")
-    attachment = services.add_attachment(draft.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
+    attachment = attaching.add_attachment(draft.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
     login_as(Role.ANALYST)
     page = client_request.get(f"/evidence/{draft.slug}")
     assert "This briefing is a draft" in page.get_text()
@@ -268,7 +269,7 @@ def test_downloads_are_attachments_with_nosniff(
     download: str | None,
 ) -> None:
     briefing = make_briefing()
-    attachment = services.add_attachment(briefing.id, name, io.BytesIO(data), None)
+    attachment = attaching.add_attachment(briefing.id, name, io.BytesIO(data), None)
     page = client_request.get(f"/evidence/{briefing.slug}")
     link = page.find("a", string=download or name)
     assert link is not None
@@ -286,7 +287,7 @@ def test_download_name_is_sanitised(
     client_request: ClientRequest, make_briefing: Callable[..., EvidenceBriefing]
 ) -> None:
     briefing = make_briefing()
-    attachment = services.add_attachment(briefing.id, 'x"; filename="evil.html.csv', io.BytesIO(CSV_BYTES), None)
+    attachment = attaching.add_attachment(briefing.id, 'x"; filename="evil.html.csv', io.BytesIO(CSV_BYTES), None)
     response = client_request.response(f"/evidence/{briefing.slug}/attachments/{attachment.id}")
     assert response.headers["Content-Disposition"] == 'attachment; filename="x filename evil html.csv"'
 
@@ -318,13 +319,13 @@ def test_analyst_writes_a_draft_then_publishes_it(
     assert briefing.tag_list == ["falls", "activity"]
     assert [(s.title, s.url) for s in briefing.sources] == [("NICE NG249", "https://www.nice.org.uk/guidance/ng249")]
     assert [link.indicator_id for link in briefing.indicator_links] == ["41001"]
-    assert services.search_briefings("activity").total == 0
+    assert search.search_briefings("activity").total == 0
 
     edit_page = client_request.get(f"/evidence/manage/{briefing.id}")
     assert "is saved as a draft" in edit_page.get_text()
     assert edit_page.find("input", attrs={"name": "indicator_ids"})["value"] == "41001"
     client_request.post(f"/evidence/manage/{briefing.id}/publish")
-    assert services.search_briefings("activity").total == 1
+    assert search.search_briefings("activity").total == 1
     public_page = client_request.get(f"/evidence/{briefing.slug}")
     assert public_page.h1.get_text(strip=True) == "Physical activity in older adults"
 
@@ -404,7 +405,7 @@ def test_analyst_edits_and_unpublishes(
     assert db.session.get(EvidenceBriefing, briefing.id).title == "Renamed briefing"
     client_request.post(f"/evidence/manage/{briefing.id}/unpublish")
     client_request.get(f"/evidence/{briefing.slug}", expected_status=200)  # analysts still preview it
-    assert services.get_published(briefing.slug) is None
+    assert reading.get_published(briefing.slug) is None
 
 
 # --- attachments through the form -------------------------------------------------------------------------------
@@ -512,7 +513,7 @@ def test_analyst_removes_an_attachment(
     upload_dir: Path,
 ) -> None:
     briefing = make_briefing()
-    attachment = services.add_attachment(briefing.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
+    attachment = attaching.add_attachment(briefing.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
     login_as(Role.ANALYST)
     page = client_request.get(f"/evidence/manage/{briefing.id}")
     buttons = [button.get_text(" ", strip=True) for button in page.select("form button")]
@@ -537,7 +538,7 @@ def test_only_analysts_and_admins_can_write(
     role: Role,
 ) -> None:
     briefing = make_briefing(published=False)
-    services.add_attachment(briefing.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
+    attaching.add_attachment(briefing.id, "a.pdf", io.BytesIO(PDF_BYTES), None)
     login_as(role)
     url = path.format(id=briefing.id)
     if method == "get":

@@ -11,20 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from portal.importers.base import (
-    AREA_COLUMNS,
-    INDICATOR_COLUMNS,
-    VALUE_COLUMNS,
-    FileProblem,
-    ImportResult,
-    RowError,
-    empty_values,
-    finalise_values,
-    open_csv,
-    parse_numbers,
-    sniff_encoding,
-    validate_values,
-)
+from portal.importers.base import AREA_COLUMNS, INDICATOR_COLUMNS, VALUE_COLUMNS, FileProblem, ImportResult, RowError
+from portal.importers.cells import parse_numbers
+from portal.importers.frames import empty_values, finalise_values
+from portal.importers.reading import open_csv, sniff_encoding
+from portal.importers.validation import validate_values
 
 
 def values_frame(rows: list[dict[str, object]]) -> pd.DataFrame:

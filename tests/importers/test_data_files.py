@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from portal.importers import FORMATS, detect_format
-from portal.importers.base import INDICATOR_COLUMNS, POLARITIES, TOPICS, VALUE_TYPES, load_indicator_metadata
+from portal.importers.base import INDICATOR_COLUMNS, POLARITIES, TOPICS, VALUE_TYPES
 from portal.importers.fingertips import infer_polarity, read_fingertips
+from portal.importers.frames import load_indicator_metadata
 from tests.importers import DATA, FINGERTIPS_EXPORTS, NEW_EXPORTS
 
 PROVENANCE = (DATA / "PROVENANCE.md").read_text(encoding="utf-8")

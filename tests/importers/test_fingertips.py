@@ -9,16 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from portal.importers import base
-from portal.importers.base import AREA_COLUMNS, INDICATOR_COLUMNS, VALUE_COLUMNS, RowError, load_indicator_metadata
-from portal.importers.fingertips import (
-    NATIVE_COLUMNS,
-    UNDERSCORE_COLUMNS,
-    fingertips_area_type,
-    infer_polarity,
-    read_fingertips,
-    read_trafford_processed,
-)
+from portal.importers import reading
+from portal.importers.base import AREA_COLUMNS, INDICATOR_COLUMNS, VALUE_COLUMNS, RowError
+from portal.importers.fingertips import infer_polarity, read_fingertips
+from portal.importers.fingertips_areas import fingertips_area_type
+from portal.importers.fingertips_layouts import NATIVE_COLUMNS, UNDERSCORE_COLUMNS
+from portal.importers.frames import load_indicator_metadata
+from portal.importers.trafford import read_trafford_processed
 from tests.importers import (
     CAMPYLOBACTER,
     CYP_MENTAL_HEALTH,
@@ -152,13 +149,13 @@ def test_indicator_metadata_comes_from_the_metadata_file_when_given() -> None:
 
 def test_same_result_from_a_file_object_and_in_small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = read_fingertips(CAMPYLOBACTER).values
-    monkeypatch.setattr(base, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 100)
     from_object = read_fingertips(io.BytesIO(CAMPYLOBACTER.read_bytes())).values
     pd.testing.assert_frame_equal(from_object, expected)
 
 
 def test_progress_is_reported_per_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(base, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 200)
     calls: list[tuple[int, int]] = []
     read_fingertips(CAMPYLOBACTER, progress=lambda done, total: calls.append((done, total)))
     size = CAMPYLOBACTER.stat().st_size

@@ -13,7 +13,8 @@ import pytest
 
 from portal.importers import detect_format, unrecognised_header_message
 from portal.importers.base import RowError, group_problems, problem_report
-from portal.importers.fingertips import fingertips_area_type, read_fingertips
+from portal.importers.fingertips import read_fingertips
+from portal.importers.fingertips_areas import fingertips_area_type
 from tests.importers import CAMPYLOBACTER, CERVICAL_SCREENING, CHD_EXPORT_TABLE, SUICIDE, WOLVERHAMPTON, write_csv
 
 FIXTURES = Path(__file__).parent / "fixtures"

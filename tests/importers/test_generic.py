@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from portal.importers import base, generic
-from portal.importers.base import VALUE_COLUMNS, RowError, load_indicator_metadata
+from portal.importers import generic, reading
+from portal.importers.base import VALUE_COLUMNS, RowError
+from portal.importers.frames import load_indicator_metadata
 from portal.importers.generic import read_generic_long
 from tests.importers import WARDS, WOLVERHAMPTON, write_csv
 
@@ -239,7 +240,7 @@ def test_text_that_looks_like_numbers_is_kept_exactly_across_chunks(
 ) -> None:
     # A council's own codes such as "01" or "2.50" are text: they must not become 1 or 2.5, and a chunk of
     # number-like categories must join a later chunk of words.
-    monkeypatch.setattr(base, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 10)
     header = [*HEADER, "category_type", "category"]
     rows = [["local-x", WOLVERHAMPTON, "2022/23", str(n), "School band", f"{n:02d}"] for n in range(1, 11)]
     rows += [["local-x", WOLVERHAMPTON, "2022/23", "5", "School band", "2.50"]]

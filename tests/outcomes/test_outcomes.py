@@ -19,8 +19,9 @@ from portal.models.base import utcnow
 from portal.outcomes import services
 from portal.outcomes.services import OutcomeError
 from portal.prioritisation.services import close_round, record_decision
-from tests.helpers import ClientRequest, email_body, error_summary_texts
+from tests.helpers import ClientRequest, email_body, error_summary_texts, links_in
 from tests.prioritisation.conftest import RoundSetup
+from tests.proposals.test_manage_link import manage_path
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -160,6 +161,13 @@ def test_the_whole_loop_publishes_the_page_lists_it_in_the_feed_and_tells_people
     proposer = email_body(mailbox.last_to("proposer@example.org"))
     assert "JSNA-2026-0900" in proposer and f"/outcomes/{outcome_id}" in proposer and "/topics/manage/" in proposer
     assert db.session.scalar(select(OutcomeSubscription.notified_at)) is not None
+
+    # The proposer's follow link, opened with no account, and the public topic page both lead to the outcome.
+    followed = client_request.get(manage_path(links_in(mailbox.last_to("proposer@example.org"))))
+    came_of_it = followed.find("h2", string="What came of it").find_next_sibling("ul")
+    assert came_of_it.select_one(f"a[href='/outcomes/{outcome_id}']") is not None
+    topic = client_request.get("/topics/JSNA-2026-0900")
+    assert topic.select_one(f"a[href='/outcomes/{outcome_id}']") is not None
 
 
 def test_drafts_are_not_public_and_the_list_is_newest_first(

@@ -133,6 +133,7 @@ def test_linked_indicators_show_their_latest_verdict(
             return None
         return SimpleNamespace(
             compared_to_england=Comparison.WORSE,
+            england_label="Worse",
             tag_colour="red",
             formatted_value="23.4%",
             period="2024",

@@ -18,8 +18,8 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from portal.importers.base import load_indicator_metadata
 from portal.importers.fingertips import read_fingertips
+from portal.importers.frames import load_indicator_metadata
 from portal.stats.comparison import Comparison, compare_to_benchmark
 from tests.importers import FINGERTIPS_EXPORTS
 

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.models import Role, Survey, SurveyResponse, User
-from portal.surveys import results, services
+from portal.surveys import examples, results
 from portal.surveys.export import neutralise
 from tests.helpers import ClientRequest
 from tests.surveys.conftest import q
@@ -154,7 +154,7 @@ def test_export_csv_neutralises_formulas(
     assert cells == sorted("'" + t for t in INJECTIONS)
     age = [row[header.index(f"Q3 {q(survey, 3).title}")] for row in rows[1:]]
     assert "-5" in age, "a real negative number stays a number"
-    assert header[:4] == ["Reference", "Date submitted", "Sector", "Example response"]
+    assert header[:5] == ["Reference", "Date submitted", "Sector", "How it reached us", "Example response"]
     assert f"Q6 {q(survey, 6).title}: position of Housing" in header
 
 
@@ -203,8 +203,8 @@ def test_identified_export_says_who_answered(
             io.StringIO(client_request.response(f"/surveys/manage/{survey.id}/export.csv").get_data(as_text=True))
         )
     )
-    assert rows[0][4:7] == ["Name", "Email address", "Organisation"]
-    assert rows[1][5] == "named@example.org"
+    assert rows[0][5:8] == ["Name", "Email address", "Organisation"]
+    assert rows[1][6] == "named@example.org"
 
 
 @pytest.mark.parametrize("cell", ["=1", "+1", "-x", "@x", "\tx", "\rx"])
@@ -262,8 +262,8 @@ def test_seed_adds_example_surveys_once(
 ) -> None:
     # As deployed: anonymous answers are released in batches, so the open example may show its results.
     monkeypatch.setitem(app.config, "SURVEY_RELEASE_BATCH", 5)
-    assert services.seed().startswith("added 2 example surveys")
-    assert services.seed() == "example surveys already present"
+    assert examples.seed().startswith("added 2 example surveys")
+    assert examples.seed() == "example surveys already present"
     surveys = list(db.session.scalars(select(Survey)))
     assert len(surveys) == 2 and all(s.is_example for s in surveys)
     assert (

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.models import EngagementOptIn, Organisation, Proposal, Role, SurveyInvitation, SurveyResponse, User
-from portal.surveys import services
+from portal.surveys import engagement
 from portal.surveys.builder import token_hash
 from tests.helpers import ClientRequest, error_summary_texts, links_in
 from tests.surveys.conftest import answer_form, q
@@ -376,7 +376,7 @@ def test_choose_topics_and_wards(
     for data in ({"topics": [str(hidden.id)]}, {"wards": ["E99999999"]}):
         response = client_request.post("/surveys/engagement", data, expected_status=200)
         assert BeautifulSoup(response.data, "html.parser").select(".govuk-error-summary")
-    assert len(services.topics_of_interest(user.id)) == 1
+    assert len(engagement.topics_of_interest(user.id)) == 1
 
 
 def test_public_pages_need_no_account(client: FlaskClient, make_survey: Callable[..., Any]) -> None:

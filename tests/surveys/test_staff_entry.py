@@ -3,6 +3,8 @@ separately, never linked to the member of staff, and the survey printable as a p
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +59,13 @@ def test_staff_enter_a_paper_response_which_is_counted_separately_and_not_linked
     assert not any(r.id in e.detail or r.id[:8].upper() in e.detail for r in rows for e in audit)
     analysis = client_request.get(f"/surveys/manage/{survey.id}/results")
     assert "Paper form 1" in analysis.select_one("#response-channels").get_text(" ", strip=True)
+
+    # The export says how each response reached us, and still names no member of staff.
+    exported = client_request.response(f"/surveys/manage/{survey.id}/export.csv").get_data(as_text=True)
+    header, *lines = list(csv.reader(io.StringIO(exported)))
+    channel = header.index("How it reached us")
+    assert sorted(line[channel] for line in lines) == ["Paper form", "Phone call"]
+    assert analyst.email not in exported
 
 
 def select_rows(survey_id: int) -> list[SurveyResponse]:

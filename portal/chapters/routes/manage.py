@@ -11,9 +11,9 @@ from portal.access import role_required
 from portal.chapters import bp, notifications, recommendations, tracker, writing
 from portal.chapters.blocks import BlockContext, render_section
 from portal.chapters.common import ChapterError, get_chapter, progress_stale_days, response_days
-from portal.chapters.forms import ConfirmForm, DetailsForm, NewChapterForm, RecommendationForm, SectionForm
+from portal.chapters.forms import DetailsForm, NewChapterForm, RecommendationForm, SectionForm
 from portal.chapters.routes import ANALYSTS, show_error
-from portal.forms import choices
+from portal.forms import ConfirmForm, choices
 from portal.htmx import render_page
 from portal.models import CHAPTER_SECTIONS, REQUIRED_SECTIONS
 from portal.models.chapters import SECTION_HEADINGS

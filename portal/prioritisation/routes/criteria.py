@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.access import role_required
 from portal.extensions import db
+from portal.forms import ConfirmForm
 from portal.models import Criterion
 from portal.prioritisation import bp
 from portal.prioritisation.criteria import (
@@ -21,7 +22,7 @@ from portal.prioritisation.criteria import (
     remove_criterion,
     rounds_using,
 )
-from portal.prioritisation.forms import ConfirmForm, CriterionForm, VersionForm
+from portal.prioritisation.forms import CriterionForm, VersionForm
 from portal.prioritisation.permissions import PrioritisationError, get_criteria_set
 from portal.prioritisation.routes.common import ANALYSTS
 

@@ -6,6 +6,7 @@ from flask import render_template
 
 from portal.access import public
 from portal.errors import render_error
+from portal.outcomes.services import published_outcome_of_round
 from portal.prioritisation import bp, results
 from portal.prioritisation.permissions import get_round
 from portal.prioritisation.rounds import published_rounds
@@ -33,4 +34,5 @@ def public_summary(round_id: int) -> str | tuple[str, int]:
         members_scored=summary.members_scored,
         min_scorers=results.MIN_PUBLIC_SCORERS,
         quorum=round_.effective_quorum,
+        outcome=published_outcome_of_round(round_.id),
     )

@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.access import role_required
 from portal.clock import london_today
+from portal.forms import ConfirmForm
 from portal.models import Decision
 from portal.prioritisation import bp, results
 from portal.prioritisation.criteria import current_criteria_set
-from portal.prioritisation.forms import ConfirmForm, DecisionForm, RoundForm
+from portal.prioritisation.forms import DecisionForm, RoundForm
 from portal.prioritisation.permissions import (
     PermissionDenied,
     PrioritisationError,

@@ -11,10 +11,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.access import role_required
 from portal.errors import render_error
+from portal.forms import ConfirmForm
 from portal.htmx import is_htmx_request
 from portal.models import Criterion, PrioritisationRound, Score
 from portal.prioritisation import bp
-from portal.prioritisation.forms import ConfirmForm, ConflictForm, ScoreFormBase, score_form
+from portal.prioritisation.forms import ConflictForm, ScoreFormBase, score_form
 from portal.prioritisation.permissions import (
     PermissionDenied,
     PrioritisationError,

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 from portal import background
 from portal.access import public
 from portal.extensions import limiter
+from portal.forms import ConfirmForm
 from portal.models import Proposal
-from portal.proposals import bp, finding, lifecycle, notifications, personal_data, proposer_links, vocabulary
-from portal.proposals.forms import ConfirmForm, NewManageLinkForm
+from portal.proposals import bp, finding, lifecycle, notifications, personal_data, proposer_links, related, vocabulary
+from portal.proposals.forms import NewManageLinkForm
 from portal.proposals.proposer_links import LinkProblem
 from portal.proposals.routes.common import no_store
 
@@ -55,6 +56,7 @@ def manage(token: str) -> Response:
             is_public=finding.is_publicly_visible(proposal),
             withdrawable=vocabulary.ProposalStatus(proposal.status) in vocabulary.WITHDRAWABLE_STATUSES,
             link_days=proposer_links.link_days(),
+            outcome_pages=related.outcome_pages(target),
         )
     )
 

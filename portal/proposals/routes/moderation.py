@@ -9,10 +9,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import role_required
+from portal.forms import ConfirmForm
 from portal.htmx import is_htmx_request, render_page
 from portal.models import Proposal, ProposalStatus
 from portal.proposals import bp, finding, lifecycle, personal_data, search, vocabulary
-from portal.proposals.forms import ConfirmForm, EditForm, MergeForm, NotPublishForm, PublishForm, StatusForm
+from portal.proposals.forms import EditForm, MergeForm, NotPublishForm, PublishForm, StatusForm
 from portal.proposals.routes.common import MODERATORS, add_error, get_or_404
 from portal.security import safe_next
 

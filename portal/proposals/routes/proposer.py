@@ -7,8 +7,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
+from portal.forms import ConfirmForm
 from portal.proposals import bp, finding, lifecycle, personal_data, vocabulary
-from portal.proposals.forms import ConfirmForm
 from portal.proposals.routes.common import owned_or_404
 
 

@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 
 from portal.access import public, role_required
 from portal.extensions import limiter
+from portal.forms import ConfirmForm
 from portal.htmx import is_htmx_request, render_page
 from portal.models import SECTOR_LABELS, Proposal, ProposalStatus, Role
 from portal.proposals import bp, choices, finding, related, search, supports, vocabulary
-from portal.proposals.forms import ConfirmForm
 from portal.proposals.routes.common import get_or_404, visible_or_404
 
 

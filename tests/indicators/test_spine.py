@@ -1,0 +1,156 @@
+"""The overview's spine chart and filters: real Fingertips data, ranges checked against the source file by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from portal.indicators.spine import ordinal
+from portal.page_cache import current_data_version
+from tests import test_performance_cache
+from tests.indicators.test_routes import load_ward_imd, table_rows
+
+caching = test_performance_cache.caching  # the page cache switched on, emptied
+FINGERTIPS = Path(__file__).resolve().parents[2] / "data" / "fingertips"
+CAMPYLOBACTER_FILE = FINGERTIPS / "fingertips_campylobacter_93356_countyua_2015-2017.csv"
+
+
+def campylobacter_2017() -> list[float]:
+    """Every county and unitary authority's 2017 campylobacter rate (Persons, all ages) as the export gives it."""
+    frame = pd.read_csv(CAMPYLOBACTER_FILE, dtype=str, keep_default_na=False)
+    chosen = frame[
+        (frame["Area Type"] == "County & UA")
+        & (frame["Time period"] == "2017")
+        & (frame["Sex"] == "Persons")
+        & (frame["Age"] == "All ages")
+        & (frame["Category Type"] == "")
+        & (frame["Value"] != "")
+    ]
+    return sorted(float(v) for v in chosen["Value"])
+
+
+def by_hand(values: list[float], p: float) -> float:
+    """The p-th quantile by linear interpolation between the sorted values at place (n - 1) * p (R's type 7)."""
+    place = (len(values) - 1) * p
+    below = int(place)
+    above = min(below + 1, len(values) - 1)
+    return values[below] + (place - below) * (values[above] - values[below])
+
+
+def spine_row(page, name_start: str) -> list[str]:
+    rows = table_rows(page.select_one("#chart-spine-table"))
+    matches = [row for row in rows[1:] if row[0].startswith(name_start)]
+    assert len(matches) == 1, f"{name_start!r} is not one row of the spine table"
+    return matches[0]
+
+
+def test_spine_range_matches_the_source_file(seeded_indicators, client_request) -> None:
+    """Campylobacter (low is good): the columns run worst (highest) to best (lowest), quartiles as worked by hand."""
+    values = campylobacter_2017()
+    page = client_request.get("/indicators?view=spine")
+    header = table_rows(page.select_one("#chart-spine-table"))[0]
+    assert header[:4] == ["Indicator", "Period", "Wolverhampton", "England"]
+    row = spine_row(page, "Campylobacter")
+    assert row[1] == "2017"
+    assert row[2:4] == ["61.2", "96.6"]
+    expected = [max(values), by_hand(values, 0.75), by_hand(values, 0.5), by_hand(values, 0.25), min(values)]
+    assert row[4:9] == [f"{v:.1f}" for v in expected]
+    assert row[9] == f"{len(values)} of 153"
+    assert row[10] == "▲ Better"
+    # 61.2 is below the 25th percentile, where a low value is good: the best quarter; rank counted from the lowest.
+    assert by_hand(values, 0.25) > 61.1797
+    rank = 1 + sum(1 for v in values if v < 61.1797163910982)
+    assert row[11] == f"Best quarter, ranked {ordinal(rank)} of {len(values)}, 1st = best"
+
+
+def test_spine_says_where_the_range_is_incomplete(seeded_indicators, client_request) -> None:
+    """The suicide export covers only the West Midlands: the row and the reading say how few authorities it has."""
+    page = client_request.get("/indicators?view=spine")
+    assert spine_row(page, "Suicide rate")[9] == "14 of 153"
+    reading = page.select_one("#spine-reading").get_text(" ", strip=True)
+    assert "as few as 14 of England's 153 upper-tier authorities" in reading
+
+
+def test_spine_csv_is_exactly_the_table(seeded_indicators, client_request) -> None:
+    page = client_request.get("/indicators?view=spine&topic=health")
+    link = page.select_one("a[href^='/indicators/spine.csv']")
+    assert "Download the data for this chart" in link.get_text()
+    assert link["href"] == "/indicators/spine.csv?topic=health"
+    response = client_request.response(link["href"])
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert list(csv.reader(io.StringIO(response.get_data(as_text=True)))) == table_rows(
+        page.select_one("#chart-spine-table")
+    )
+
+
+def test_spine_chart_json_draws_the_filtered_rows(seeded_indicators, client_request) -> None:
+    page = client_request.get("/indicators?view=spine&topic=children")
+    slot = page.select_one("#chart-spine")
+    assert slot["data-bokeh-json"] == "/indicators/spine.json?topic=children"
+    response = client_request.response(slot["data-bokeh-json"])
+    assert response.status_code == 200
+    document = json.dumps(json.loads(response.get_data(as_text=True)))
+    assert "Children looked after" in document or "looked after" in document.lower()
+    assert "Suicide" not in document
+
+
+def test_spine_works_without_javascript(seeded_indicators, client_request) -> None:
+    """The table is open and the chart slot empty until charts.js runs; the page still reads in full."""
+    page = client_request.get("/indicators?view=spine")
+    assert page.select_one("details[data-chart-table='chart-spine']").has_attr("open")
+    assert page.select_one("#chart-spine").get_text(strip=True) == ""
+    assert page.select_one("nav.portal-view-switch [aria-current='page']").get_text(strip=True) == "Spine chart"
+
+
+def test_filters_by_theme_with_count_and_clear_link(seeded_indicators, client_request) -> None:
+    """Theme = children's social care keeps only the DfE indicators; the count and "Clear filters" keep the view."""
+    page = client_request.get("/indicators?theme=childrens-social-care&view=spine")
+    count = page.select_one("#overview-count").get_text(" ", strip=True)
+    rows = table_rows(page.select_one("#chart-spine-table"))[1:]
+    assert rows and all("looked after" in row[0].lower() for row in rows)
+    assert count.startswith("1 indicator in the theme ‘Children's social care’")
+    assert page.select_one("#clear-filters")["href"] == "/indicators?view=spine"
+    assert page.select_one("#filter-theme option[selected]")["value"] == "childrens-social-care"
+    assert page.select_one("form.portal-filters input[name=view]")["value"] == "spine"
+
+
+def test_theme_and_verdict_filters_combine_in_the_table(seeded_indicators, client_request) -> None:
+    similar = client_request.get("/indicators?theme=childrens-social-care&significance=Similar")
+    links = [a["href"] for a in similar.select("#overview-results tbody tr th a")]
+    assert links == ["/indicators/dfe-cla-rate-per-10k"]
+    page = client_request.get("/indicators?theme=childrens-social-care&significance=Worse")
+    assert page.select("#overview-results tbody tr") == []
+    assert "No indicators match these filters." in page.get_text()
+    assert page.select_one("#overview-count").get_text(strip=True).startswith("0 indicators")
+    assert page.select_one("#clear-filters")["href"] == "/indicators"
+    unfiltered = client_request.get("/indicators")
+    assert unfiltered.select_one("#clear-filters") is None
+
+
+def test_spine_with_htmx_returns_the_fragment(seeded_indicators, client_request) -> None:
+    fragment = client_request.get("/indicators?view=spine&significance=Better", htmx=True)
+    assert fragment.find("h1") is None
+    rows = table_rows(fragment.select_one("#chart-spine-table"))[1:]
+    assert rows and all(row[10].endswith("Better") for row in rows)
+
+
+@pytest.mark.parametrize("query", ["view=<script>", "theme=nope&view=spine", "significance=Amazing&view=spine"])
+def test_unknown_filter_values_are_ignored(seeded_indicators, client_request, query: str) -> None:
+    page = client_request.get(f"/indicators?{query}")
+    assert page.select_one("#clear-filters") is None
+
+
+def test_spine_pages_are_cached_until_the_data_changes(seeded_indicators, caching, client) -> None:
+    """The page cache keys the spine by its full URL and the data version: an import shows the new data."""
+    assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "miss"
+    assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "hit"
+    assert client.get("/indicators?view=spine&topic=health").headers["X-Page-Cache"] == "miss"
+    before = current_data_version()
+    load_ward_imd(seeded_indicators)
+    assert current_data_version() != before
+    assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "miss"
