@@ -262,7 +262,7 @@ def test_an_analyst_moderates_by_keyboard_and_focus_follows_the_swapped_row(
     # The button pressed was swapped away: focus moves into its replacement, not back to the top of the page.
     page.wait_for_function("() => document.activeElement && document.activeElement !== document.body")
     assert page.evaluate(f"document.getElementById('row-{waiting.reference}').contains(document.activeElement)")
-    assert page.locator("#portal-announcer").inner_text() != ""
+    page.wait_for_function("() => document.getElementById('portal-announcer').textContent.trim() !== ''")
     db.session.expire_all()
     assert db.session.get(Proposal, waiting.id).status == ProposalStatus.PUBLISHED
 
@@ -314,7 +314,14 @@ def test_without_javascript_a_failed_submit_puts_focus_on_the_error_summary(brow
         tab.goto("/sign-in")
         tab.get_by_role("button", name="Sign in").click()
         tab.locator(".govuk-error-summary").wait_for()
-        assert tab.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+        # The browser applies autofocus when it next renders: poll (page scripts are off, Playwright's are not).
+        focused = False
+        for _ in range(50):
+            focused = tab.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+            if focused:
+                break
+            tab.wait_for_timeout(100)
+        assert focused, "without JavaScript the error summary takes focus (autofocus)"
     finally:
         context.close()
 
