@@ -67,12 +67,13 @@ bench-large: install-test ## Page benchmark and Lighthouse on the seeded data pl
 	$(BIN)/python bench/bench_pages.py --large
 	$(BIN)/python bench/bench_lighthouse.py --database sqlite:///$(CURDIR)/instance/bench-large/portal.sqlite3
 
-verify: install-test ## Long proofs: forecast backtest, hostile inputs, API and form fuzzing, load and faults on PostgreSQL
+verify: install-test ## Long proofs: forecast backtest, hostile inputs, API and form fuzzing, load and faults on PostgreSQL, the full axe crawl
 	$(BIN)/python bench/bench_forecast.py
 	HOSTILE_INPUTS=verify $(BIN)/pytest tests/test_hostile_corpus.py -q -s -p no:cacheprovider -k no_5xx
 	SCHEMATHESIS_EXAMPLES=500 $(BIN)/pytest tests/api/test_schemathesis.py -q -s -p no:cacheprovider -k conforms
 	FORM_FUZZ_PROFILE=verify $(BIN)/pytest tests/test_form_fuzzing.py -q -p no:cacheprovider
 	$(BIN)/python bench/bench_load_faults.py
+	AXE_CRAWL=full $(BIN)/pytest tests/browser/test_axe_crawl.py -q -s -p no:cacheprovider
 
 clean: ## Remove the virtualenv and local database
 	rm -rf $(VENV) instance/portal.sqlite3* .pytest_cache .ruff_cache

@@ -73,7 +73,7 @@ def test_staff_record_the_boards_agreement_and_the_public_summary_shows_both_ste
     assert db.session.get(Proposal, recommended.proposals[0].id).status == ProposalStatus.PRIORITISED.value
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "board_decision_recorded")) is not None
     detail = client_request.get(f"/prioritisation/rounds/{recommended.round.id}")
-    row = detail.select_one("#decisions ~ table tbody tr")
+    row = detail.select_one("#decisions ~ .portal-table-scroll table tbody tr")
     assert "Agreed on" in row.get_text() and "HWB/2026/45" in row.get_text()
     assert row.select_one(f"a[href='{PAPERS}']") is not None
 

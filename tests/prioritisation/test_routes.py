@@ -484,7 +484,7 @@ def test_the_chair_records_a_decision_which_updates_the_topic_and_emails_the_pro
     assert db.session.get(Proposal, topic.id).status == ProposalStatus.RECOMMENDED.value
     assert reason in email_body(mailbox.last_to("resident@example.org"))
     detail = client_request.get(_url(setup))
-    first_row = detail.select_one("#decisions ~ table tbody tr")
+    first_row = detail.select_one("#decisions ~ .portal-table-scroll table tbody tr")
     assert "Prioritised" in first_row.get_text() and reason in first_row.get_text()
 
 
