@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal.deployment import england_code
 from portal.extensions import db
-from portal.indicators.catalogue import _ROW_COLUMNS, Row, area_names, get_indicator, stored_rows
+from portal.indicators.catalogue import _ROW_COLUMNS, Row, area_names, get_indicator, released, stored_rows
 from portal.indicators.summaries import Verdict, row_verdict, series_trend
 from portal.models import Area, IndicatorValue
 from portal.stats.comparison import Comparison
@@ -124,7 +124,7 @@ def _history(conditions: list[Any], rows: list[Row]) -> list[Row]:
         query = api_rows_query(
             *conditions, IndicatorValue.area_code.in_(chunk), IndicatorValue.period_sortable <= latest
         )
-        found += [Row(*r) for r in db.session.execute(query)]
+        found += [released(Row(*r)) for r in db.session.execute(query)]
     return found
 
 
@@ -150,7 +150,8 @@ def value_rows_with_comparisons(
     query = api_rows_query(*conditions)
     if limit is not None:
         query = query.offset(offset).limit(limit)
-    rows = [Row(*r) for r in db.session.execute(query)]
+    # Through the small-numbers policy, as every other reader of values (catalogue.stored_rows).
+    rows = [released(Row(*r)) for r in db.session.execute(query)]
     if not rows:
         return []
     history = rows if limit is None else _history(conditions, rows)
