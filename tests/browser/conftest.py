@@ -90,6 +90,17 @@ def page(app: Flask, browser: Any, live_server: str) -> Iterator[Any]:
 
 
 @pytest.fixture
+def no_minimum_fill_time(app: Flask) -> Iterator[None]:
+    """The live server shares the app: a browser (or a keyboard) fills the proposal pages faster than the
+    production minimum, and one test may send several proposals."""
+    saved = app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"]
+    app.config["PROPOSAL_MIN_FILL_SECONDS"] = 0
+    app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = "1000 per minute"
+    yield
+    app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = saved
+
+
+@pytest.fixture
 def assert_accessible() -> Callable[[Any], None]:
     """Run axe (WCAG 2.0 A/AA, 2.1 AA, 2.2 AA) on the page and fail on any violation."""
     from axe_playwright_python.sync_playwright import Axe

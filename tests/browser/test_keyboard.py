@@ -9,7 +9,7 @@ back). The skip link must reach the main content, and Tab must get out of every 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,6 +48,8 @@ FOCUS_STATE = """() => {
     tabindex: el.getAttribute('tabindex'),
   };
 }"""
+
+pytestmark = pytest.mark.usefixtures("no_minimum_fill_time")
 
 
 def focus_state(page: Any) -> dict[str, Any] | None:
@@ -104,16 +106,6 @@ def sign_in_by_keyboard(page: Any, email: str) -> None:
     type_into(page, page.get_by_label("Password", exact=True), TEST_PASSWORD)
     press(page, page.get_by_role("button", name="Sign in"))
     page.wait_for_url("**/account")
-
-
-@pytest.fixture(autouse=True)
-def no_minimum_fill_time(app: Flask) -> Iterator[None]:
-    """A keyboard fills the proposal pages faster than the production minimum."""
-    saved = app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"]
-    app.config["PROPOSAL_MIN_FILL_SECONDS"] = 0
-    app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = "1000 per minute"
-    yield
-    app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = saved
 
 
 @pytest.fixture

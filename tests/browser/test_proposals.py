@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,15 +15,7 @@ from portal.models import Area, Indicator, Proposal, ProposalStatus, Role, User
 from portal.proposals import services
 from tests.conftest import TEST_PASSWORD
 
-
-@pytest.fixture(autouse=True)
-def no_minimum_fill_time(app: Flask) -> Iterator[None]:
-    """The live server shares the app: a browser fills the pages faster than the production minimum."""
-    saved = app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"]
-    app.config["PROPOSAL_MIN_FILL_SECONDS"] = 0
-    app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = "1000 per minute"
-    yield
-    app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = saved
+pytestmark = pytest.mark.usefixtures("no_minimum_fill_time")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ other members' scores and the chapter's drafted sections) is done through the se
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,15 +35,7 @@ TITLE = "Hidden hunger in working families"
 PROPOSER = "proposer.loop@example.org"
 PARTICIPANT = "participant.loop@example.org"
 
-
-@pytest.fixture(autouse=True)
-def no_minimum_fill_time(app: Flask) -> Iterator[None]:
-    """The live server shares the app: a browser fills the pages faster than the production minimum."""
-    saved = app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"]
-    app.config["PROPOSAL_MIN_FILL_SECONDS"] = 0
-    app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = "1000 per minute"
-    yield
-    app.config["PROPOSAL_MIN_FILL_SECONDS"], app.config["PROPOSAL_SUBMIT_RATE_LIMIT"] = saved
+pytestmark = pytest.mark.usefixtures("no_minimum_fill_time")
 
 
 def _sign_in(page: Any, user: User) -> None:
