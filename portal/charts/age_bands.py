@@ -75,6 +75,7 @@ def age_band_chart(
                 ],
             )
         )
-    fig.add_layout(Legend(items=items, orientation="horizontal"), "below")
+    # One item per line below the plot: long labels side by side overflow a 320 px screen (WCAG 1.4.10).
+    fig.add_layout(Legend(items=items, orientation="vertical"), "below")
     style_legend(fig)
     return fig

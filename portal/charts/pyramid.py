@@ -111,6 +111,7 @@ def population_pyramid_chart(
                 ],
             )
         )
-    fig.add_layout(Legend(items=renderers, orientation="horizontal"), "below")
+    # One item per line below the plot: three long labels side by side overflow a 320 px screen (WCAG 1.4.10).
+    fig.add_layout(Legend(items=renderers, orientation="vertical"), "below")
     style_legend(fig)
     return fig

@@ -57,3 +57,20 @@ def test_ward_chooser_works_without_javascript(
         assert tab.locator("table.portal-ward-facts tbody tr").count() >= 12
     finally:
         context.close()
+
+
+def test_at_320_px_every_ward_chart_and_its_legend_fit_their_slot(
+    seeded_indicators: Any, loaded: Any, page: Any
+) -> None:
+    load_ward_imd(seeded_indicators)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"/areas/wards/{BILSTON_EAST}")
+    drawn = wait_for_charts(page)
+    assert drawn >= 2
+    # A chart slot clips what is wider than the screen, so the page cannot show it scrolling: measure each slot.
+    widths = page.evaluate(
+        "[...document.querySelectorAll('.portal-chart')].map(e => [e.id, e.scrollWidth, e.clientWidth])"
+    )
+    too_wide = [(chart_id, scroll, client) for chart_id, scroll, client in widths if scroll > client + 1]
+    assert not too_wide, f"charts wider than their slot at 320 px (id, content, slot): {too_wide}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
