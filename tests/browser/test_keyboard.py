@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from portal.models import Area, Indicator, Proposal, ProposalStatus, Role, Score
 from portal.prioritisation import services as prioritisation
 from portal.proposals import services as proposals
 from tests.conftest import TEST_PASSWORD
+from tests.helpers import links_in
 from tests.surveys.conftest import build_survey
 
 # The focused element, whether it shows a focus indicator, and whether it comes after the last one in the page.
@@ -179,9 +181,7 @@ def test_a_member_of_the_public_proposes_a_topic_by_keyboard(page: Any, wards_an
     assert re.fullmatch(r"JSNA-\d{4}-\d{4}", page.locator(".govuk-panel strong").inner_text())
 
 
-def test_a_stakeholder_signs_in_and_answers_a_survey_with_a_condition_by_keyboard(
-    page: Any, make_user: Callable[..., User]
-) -> None:
+def test_a_stakeholder_registers_and_answers_a_survey_with_a_condition_by_keyboard(page: Any, mailbox: Any) -> None:
     build_survey(
         [
             (
@@ -201,13 +201,30 @@ def test_a_stakeholder_signs_in_and_answers_a_survey_with_a_condition_by_keyboar
         ],
         title="Smoking and local services",
     )
-    stakeholder = make_user(Role.STAKEHOLDER)
+    email = "carers.lead@example.org"
+
+    # Register for an organisation: the arrow key moves the radio choice, and the organisation's questions appear.
+    page.goto("/register")
+    type_into(page, page.get_by_label("Email address"), email)
+    type_into(page, page.get_by_label("Create a password"), TEST_PASSWORD)
+    type_into(page, page.get_by_label("Confirm your password"), TEST_PASSWORD)
+    tab_to(page, page.get_by_label("Member of the public"))
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_label("For an organisation (a stakeholder)").is_checked()
+    type_into(page, page.get_by_label("Organisation name"), "Wolverhampton Carers Support")
+    press(page, page.locator("input[name=sector]").first, " ")
+    with page.expect_navigation():
+        press(page, page.get_by_role("button", name="Create account"))
+    confirmation = next(link for link in links_in(mailbox.last_to(email)) if "/confirm" in link)
+    page.goto(
+        urlsplit(confirmation).path + (f"?{urlsplit(confirmation).query}" if urlsplit(confirmation).query else "")
+    )
 
     page.goto("/sign-in")
     press(page, page.get_by_role("button", name="Sign in"))  # empty: the error summary takes focus
     page.locator(".govuk-error-summary").wait_for()
     assert focused_is(page, page.locator(".govuk-error-summary"))
-    sign_in_by_keyboard(page, stakeholder.email)
+    sign_in_by_keyboard(page, email)
 
     page.goto("/surveys")
     follow(page, page.get_by_role("link", name="Smoking and local services"))
