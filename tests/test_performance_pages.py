@@ -50,28 +50,42 @@ def test_pages_without_charts_do_not_load_bokehjs(client: FlaskClient) -> None:
 
 
 CHART_PAGE = """
-{% from "components/charts.html" import chart, chart_scripts %}
+{% from "components/charts.html" import chart, chart_table, chart_with_table, chart_scripts %}
 {% if with_chart %}{{ chart("c1", "/x.json", "A chart") }}{% endif %}
+{{ chart_table("c1", "A chart", ["Year", "Value"], rows, "/x.csv") }}
+{{ chart_with_table("c2", None, "One value", "", ["Year", "Value"], [["2024", "1"]], "/y.csv") }}
 {{ chart_scripts() }}
 """
 
 
-def _render(app: Flask, with_chart: bool) -> BeautifulSoup:
+def _render(app: Flask, with_chart: bool, path: str = "/") -> BeautifulSoup:
     # A context of its own, as each request has in production (the test holds an app context open).
     def render() -> str:
-        with app.app_context(), app.test_request_context("/"):
-            return render_template_string(CHART_PAGE, with_chart=with_chart)
+        with app.app_context(), app.test_request_context(path):
+            rows = [[str(year), str(year)] for year in range(1900, 2020)]
+            return render_template_string(CHART_PAGE, with_chart=with_chart, rows=rows)
 
     return BeautifulSoup(contextvars.Context().run(render), "html.parser")
 
 
-def test_chart_scripts_load_bokehjs_only_when_a_chart_was_drawn(app: Flask) -> None:
-    with_chart = _render(app, with_chart=True)
-    without = _render(app, with_chart=False)
-    sources = [script["src"] for script in with_chart.select("script[src]")]
-    assert any("/bokeh/static/js/bokeh.min.js" in src for src in sources)
-    assert any("/static/js/charts.js" in src for src in sources)
-    # Without a chart only the small charts.js is fetched; it knows where BokehJS is if HTMX swaps a chart in.
-    scripts = without.select("script[src]")
-    assert ["/static/js/charts.js" in script["src"] for script in scripts] == [True]
-    assert "/bokeh/static/js/bokeh.min.js" in scripts[0]["data-bokeh-src"]
+def test_chart_scripts_never_put_bokehjs_in_the_page(app: Flask) -> None:
+    for with_chart in (True, False):
+        page = _render(app, with_chart=with_chart)
+        # Only the small charts.js, deferred; it loads BokehJS itself when a chart nears the screen.
+        scripts = page.select("script[src]")
+        assert ["/static/js/charts.js" in script["src"] for script in scripts] == [True]
+        assert scripts[0].has_attr("defer")
+        assert "/bokeh/static/js/bokeh.min.js" in scripts[0]["data-bokeh-src"]
+
+
+def test_only_the_table_of_a_chart_to_be_drawn_is_folded_from_the_first_paint(app: Flask) -> None:
+    def folded(page: BeautifulSoup) -> dict[str, bool]:
+        return {d["data-chart-table"]: d.has_attr("data-chart-fold") for d in page.select("details[data-chart-table]")}
+
+    # Every table is open in the HTML (the no-JavaScript fallback); data-chart-fold lets the stylesheet fold it.
+    assert all(d.has_attr("open") for d in _render(app, with_chart=True).select("details[data-chart-table]"))
+    assert folded(_render(app, with_chart=True)) == {"c1": True, "c2": False}
+    # No chart drawn above it: the table stands in for the chart and stays open.
+    assert folded(_render(app, with_chart=False)) == {"c1": False, "c2": False}
+    # A reader paging through the table keeps it open.
+    assert folded(_render(app, with_chart=True, path="/?c1-page=2")) == {"c1": False, "c2": False}
