@@ -84,6 +84,7 @@ def test_the_loop_from_publishing_a_chapter_to_a_response_on_the_public_tracker(
     assert_accessible(page)
     page.get_by_role("link", name="View the published chapter").click()
     page.get_by_role("heading", level=1, name="Food insecurity in families with young children").wait_for()
+    page.locator("[data-bokeh-json]").first.scroll_into_view_if_needed()  # charts are drawn as they near the screen
     page.locator('[data-bokeh-state="rendered"]').first.wait_for()  # the projection chart drew, under the CSP
     expect(page.get_by_text("Projection: A test series").first).to_be_visible()
     assert_accessible(page)

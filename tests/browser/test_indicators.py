@@ -14,12 +14,14 @@ seeded_indicators = indicator_fixtures.seeded_indicators
 
 
 def wait_for_charts(page: Any) -> int:
-    """Wait until every chart on the page has been drawn by Bokeh; return how many there are."""
+    """Scroll to each chart on the page (charts.js draws a chart as it nears the screen) and wait until Bokeh has
+    drawn it; return how many there are."""
     charts = page.locator("[data-bokeh-json]")
     count = charts.count()
     for index in range(count):
         chart = charts.nth(index)
         chart_id = chart.get_attribute("id")
+        chart.scroll_into_view_if_needed()
         page.wait_for_function(
             "id => { const el = document.getElementById(id);"
             " return el && (el.dataset.bokehState === 'rendered' || el.dataset.bokehState === 'failed'); }",

@@ -47,6 +47,7 @@ def test_with_javascript_charts_are_drawn_and_their_tables_fold_away(
 ) -> None:
     page.goto("/indicators/93356")
     trend = page.locator("#chart-trend")
+    trend.scroll_into_view_if_needed()  # charts.js draws a chart as it nears the screen
     page.wait_for_function("() => document.getElementById('chart-trend').dataset.bokehState === 'rendered'")
     assert trend.get_attribute("role") == "img"
     assert (trend.bounding_box() or {}).get("height", 0) >= 300

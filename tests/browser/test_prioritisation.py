@@ -117,8 +117,9 @@ def test_member_scores_with_autosave_and_reads_the_results(
     _sign_in(page, members[0].email)
     page.goto(f"/prioritisation/rounds/{round_.id}/results")
     page.get_by_role("heading", name="Provisional results").wait_for()
-    page.locator("#ranking-chart[data-bokeh-state=rendered]").wait_for()
-    page.locator("#heatmap-chart[data-bokeh-state=rendered]").wait_for()
+    for chart in ("#ranking-chart", "#heatmap-chart"):  # charts.js draws a chart as it nears the screen
+        page.locator(chart).scroll_into_view_if_needed()
+        page.locator(f"{chart}[data-bokeh-state=rendered]").wait_for()
     assert_accessible(page)
 
     # The "what if" panel re-ranks as weights are typed, without reloading.

@@ -147,6 +147,7 @@ def test_analyst_sees_charts_and_filters_by_sector(
     page.goto("/surveys/manage")
     assert_accessible(page)
     page.get_by_role("link", name="Results of Stakeholder views on health and wellbeing priorities").click()
+    page.locator("[data-bokeh-json]").first.scroll_into_view_if_needed()  # charts are drawn as they near the screen
     page.locator("[data-bokeh-state=rendered]").first.wait_for()
     assert_accessible(page)
 
@@ -157,6 +158,7 @@ def test_analyst_sees_charts_and_filters_by_sector(
         page.get_by_label("Show results from").select_option("nhs_provider")
     page.locator("#survey-results").get_by_text("Results from NHS provider").wait_for()
     assert page.evaluate("window.__notReloaded") is True
+    page.locator("#survey-results [data-bokeh-json]").first.scroll_into_view_if_needed()
     page.locator("#survey-results [data-bokeh-state=rendered]").first.wait_for()
     assert_accessible(page)
 
