@@ -2,9 +2,12 @@
 
 Prints, per page: performance, Largest Contentful Paint, total blocking time, Cumulative Layout Shift, accessibility,
 best practices and SEO, each beside its goal (performance ≥ 90, LCP < 2.5 s, CLS < 0.1, the other three 100), and
-exits non-zero when a goal is missed.
+exits non-zero when a goal is missed. The pages are the plain pages of bench_pages.py and one page of every public
+kind that draws charts: indicator pages, a ward profile, the neighbourhood types (segmentation) and one type, and the
+overview's spine chart. ``--charts`` runs only the chart pages (Lighthouse is slow: use it while iterating).
 
-    python bench/bench_lighthouse.py [--database sqlite:///path] [--redis redis://127.0.0.1:56379/10] [--pages ...]
+    python bench/bench_lighthouse.py [--database sqlite:///path] [--redis redis://127.0.0.1:56379/10]
+                                     [--charts | --pages PATH ...]
 
 Lighthouse is installed on first use into bench/node_modules (not committed) with ``npm i -E lighthouse@12.2.3``;
 Chromium is /usr/bin/chromium (or CHROME_PATH). The portal runs under gunicorn as in bench_pages.py. Each page is
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +32,17 @@ from bench_pages import PAGES, ROOT, fetch, seeded_database, start_gunicorn, sto
 LIGHTHOUSE_VERSION = "12.2.3"
 BENCH = ROOT / "bench"
 CLI = BENCH / "node_modules" / "lighthouse" / "cli" / "index.js"
-CHART_PAGES = ["/indicators/90366", "/indicators/41001"]
+# Every public kind of page that draws charts. "{ward}" and "{segment}" are the first links on /areas/wards and
+# /areas/segments, as the codes depend on the deployment.
+CHART_PAGES = [
+    "/indicators/93356",
+    "/indicators/90366",
+    "/indicators/41001",
+    "/areas/wards/{ward}",
+    "/areas/segments",
+    "/areas/segments/{segment}",
+    "/indicators?view=spine",
+]
 GOALS = {"performance": 90, "accessibility": 100, "best-practices": 100, "seo": 100}
 GOAL_LCP_S = 2.5
 GOAL_CLS = 0.1
@@ -45,6 +59,32 @@ def ensure_lighthouse() -> None:
         check=True,
         capture_output=True,
     )
+
+
+def first_link(base: str, listing: str, pattern: str) -> str | None:
+    """The first link on ``listing`` matching ``pattern`` (a regular expression with one group), or None."""
+    try:
+        html = fetch(base + listing)[1].decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = re.search(pattern, html)
+    return found.group(1) if found else None
+
+
+def resolve(base: str, paths: list[str]) -> list[str]:
+    """Fill in the ward and neighbourhood type of CHART_PAGES from the running portal; drop what it lacks."""
+    links = {
+        "ward": first_link(base, "/areas/wards", r'href="/areas/wards/(E\d+)"'),
+        "segment": first_link(base, "/areas/segments", r'href="/areas/segments/(\d+)"'),
+    }
+    resolved = []
+    for path in paths:
+        names = re.findall(r"\{(\w+)\}", path)
+        if any(not links.get(name) for name in names):
+            print(f"{path}: skipped (no such page in this database)", file=sys.stderr)
+            continue
+        resolved.append(path.format(**links))
+    return resolved
 
 
 def lighthouse(url: str, chrome: str) -> dict[str, float]:
@@ -85,8 +125,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="DATABASE_URL of a seeded database (default: build instance/bench/)")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:56379/10"))
-    parser.add_argument("--pages", nargs="*", default=[*PAGES, *CHART_PAGES])
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--pages", nargs="*", default=list(dict.fromkeys([*PAGES, *CHART_PAGES])))
+    which.add_argument("--charts", action="store_true", help="only the pages with charts")
     args = parser.parse_args()
+    if args.charts:
+        args.pages = CHART_PAGES
     chrome = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
     if not Path(chrome).exists():
         print(f"Chromium not found at {chrome} (set CHROME_PATH)", file=sys.stderr)
@@ -104,10 +148,11 @@ def main() -> int:
     }
     portal, base = start_gunicorn("wsgi:app", ROOT, env)
     failures: list[str] = []
+    print(f"Load average before the run: {', '.join(f'{load:.2f}' for load in os.getloadavg())}", flush=True)
     print("| page | performance (≥ 90) | LCP s (< 2.5) | TBT ms | CLS (< 0.1) | accessibility | best practices | SEO |")
     print("|---|---|---|---|---|---|---|---|")
     try:
-        for path in args.pages:
+        for path in resolve(base, args.pages):
             try:
                 fetch(base + path)
             except OSError as error:
@@ -139,6 +184,7 @@ def main() -> int:
                 print(f"    audits not passed: {', '.join(s['failed'])}", flush=True)  # type: ignore[arg-type]
     finally:
         stop(portal)
+    print(f"Load average after the run: {', '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print("\nPASS" if not failures else "\nFAIL: " + ", ".join(failures))
     return 0 if not failures else 1
 
