@@ -29,6 +29,7 @@ def test_life_expectancy_page_with_verdict_coloured_points_passes_axe(
 
     assert import_file(LIFE_EXPECTANCY).ok
     page.goto("/indicators/90366")
+    page.locator("#chart-trend").scroll_into_view_if_needed()  # charts are drawn as they near the screen
     page.locator("#chart-trend .bk-Canvas, #chart-trend canvas").first.wait_for(state="attached")
     assert "Worse (as published by OHID)" in (page.locator("#chart-trend-table").text_content() or "")
     assert_accessible(page)
