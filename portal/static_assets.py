@@ -7,7 +7,7 @@ import hashlib
 import os
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 
 # A fingerprinted URL names one version of the file for ever.
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
@@ -67,20 +67,7 @@ def static_cache_headers(response: Response) -> Response:
     return response
 
 
-def note_chart() -> str:
-    """Template global called by the chart macro: this page draws a chart, so it needs BokehJS."""
-    g.page_has_charts = True
-    return ""
-
-
-def page_has_charts() -> bool:
-    """True once a chart has been rendered into this page (templates render top to bottom, scripts last)."""
-    return bool(g.get("page_has_charts"))
-
-
 def init_static_assets(app: Flask) -> None:
-    """Register the fingerprinting and cache-header hooks and the chart bookkeeping globals."""
+    """Register the fingerprinting and cache-header hooks."""
     app.url_defaults(add_fingerprint)
     app.after_request(static_cache_headers)
-    app.jinja_env.globals["note_chart"] = note_chart
-    app.jinja_env.globals["page_has_charts"] = page_has_charts
