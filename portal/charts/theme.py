@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
+from bokeh.core.property.vectorization import Value, value
 from bokeh.models import HoverTool, NumeralTickFormatter
 from bokeh.models.annotations import Title
 from bokeh.plotting import figure
@@ -92,6 +94,11 @@ def style_legend(fig: Any, location: str = "top_left", *, outside: bool = False)
         if outside:
             fig.center.remove(legend)
             legend.orientation = "horizontal" if len(legend.items) <= 3 else "vertical"
+            # Aligned left: a legend wider than a narrow screen's plot then loses the end of its longest label, not
+            # every item's line or marker (Bokeh aligns a side-panel legend right by default).
+            legend.location = "top_left"
+            for item in legend.items:
+                item.label = _wrapped(item.label)
             fig.add_layout(legend, "below")
         else:
             legend.location = location
@@ -100,6 +107,18 @@ def style_legend(fig: Any, location: str = "top_left", *, outside: bool = False)
         legend.label_text_color = TEXT
         legend.background_fill_alpha = 0.85
         legend.border_line_color = GRID
+
+
+# A label below the plot longer than this goes onto two lines, so the legend fits the plot on a 320 px screen.
+LEGEND_LINE_CHARACTERS = 30
+
+
+def _wrapped(label: Any) -> Any:
+    """A fixed legend label broken at spaces into lines of at most LEGEND_LINE_CHARACTERS (Bokeh draws each line)."""
+    text = label.value if isinstance(label, Value) else None
+    if not isinstance(text, str) or len(text) <= LEGEND_LINE_CHARACTERS:
+        return label
+    return value("\n".join(textwrap.wrap(text, LEGEND_LINE_CHARACTERS)))
 
 
 def number_axis(axes: Any) -> None:

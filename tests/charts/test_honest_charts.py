@@ -52,6 +52,29 @@ def test_one_point_is_not_a_trend() -> None:
     assert is_trend([11.0, 12.0])
 
 
+def test_a_legend_below_the_plot_fits_a_narrow_screen() -> None:
+    # At 320 px the trend legend was wider than the plot and Bokeh's right alignment cut every item's line and marker
+    # off: the legend is aligned left and long labels go onto more lines, none longer than the short ones need.
+    fig = trend_chart(
+        "Life expectancy",
+        ["2019 - 21", "2020 - 22", "2021 - 23"],
+        "Wolverhampton",
+        LIFE[:3],
+        LIFE_LOW[:3],
+        LIFE_HIGH[:3],
+        {"England": [80.0, 80.5, 81.0], "West Midlands": [79.5, 79.9, 80.2]},
+        significance=["worse", "worse", "similar"],
+        published_by=["OHID", "OHID", "OHID"],
+    )
+    (legend,) = fig.below[-1:]
+    assert legend.location == "top_left"
+    lines = [line for item in legend.items for line in item.label.value.split("\n")]
+    assert "England" in lines and max(len(line) for line in lines) <= 30
+    # Wrapping only breaks lines: each label still says the whole verdict.
+    labels = [item.label.value.replace("\n", " ") for item in legend.items]
+    assert "Wolverhampton: worse (as published by OHID)" in labels
+
+
 def test_life_expectancy_compare_is_a_dot_plot_with_its_intervals_drawn() -> None:
     assert far_from_zero(LIFE, LIFE_LOW, LIFE_HIGH)
     names = ["A", "B", "C", "D"]
