@@ -228,15 +228,16 @@ def test_a_hit_is_sent_gzipped_from_pieces_compressed_when_the_page_was_stored(
     assert _nonce(hits[0]) != _nonce(hits[1])
 
 
-def test_gzip_pieces_join_into_one_valid_stream() -> None:
+def test_gzip_pieces_join_into_one_valid_stream_with_the_right_trailer() -> None:
     import gzip
 
     from portal.page_cache import CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, gzip_from_pieces, gzip_pieces
 
     body = f'<p>{"é" * 3000}</p><script nonce="{NONCE_PLACEHOLDER}"></script>{CSRF_PLACEHOLDER}<i>{NONCE_PLACEHOLDER}'
-    secrets = {NONCE_PLACEHOLDER: "n0nce", CSRF_PLACEHOLDER: "t0ken"}
-    served = body.replace(NONCE_PLACEHOLDER, "n0nce").replace(CSRF_PLACEHOLDER, "t0ken").encode()
-    assert gzip.decompress(gzip_from_pieces(gzip_pieces(body, 6), secrets, served, 6)) == served
+    secrets = {NONCE_PLACEHOLDER: "n0nce", CSRF_PLACEHOLDER: "t0ken-of-another-length"}
+    served = body.replace(NONCE_PLACEHOLDER, "n0nce").replace(CSRF_PLACEHOLDER, "t0ken-of-another-length").encode()
+    # gzip.decompress checks the trailer: the CRC-32 and length worked out from the pieces must be the page's.
+    assert gzip.decompress(gzip_from_pieces(gzip_pieces(body, 6), secrets, 6)) == served
 
 
 PUBLIC_PAGES = ["/", "/indicators", "/topics", "/surveys", "/evidence", "/chapters", "/prioritisation/", "/outcomes"]
