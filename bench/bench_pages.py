@@ -12,8 +12,8 @@ seeded database, in instance/bench-0.1/ and instance/bench-1/); ``--large`` runs
 ``--database`` one given database. Besides the fixed pages it measures a synthetic indicator's chart page, the
 largest published survey's results and the latest published round's summary. Every page is fetched three times
 before wrk (the first builds it and its charts), so the figures are for warm pages. hello-world stays up beside the
-portal and is measured again right before each page; each ratio is to that neighbouring figure. The page cache in Redis is
-emptied before each database's run (both runs would otherwise share its keys). The portal runs with
+portal and is measured again right before each page; each ratio is to that neighbouring figure. The page cache in
+Redis is emptied before each database's run (both runs would otherwise share its keys). The portal runs with
 PORTAL_ENV=production; production refuses memory:// rate-limit storage with more than one worker, so REDIS_URL and
 RATELIMIT_STORAGE_URI point at ``--redis``, which also holds the page cache.
 Needs wrk (Debian: ``apt-get install wrk``).
