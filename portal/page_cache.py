@@ -18,6 +18,10 @@
   replays the headers the full response had (without rate-limit counts). A stored page the middleware declines (a
   version not yet in the cache) is served inside Flask. As before, a page served from the cache never runs its view,
   so view rate limits (search) count only the requests that build a page.
+- **Compressed once.** When a page is stored it is also gzip-compressed in pieces (the text between the per-response
+  secrets, each ending on a byte boundary, with its CRC-32 contribution), and its uncompressed body goes under a
+  key of its own. A hit for a client that accepts gzip reads only the pieces and compresses just its own nonce and
+  token; brotli and identity hits read the body too and compress it per response.
 - **What is cached.** GET requests for endpoints open to anyone, from visitors who are not signed in and whose
   session holds nothing but a CSRF token; keyed by the full URL and the HX-Request / HX-Target headers. A response
   is stored only when it is a 200 HTML page with no Set-Cookie, no flashed message, no ``private``/``no-store``
