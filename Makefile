@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+BENCH_SECONDS ?= 5
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-sqlite test-postgres lint install install-test db-upgrade db-migrate seed bench bench-large verify clean
@@ -60,12 +61,14 @@ lint: install-test ## ruff check, ruff format --check and mypy (settings in pypr
 db-migrate: install ## Generate a migration: make db-migrate REV=0008_what_changed MSG="what changed"
 	$(FLASK) db migrate --rev-id $(REV) -m "$(MSG)"
 
-bench: install-test ## Run the benchmarks in bench/ (not part of the test suite)
-	@status=0; for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || status=1; done; exit $$status
+bench: install-test ## Run the benchmarks in bench/; pages at 1/10 and full size side by side (BENCH_SECONDS of wrk per page, default 5)
+	@status=0; for script in bench/bench_*.py; do echo "== $$script"; \
+	  if [ "$$script" = bench/bench_pages.py ]; then $(BIN)/python $$script --duration $(BENCH_SECONDS) || status=1; \
+	  else $(BIN)/python $$script || status=1; fi; done; exit $$status
 
-bench-large: install-test ## Page benchmark and Lighthouse on the seeded data plus 1,000,000 indicator values
-	$(BIN)/python bench/bench_pages.py --large
-	$(BIN)/python bench/bench_lighthouse.py --database sqlite:///$(CURDIR)/instance/bench-large/portal.sqlite3
+bench-large: install-test ## Page benchmark (10 s per page) and Lighthouse on the full-size bench dataset only
+	$(BIN)/python bench/bench_pages.py --large --duration 10
+	$(BIN)/python bench/bench_lighthouse.py --database sqlite:///$(CURDIR)/instance/bench-1/portal.sqlite3
 
 verify: install-test ## Long proofs: forecast backtest, hostile inputs, API and form fuzzing, load and faults on PostgreSQL, the full axe crawl
 	$(BIN)/python bench/bench_forecast.py

@@ -18,6 +18,10 @@
   replays the headers the full response had (without rate-limit counts). A stored page the middleware declines (a
   version not yet in the cache) is served inside Flask. As before, a page served from the cache never runs its view,
   so view rate limits (search) count only the requests that build a page.
+- **Compressed once.** When a page is stored it is also gzip-compressed in pieces (the text between the per-response
+  secrets, each ending on a byte boundary, with its CRC-32 contribution), and its uncompressed body goes under a
+  key of its own. A hit for a client that accepts gzip reads only the pieces and compresses just its own nonce and
+  token; brotli and identity hits read the body too and compress it per response.
 - **What is cached.** GET requests for endpoints open to anyone, from visitors who are not signed in and whose
   session holds nothing but a CSRF token; keyed by the full URL and the HX-Request / HX-Target headers. A response
   is stored only when it is a 200 HTML page with no Set-Cookie, no flashed message, no ``private``/``no-store``
@@ -35,8 +39,11 @@ import gzip
 import hashlib
 import logging
 import os
+import re
 import secrets
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -85,6 +92,10 @@ _PER_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "content-length", "content-encoding", "etag", "x-page-cache", "date", "server"}
 )
 _PENDING = "portal.page_cache.pending"
+_SECRETS = re.compile(f"({re.escape(NONCE_PLACEHOLDER)}|{re.escape(CSRF_PLACEHOLDER)})")
+# A gzip member header (no name, no time, OS unknown) and the final, empty fixed-Huffman deflate block.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+_FINAL_BLOCK = b"\x03\x00"
 
 
 class DataVersion(db.Model):  # type: ignore[name-defined]
@@ -228,6 +239,16 @@ def _current(stored: Any, version: Any) -> bool:
     return isinstance(stored, dict) and version is not None and stored.get("version") == version
 
 
+def body_key(key: str) -> str:
+    """Where a stored page's uncompressed body is kept: apart, so a gzip hit reads only the compressed pieces."""
+    return key + ":body"
+
+
+def _stored_body(backend: Any, key: str, version: str) -> str | None:
+    stored = backend.get(body_key(key))
+    return stored["body"] if _current(stored, version) else None
+
+
 def _serve(stored: dict[str, Any]) -> Response:
     body = stored["body"].replace(NONCE_PLACEHOLDER, csp_nonce())
     if CSRF_PLACEHOLDER in body:
@@ -254,11 +275,15 @@ def serve_cached_page() -> Response | None:
     if not g.page_cache_candidate:
         return None
     g.page_cache_version = current_data_version()
-    stored = cache.get(_cache_key())
+    key = _cache_key()
+    stored = cache.get(key)
     if not _current(stored, g.page_cache_version):
         return None
+    body = _stored_body(cache, key, g.page_cache_version)
+    if body is None:
+        return None
     g.page_cache_served = True
-    return _serve(stored)
+    return _serve({**stored, "body": body})
 
 
 def _storable(response: Response) -> bool:
@@ -316,6 +341,75 @@ def etag_json(response: Response) -> Response:
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+def _deflate_piece(data: bytes, level: int) -> bytes:
+    """Raw deflate of one piece on its own, ending on a byte boundary with a non-final block (a sync flush), so pieces
+    compressed apart can be joined into one stream."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+_MASK = 0xFFFFFFFF
+
+
+def _crc_register(data: bytes, register: int) -> int:
+    """The CRC-32 register after ``data`` starting from ``register``, without zlib's inversions (so it is linear)."""
+    return ~zlib.crc32(data, ~register & _MASK) & _MASK
+
+
+def _crc_shift(columns: tuple[int, ...], register: int) -> int:
+    """Apply a precomputed 32×32 bit matrix (one column per register bit) to ``register``."""
+    result = 0
+    for column in columns:
+        if not register:
+            break
+        if register & 1:
+            result ^= column
+        register >>= 1
+    return result
+
+
+def gzip_pieces(body: str, level: int) -> list[tuple[bytes, int, int, tuple[int, ...]] | str]:
+    """A stored body compressed once, when it is stored, so a hit compresses only its own nonce and token.
+
+    Each run of text between the per-response secrets becomes (raw deflate ending on a byte boundary, its length, its
+    CRC-32 contribution, the CRC-32 register's 32×32 bit matrix over that many bytes); each secret stays its
+    placeholder. With these a hit builds its gzip body and trailer without the uncompressed page: CRC-32 is linear,
+    so the register after a run is ``matrix · register ⊕ contribution``.
+    """
+    pieces: list[tuple[bytes, int, int, tuple[int, ...]] | str] = []
+    for piece in _SECRETS.split(body):
+        if piece in (NONCE_PLACEHOLDER, CSRF_PLACEHOLDER):
+            pieces.append(piece)
+        elif piece:
+            data = piece.encode()
+            zeros = bytes(len(data))
+            columns = tuple(_crc_register(zeros, 1 << bit) for bit in range(32))
+            pieces.append((_deflate_piece(data, level), len(data), _crc_register(data, 0), columns))
+    return pieces
+
+
+def gzip_from_pieces(pieces: list[Any], secrets_: dict[str, str], level: int) -> bytes:
+    """The gzip body of one response: the stored pieces with this response's secrets compressed in between, and the
+    trailer (CRC-32 and length of the page) worked out from the pieces' CRC matrices."""
+    chunks = [_GZIP_HEADER]
+    register = _MASK
+    size = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            data = secrets_[piece].encode()
+            chunks.append(_deflate_piece(data, level))
+            register = _crc_register(data, register)
+            size += len(data)
+        else:
+            compressed, length, contribution, columns = piece
+            chunks.append(compressed)
+            register = _crc_shift(columns, register) ^ contribution
+            size += length
+    chunks.append(_FINAL_BLOCK)
+    chunks.append(struct.pack("<II", ~register & _MASK, size & _MASK))
+    return b"".join(chunks)
 
 
 def _choose_encoding(accept_encoding: str, algorithms: Iterable[str]) -> str | None:
@@ -382,8 +476,16 @@ class PageCacheMiddleware:
                 continue  # counts of the request that made the page, not of later visitors
             kept.append((name, value.replace(nonce, NONCE_PLACEHOLDER) if nonce else value))
         entry["headers"] = kept
+        config = self.app.config
+        body = entry.pop("body")
+        entry["csrf"] = CSRF_PLACEHOLDER in body
+        if "gzip" in config.get("COMPRESS_ALGORITHM", ()):
+            entry["gzip"] = gzip_pieces(body, config.get("COMPRESS_LEVEL", 6))
         try:
-            self._backend().set(key, entry, timeout=self.app.config["PAGE_CACHE_TIMEOUT"])
+            self._backend().set_many(
+                {key: entry, body_key(key): {"version": entry["version"], "body": body}},
+                timeout=config["PAGE_CACHE_TIMEOUT"],
+            )
         except Exception:
             logger.exception("Could not store a page in the page cache")
 
@@ -413,26 +515,42 @@ class PageCacheMiddleware:
         if visitor is None:
             return None
         nonce = secrets.token_urlsafe(16)
-        body: str = stored["body"].replace(NONCE_PLACEHOLDER, nonce)
-        if CSRF_PLACEHOLDER in body:
+        values = {NONCE_PLACEHOLDER: nonce}
+        if stored.get("csrf"):
             field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
             if not isinstance(visitor.get(field), str):
                 visitor[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - as flask_wtf.csrf does
             secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key or ""
             signer = URLSafeTimedSerializer(secret, "wtf-csrf-token")
-            body = body.replace(CSRF_PLACEHOLDER, signer.dumps(visitor[field]))
+            values[CSRF_PLACEHOLDER] = signer.dumps(visitor[field])
         headers = Headers([(name, value.replace(NONCE_PLACEHOLDER, nonce)) for name, value in stored["headers"]])
-        response = self.app.response_class(body.encode(), status=200, headers=headers)
+        response = self.app.response_class(status=200, headers=headers)
         response.headers["X-Page-Cache"] = "hit"
-        algorithm = _choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), config.get("COMPRESS_ALGORITHM", ()))
-        if algorithm and (response.content_length or 0) < config.get("COMPRESS_MIN_SIZE", 500):
-            algorithm = None
+        accepted = environ.get("HTTP_ACCEPT_ENCODING", "")
+        pieces = stored.get("gzip")
+        if pieces is not None and _choose_encoding(accepted, ("gzip",)):
+            # Compressed when stored: gzip (a little larger than brotli) costs no compression of the page per response,
+            # and the uncompressed body is not even read.
+            algorithm: str | None = "gzip"
+        else:
+            algorithm = _choose_encoding(accepted, config.get("COMPRESS_ALGORITHM", ()))
+            body = _stored_body(self._backend(), page_key(environ), stored["version"])
+            if body is None:
+                return None
+            for placeholder, value in values.items():
+                body = body.replace(placeholder, value)
+            response.set_data(body.encode())
+            if (response.content_length or 0) < config.get("COMPRESS_MIN_SIZE", 500):
+                algorithm = None
         response.set_etag(f"{stored['etag']}:{algorithm}" if algorithm else stored["etag"])
         self.app.session_interface.save_session(self.app, visitor, response)
         response.make_conditional(environ)
         if response.status_code == 304:
             # The browser keeps its body and the policy that matches the nonce in it (see portal.security).
             del response.headers["Content-Security-Policy"]
+        elif algorithm == "gzip" and pieces is not None:
+            response.set_data(gzip_from_pieces(pieces, values, config.get("COMPRESS_LEVEL", 6)))
+            response.headers["Content-Encoding"] = algorithm
         elif algorithm:
             data = response.get_data()
             if algorithm == "br":

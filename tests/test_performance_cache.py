@@ -194,6 +194,78 @@ def test_a_hit_carries_the_headers_of_the_full_response(caching: Flask) -> None:
     assert miss.headers["Set-Cookie"].split(";", 1)[1] == hit.headers["Set-Cookie"].split(";", 1)[1]
 
 
+def test_a_hit_is_sent_gzipped_from_pieces_compressed_when_the_page_was_stored(
+    caching: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gzip
+
+    from portal import page_cache
+
+    browser = {"Accept-Encoding": "br, gzip"}
+    caching.test_client().get("/evidence", headers=browser)
+    compressions: list[bytes] = []
+    real_compress = page_cache.gzip.compress
+
+    def counted(data: bytes, *args: int) -> bytes:
+        compressions.append(data)
+        return real_compress(data, *args)
+
+    monkeypatch.setattr(page_cache.gzip, "compress", counted)
+    hits = [caching.test_client().get("/evidence", headers=browser) for _ in range(2)]
+    assert compressions == []  # nothing compressed per response
+    plain = caching.test_client().get("/evidence")
+    for hit in hits:
+        assert hit.headers["X-Page-Cache"] == "hit" and hit.headers["Content-Encoding"] == "gzip"
+        html = gzip.decompress(hit.data).decode()
+        # The same page as an uncompressed hit, with this response's own nonce and CSRF token in it.
+        assert set(re.findall(r'nonce="([^"]+)"', html)) == {_nonce(hit)}
+        assert "\x00" not in html
+        assert len(html) == len(plain.get_data(as_text=True))
+        assert (
+            re.sub(r"nonce=\"[^\"]+\"", "", html).split("X-CSRFToken")[0]
+            == (re.sub(r"nonce=\"[^\"]+\"", "", plain.get_data(as_text=True)).split("X-CSRFToken")[0])
+        )
+    assert _nonce(hits[0]) != _nonce(hits[1])
+
+
+def test_gzip_pieces_join_into_one_valid_stream_with_the_right_trailer() -> None:
+    import gzip
+
+    from portal.page_cache import CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, gzip_from_pieces, gzip_pieces
+
+    body = f'<p>{"é" * 3000}</p><script nonce="{NONCE_PLACEHOLDER}"></script>{CSRF_PLACEHOLDER}<i>{NONCE_PLACEHOLDER}'
+    secrets = {NONCE_PLACEHOLDER: "n0nce", CSRF_PLACEHOLDER: "t0ken-of-another-length"}
+    served = body.replace(NONCE_PLACEHOLDER, "n0nce").replace(CSRF_PLACEHOLDER, "t0ken-of-another-length").encode()
+    # gzip.decompress checks the trailer: the CRC-32 and length worked out from the pieces must be the page's.
+    assert gzip.decompress(gzip_from_pieces(gzip_pieces(body, 6), secrets, 6)) == served
+
+
+PUBLIC_PAGES = ["/", "/indicators", "/topics", "/surveys", "/evidence", "/chapters", "/prioritisation/", "/outcomes"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_second_anonymous_request_for_a_public_page_runs_no_sql(caching: Flask, path: str) -> None:
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    first = caching.test_client().get(path, headers={"Accept-Encoding": "br, gzip"})
+    assert first.status_code == 200 and first.headers["X-Page-Cache"] == "miss"
+    statements: list[str] = []
+
+    def count_statement(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        # A new visitor without cookies, as a crawler or a first visit.
+        second = caching.test_client().get(path, headers={"Accept-Encoding": "br, gzip"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_statement)
+    assert second.status_code == 200 and second.headers["X-Page-Cache"] == "hit"
+    assert statements == []
+
+
 def test_a_returning_visitor_keeps_their_token_and_gets_no_new_cookie(caching: Flask, client: FlaskClient) -> None:
     client.get("/evidence")
     with client.session_transaction() as session:
