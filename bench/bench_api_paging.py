@@ -87,6 +87,19 @@ def main() -> int:
             select(*columns).where(condition).order_by(*(c.desc() for c in columns)).offset(per_page).limit(1)
         ).one()
         last_cursor = make_cursor(args.indicator, dict(zip(KEY_FIELDS, before_last, strict=True)))
+        # The deepest page holding one local authority's rows (the same shape as the first page): the last page of
+        # the last E06-E10 area; after it come the regions (E12) and England (E92), which have more series.
+        authority = db.session.scalar(
+            select(func.max(IndicatorValue.area_code)).where(condition, IndicatorValue.area_code < "E11")
+        )
+        before_authority_last = db.session.execute(
+            select(*columns)
+            .where(condition, IndicatorValue.area_code == authority)
+            .order_by(*(c.desc() for c in columns))
+            .offset(per_page)
+            .limit(1)
+        ).one()
+        authority_cursor = make_cursor(args.indicator, dict(zip(KEY_FIELDS, before_authority_last, strict=True)))
         beyond = db.session.scalar(
             select(func.count()).where(condition, tuple_(*columns) > tuple_(*before_last)).select_from(IndicatorValue)
         )
@@ -103,6 +116,9 @@ def main() -> int:
         "cursor, first page": median_ms(run(key_rows_query(condition).limit(per_page + 1)), args.repeats),
         "cursor, last page": median_ms(
             run(key_rows_query(condition, after=tuple(before_last)).limit(per_page + 1)), args.repeats
+        ),
+        "cursor, deepest local-authority page": median_ms(
+            run(key_rows_query(condition, after=tuple(before_authority_last)).limit(per_page + 1)), args.repeats
         ),
         "page=1": median_ms(run(api_rows_query(condition).limit(per_page)), args.repeats),
         f"page={last_page} (the last)": median_ms(
@@ -122,6 +138,7 @@ def main() -> int:
     figures = {
         "cursor, first page": median_ms(get(f"{base}&cursor=start"), args.repeats),
         "cursor, last page": median_ms(get(f"{base}&cursor={last_cursor}"), args.repeats),
+        "cursor, deepest local-authority page": median_ms(get(f"{base}&cursor={authority_cursor}"), args.repeats),
         "page=1": median_ms(get(f"{base}&page=1"), args.repeats),
         f"page={last_page} (the last)": median_ms(get(f"{base}&page={last_page}"), args.repeats),
     }
@@ -136,7 +153,8 @@ def main() -> int:
     verdict = "meets" if ratio <= GOAL_LAST_OVER_FIRST else "MISSES"
     print(f"Last cursor page ({last_rows} rows, {beyond} after the cursor): query ÷ first page's {ratio:.2f} "
           f"({verdict} the goal ≤ {GOAL_LAST_OVER_FIRST}); whole request ÷ first "
-          f"{figures['cursor, last page'] / figures['cursor, first page']:.2f}")  # fmt: skip
+          f"{figures['cursor, last page'] / figures['cursor, first page']:.2f}, the deepest local authority's page ÷ "
+          f"first {figures['cursor, deepest local-authority page'] / figures['cursor, first page']:.2f}")  # fmt: skip
     return 0 if ratio <= GOAL_LAST_OVER_FIRST else 1
 
 
