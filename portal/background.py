@@ -58,11 +58,12 @@ def run_in_app(app: Flask, task: Callable[..., Any], *args: Any) -> None:
             db.session.remove()
 
 
-def run_job(task: Callable[..., Any], *args: Any) -> None:
-    """The RQ job: it runs in worker.py's process, inside the app that worker built once for all its jobs."""
+def run_job(task: Callable[..., Any], *args: Any) -> Any:
+    """The RQ job: it runs in worker.py's process, inside the app that worker built once for all its jobs; RQ keeps
+    the task's return value as the job's result."""
     if not has_app_context():
         raise RuntimeError("Run background jobs with `python worker.py`, which builds the portal's app for them")
     try:
-        task(*args)
+        return task(*args)
     finally:
         db.session.remove()

@@ -1,9 +1,10 @@
 """Two real gunicorn instances on one database and one Redis, as in production behind a load balancer (issue 17).
 
 A visitor's requests alternate between the instances: a sign-in on one is valid on the other, sign-in attempts are
-counted across both, and a public page one instance cached is served by the other until a change of data, then by
-neither. Runs when TEST_REDIS_URL names a Redis server (``.ci/run`` starts one), on the suite's database (PostgreSQL
-in the second pass of ``make test``).
+counted across both, a public page one instance cached is served by the other until a change of data, then by
+neither, and a background job queued by a request on one is run by a separate ``python worker.py`` process and its
+result is seen on both. Runs when TEST_REDIS_URL names a Redis server (``.ci/run`` starts one), on the suite's
+database (PostgreSQL in the second pass of ``make test``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from portal.models import User
-from tests.conftest import TEST_PASSWORD
+from portal.models import Role, User
+from tests.conftest import TEST_PASSWORD, Mailbox
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,32 @@ def _plain_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
+def _production_env(app: Flask) -> dict[str, str]:
+    """The environment an operator gives every process (web instances and worker): one database, one Redis."""
+    return {
+        **os.environ,
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "multi-instance-test-secret-key",
+        "DATABASE_URL": _plain_url(app.config["SQLALCHEMY_DATABASE_URI"]),
+        "REDIS_URL": REDIS_URL,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "WEB_CONCURRENCY": "1",
+        "REQUEST_LOG": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (gunicorn and RQ both finish what they are doing, then exit); kill if that takes too long."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="module")
 def _running(_session_app: Flask) -> Iterator[list[str]]:
     """Two gunicorn instances (one sync worker each) on the test database and TEST_REDIS_URL; their base URLs."""
@@ -53,17 +80,7 @@ def _running(_session_app: Flask) -> Iterator[list[str]]:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis server")
-    env = {
-        **os.environ,
-        "PORTAL_ENV": "production",
-        "SECRET_KEY": "multi-instance-test-secret-key",
-        "DATABASE_URL": _plain_url(_session_app.config["SQLALCHEMY_DATABASE_URI"]),
-        "REDIS_URL": REDIS_URL,
-        "RATELIMIT_STORAGE_URI": REDIS_URL,
-        "WEB_CONCURRENCY": "1",
-        "REQUEST_LOG": "0",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = _production_env(_session_app)
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     processes: list[subprocess.Popen[bytes]] = []
     bases = []
@@ -79,12 +96,10 @@ def _running(_session_app: Flask) -> Iterator[list[str]]:
             yield bases
         finally:
             for process in processes:
-                process.send_signal(signal.SIGTERM)
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
             for process in processes:
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                _stop(process)
 
 
 @pytest.fixture
@@ -95,6 +110,29 @@ def instances(app: Flask, _running: list[str]) -> Iterator[list[str]]:
     redis.Redis.from_url(REDIS_URL).flushdb()
     yield _running
     redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def worker(app: Flask, instances: list[str], smtp_server: tuple[Mailbox, int]) -> Iterator[subprocess.Popen[bytes]]:
+    """A long-running ``python worker.py email`` process, as the Procfile starts it, with the production environment
+    and the test's loopback SMTP server; stopped (after the instances' Redis is still there) at the end of the test."""
+    env = {
+        **_production_env(app),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_server[1]),
+        "SERVER_BASE_URL": "https://jsna.example.gov.uk",
+    }
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py"), "email"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            yield process
+        finally:
+            _stop(process)
+            if process.returncode not in (0, -signal.SIGTERM):
+                log.seek(0)
+                pytest.fail(f"worker.py exited with {process.returncode}: {log.read()[-3000:]!r}")
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: object) -> None:
@@ -199,3 +237,58 @@ def test_a_page_cached_by_one_is_served_by_the_other_until_the_data_changes(app:
         _, headers, body = Visitor().request(base + "/evidence")
         assert "Cold homes and winter deaths" in body
     assert headers.get("X-Page-Cache") == "hit"  # the first of the two stored the new page for the other
+
+
+def _invitation_statuses(visitor: Visitor, url: str) -> list[str]:
+    """The "Status" column of a survey's sent-invitations table, as the analyst sees it."""
+    from bs4 import BeautifulSoup
+
+    status, _, body = visitor.request(url)
+    assert status == 200, body[-2000:]
+    page = BeautifulSoup(body, "html.parser")
+    return [cell.get_text(strip=True) for cell in page.select("#invitations-sent tbody td:nth-of-type(3)")]
+
+
+def test_a_job_queued_on_one_instance_is_run_by_the_worker_and_its_result_seen_on_both(
+    app: Flask,
+    instances: list[str],
+    worker: subprocess.Popen[bytes],
+    make_user: Callable[..., User],
+    mailbox: Mailbox,
+) -> None:
+    from portal.surveys.inviting import MAX_INVITATIONS_PER_BATCH
+    from tests.surveys.conftest import build_survey
+
+    one, two = instances
+    survey = build_survey(audience="invite")
+    analyst = make_user(Role.ANALYST, email="analyst@example.org")
+    # More people than production emails within the request (INVITATIONS_INLINE_MAX, 20): the batch is queued.
+    emails = [f"resident{n:02}@example.org" for n in range(25)]
+    assert len(emails) <= MAX_INVITATIONS_PER_BATCH
+    visitor = Visitor()
+    token = visitor.csrf_token(one + "/sign-in")
+    visitor.request(one + "/sign-in", {"email": analyst.email, "password": TEST_PASSWORD, "csrf_token": token})
+    url = f"/surveys/manage/{survey.id}/invitations"
+
+    status, headers, _ = visitor.request(
+        one + url, {"emails": "\n".join(emails), "csrf_token": visitor.csrf_token(one + url)}
+    )
+
+    assert status == 303, "the request returns at once; the worker sends the emails"
+    # Both instances read the progress from the database the worker writes to: poll both until nothing waits.
+    deadline = time.monotonic() + 60
+    while True:
+        seen = {base: _invitation_statuses(visitor, base + url) for base in (one, two)}
+        if all(statuses and "Waiting" not in statuses for statuses in seen.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert seen == {one: ["Sent"] * len(emails), two: ["Sent"] * len(emails)}
+    assert sorted(str(message["To"]) for message in mailbox.messages) == emails
+    # The link the worker made (with the production address, as no request was there to build it from) is valid
+    # on the other instance.
+    body = mailbox.last_to(emails[0]).get_body(preferencelist=("plain",))
+    assert body is not None
+    links = re.findall(r"https://jsna\.example\.gov\.uk(/surveys/invitation/\S+)", body.get_content())
+    assert len(links) == 1
+    status, headers, _ = Visitor().request(two + links[0])
+    assert status == 303 and headers["Location"].endswith(f"/surveys/{survey.id}")

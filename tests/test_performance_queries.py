@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from portal.evidence import services as evidence_services
 from portal.extensions import db
@@ -87,6 +87,30 @@ def _add_indicators(count: int, start: int) -> None:
         assert import_file(path, "fingertips").ok
 
 
+def _add_outcomes(count: int, start: int) -> None:
+    """Published outcome pages, alternately of a closed survey and of a closed prioritisation round."""
+    from datetime import UTC, date, datetime
+
+    from portal.models import CriteriaSet, Outcome, PrioritisationRound
+
+    criteria = db.session.scalar(select(CriteriaSet).limit(1))
+    if criteria is None:
+        criteria = CriteriaSet(version=1)
+        db.session.add(criteria)
+    for n in range(start, start + count):
+        outcome = Outcome(title=f"Outcome number {n}", we_asked="What matters most?", published_at=datetime.now(UTC))
+        if n % 2:
+            outcome.kind = "round"
+            outcome.round = PrioritisationRound(
+                title=f"Round {n}", criteria_set=criteria, deadline=date(2026, 1, 1), status="closed"
+            )
+        else:
+            outcome.kind = "survey"
+            outcome.survey = build_survey(title=f"Survey number {n}", status="closed")
+        db.session.add(outcome)
+    db.session.commit()
+
+
 @pytest.mark.parametrize(
     ("url", "adder", "small", "large"),
     [
@@ -94,6 +118,7 @@ def _add_indicators(count: int, start: int) -> None:
         ("/topics", _add_topics, 2, 8),
         ("/surveys", _add_surveys, 2, 8),
         ("/indicators", _add_indicators, 1, 3),
+        ("/outcomes", _add_outcomes, 2, 8),
     ],
 )
 def test_list_page_queries_do_not_grow_with_rows(

@@ -120,12 +120,19 @@ DATA_PARAMETERS: list[dict[str, Any]] = [
     {"name": "per_page", "in": "query",
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
      "description": "Rows per page when paging."},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+     "description": "Cursor paging, as fast for the last page as for the first: start with cursor=start (and "
+     "per_page if you like), then follow the Link header's next link until there is none. The cursor in a next link "
+     "is opaque and belongs to its indicator; a changed or made-up one is a 400. Cursor pages come in the order of "
+     "the table's key (area code, period, sex, age, breakdown type, breakdown) instead of oldest period first, and "
+     "have no X-Total-Count. Not with page."},
 ]  # fmt: skip
 DATA_HEADERS: dict[str, Any] = {
-    "X-Total-Count": {"description": "How many rows match the filters, on all pages.",
+    "X-Total-Count": {"description": "How many rows match the filters, on all pages (not sent with cursor).",
                       "schema": {"type": "integer", "minimum": 0}},
     "Link": {"description": "When paging: the first, prev (if any), next (if any) and last pages as RFC 8288 links, "
-             "keeping the filters.", "schema": {"type": "string"}},
+             "keeping the filters; with cursor, the first and (unless this is the last page) the next page.",
+             "schema": {"type": "string"}},
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from portal.access import public
 from portal.api import bp
+from portal.api.cursors import START, BadCursor, make_cursor, read_cursor
 from portal.api.openapi import (
     AREA_CODE_PATTERN,
     DEFAULT_PER_PAGE,
@@ -29,7 +30,7 @@ from portal.forms import has_control_characters
 from portal.indicators import services
 from portal.models import Indicator
 
-DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format", "page", "per_page"})
+DATA_PARAMETERS = frozenset({"area", "sex", "age", "category_type", "format", "page", "per_page", "cursor"})
 AREA_CODE = re.compile(AREA_CODE_PATTERN)
 MAX_TEXT_PARAMETER = 120
 # A whole indicator can be tens of megabytes of JSON (the population estimates): generous, but not unlimited.
@@ -123,6 +124,9 @@ def indicator_data(indicator_id: str) -> Response:
         area = area.upper()  # e08000031 means E08000031; codes such as Cl_L2_1ar keep their case
     if area and services.get_area(area) is None:
         return _error(400, "bad_parameter", f"There is no area with the code {area}.")
+    cursor = given["cursor"]
+    if cursor and given["page"]:
+        return _error(400, "bad_parameter", "Give page or cursor, not both.")
     paging = _paging(given["page"], given["per_page"])
     if isinstance(paging, Response):
         return paging
@@ -132,7 +136,23 @@ def indicator_data(indicator_id: str) -> Response:
         "age": given["age"] or None,
         "category_type": given["category_type"] or None,
     }
-    if paging is None:
+    more, total = False, None
+    if cursor:
+        try:
+            after = read_cursor(indicator.id, cursor)
+        except BadCursor:
+            message = (
+                f"cursor must be {START!r} or the cursor of a next link this API gave for this indicator. "
+                f"Start again with cursor={START}."
+            )
+            return _error(400, "bad_parameter", message)
+        per_page = paging[1] if paging else DEFAULT_PER_PAGE
+        # One row more than the page shows whether there is a next page, without counting.
+        rows = services.value_rows_with_comparisons(
+            indicator.id, **filters, limit=per_page + 1, key_order=True, after=after
+        )
+        more, rows = len(rows) > per_page, rows[:per_page]
+    elif paging is None:
         rows = services.value_rows_with_comparisons(indicator.id, **filters)
         total = len(rows)
     else:
@@ -148,10 +168,28 @@ def indicator_data(indicator_id: str) -> Response:
         response = download_response(text, f"indicator-{name}-data.csv")
     else:
         response = jsonify(rows)
+    if total is None:  # a cursor page: counting every row would cost what the cursor saves
+        response.headers["Link"] = _cursor_links(
+            indicator.id, per_page, make_cursor(indicator.id, rows[-1]) if more else None
+        )
+        return response
     response.headers["X-Total-Count"] = str(total)
     if paging is not None:
         response.headers["Link"] = _page_links(indicator.id, *paging, total)
     return response
+
+
+def _cursor_links(indicator_id: str, per_page: int, next_cursor: str | None) -> str:
+    """RFC 8288 Link header of a cursor page: the first page and, unless this is the last, the next one."""
+    args = {name: value for name, value in request.args.items() if name not in {"cursor", "per_page"} and value}
+
+    def link(cursor: str, rel: str) -> str:
+        url = url_for(
+            "api.indicator_data", indicator_id=indicator_id, **args, cursor=cursor, per_page=per_page, _external=True
+        )
+        return f'<{url}>; rel="{rel}"'
+
+    return ", ".join([link(START, "first"), *([link(next_cursor, "next")] if next_cursor else [])])
 
 
 def _paging(page: str, per_page: str) -> tuple[int, int] | Response | None:

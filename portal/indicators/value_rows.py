@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from portal.deployment import england_code
 from portal.extensions import db
@@ -114,6 +114,20 @@ def api_rows_query(*conditions: Any) -> Any:
     )
 
 
+# The table's unique key after the indicator: cursor pages come in this order, so the unique index (indicator_id first)
+# finds any page's first row and reads on from it, whatever the page's depth.
+KEY_FIELDS = ("area_code", "period", "sex", "age", "category_type", "category")
+_KEY_COLUMNS = tuple(getattr(IndicatorValue, name) for name in KEY_FIELDS)
+
+
+def key_rows_query(*conditions: Any, after: tuple[str, ...] | None = None) -> Any:
+    """The rows in the table's key order (area, period, sex, age, breakdown), starting after the key ``after``."""
+    query = select(*_ROW_COLUMNS).where(*conditions)
+    if after is not None:
+        query = query.where(tuple_(*_KEY_COLUMNS) > tuple_(*after))
+    return query.order_by(*_KEY_COLUMNS)
+
+
 def _history(conditions: list[Any], rows: list[Row]) -> list[Row]:
     """The rows of a page's areas up to its last period (oldest first): what the trends on the page look back at."""
     latest = max(r.period_sortable for r in rows)
@@ -137,17 +151,21 @@ def value_rows_with_comparisons(
     *,
     offset: int = 0,
     limit: int | None = None,
+    key_order: bool = False,
+    after: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """Every stored value of the indicator (optionally filtered), each with ``compared_to_england``,
     ``compared_to_region`` and ``recent_trend`` in Fingertips' words; [] for an unknown indicator.
 
     ``offset`` and ``limit`` give one page of them: comparisons and trends are worked out for that page only (each
-    trend from the few earlier periods it depends on)."""
+    trend from the few earlier periods it depends on). With ``key_order`` the rows come in the table's key order
+    (:data:`KEY_FIELDS`) instead of oldest period first, starting after the key ``after``: a cursor page, which costs
+    the same at any depth."""
     indicator = get_indicator(indicator_id)
     if indicator is None:
         return []
     conditions = _conditions(indicator_id, area_code, sex, age, category_type)
-    query = api_rows_query(*conditions)
+    query = key_rows_query(*conditions, after=after) if key_order else api_rows_query(*conditions)
     if limit is not None:
         query = query.offset(offset).limit(limit)
     # Through the small-numbers policy, as every other reader of values (catalogue.stored_rows).

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.audit import record_audit
 from portal.extensions import db
@@ -45,8 +46,13 @@ def get_outcome(outcome_id: int, *, published_only: bool = False) -> Outcome:
 
 
 def published_outcomes(limit: int | None = None) -> list[Outcome]:
-    """Every published outcome, newest first."""
-    query = select(Outcome).where(Outcome.published_at.is_not(None)).order_by(Outcome.published_at.desc(), Outcome.id)
+    """Every published outcome, newest first, with its survey or round (``is_example`` reads them) in two queries."""
+    query = (
+        select(Outcome)
+        .where(Outcome.published_at.is_not(None))
+        .order_by(Outcome.published_at.desc(), Outcome.id)
+        .options(selectinload(Outcome.survey), selectinload(Outcome.round))
+    )
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))

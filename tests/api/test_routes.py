@@ -157,7 +157,7 @@ def test_the_openapi_document_describes_both_endpoints_and_every_field(client, s
     for item in get_json(client, "/api/v1/indicators"):
         assert set(item) == set(schemas["Indicator"]["properties"])
     parameters = {p["name"] for p in document["paths"]["/indicators/{indicator_id}/data"]["get"]["parameters"]}
-    assert parameters == {"indicator_id", "area", "sex", "age", "category_type", "format", "page", "per_page"}
+    assert parameters == {"indicator_id", "area", "sex", "age", "category_type", "format", "page", "per_page", "cursor"}
     comparison = schemas["ValueRow"]["properties"]["compared_to_england"]["enum"]
     assert set(comparison) == COMPARISON_WORDS
     area_types = schemas["ValueRow"]["properties"]["area_type"]["enum"]

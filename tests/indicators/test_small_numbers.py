@@ -125,6 +125,27 @@ def test_api_json_and_csv_follow_the_policy(breakdown: Indicator, client_request
     assert by_category["Other"]["suppressed_by"] == "publisher"
 
 
+@pytest.mark.parametrize("paging", ["page", "cursor"])
+def test_api_pages_follow_the_policy(breakdown: Indicator, client_request: ClientRequest, paging: str) -> None:
+    """One row a page, by page number or by following the cursor: each row as the unpaged answer gives it."""
+    import re
+
+    url = f"/api/v1/indicators/{INDICATOR}/data?category_type={CATEGORY_TYPE}"
+    whole = {row["category"]: row for row in client_request.response(url).get_json()}
+    pages: dict[str, dict[str, Any]] = {}
+    next_url: str | None = url + ("&per_page=1" if paging == "page" else "&cursor=start&per_page=1")
+    while next_url:
+        response = client_request.response(next_url)
+        (row,) = response.get_json()
+        pages[row["category"]] = row
+        found = re.search(r'<([^>]+)>; rel="next"', response.headers["Link"])
+        next_url = found.group(1) if found else None
+    assert pages == whole and len(pages) == 5
+    assert (pages["Mixed"]["value"], pages["Mixed"]["count"], pages["Mixed"]["suppressed_by"]) == (None, None, "portal")
+    assert (pages["Black"]["value"], pages["Black"]["count"]) == (4.4, 2)
+    assert (pages["Other"]["value"], pages["Other"]["suppressed_by"]) == (None, "publisher")
+
+
 def test_openapi_documents_the_policy(app: Flask, client_request: ClientRequest) -> None:
     document = client_request.response("/api/v1/openapi.json").get_json()
     assert "Small numbers" in document["info"]["description"]
