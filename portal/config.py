@@ -170,7 +170,9 @@ class Config:
     # Without it every visitor shares the proxy's address (rate limits) and HTTPS is not recognised (HSTS).
     TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
     DATA_DIR = PROJECT_ROOT / "data"
-    UPLOAD_DIR = INSTANCE_DIR / "uploads"
+    # Uploaded files (large imports waiting for the worker, evidence attachments): with instances or workers on more
+    # than one machine, point this at storage they all share.
+    UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR") or INSTANCE_DIR / "uploads")
     CHART_CACHE_DIR = INSTANCE_DIR / "chart-cache"
     PREFERRED_URL_SCHEME = "http"
     SERVER_BASE_URL = os.environ.get("SERVER_BASE_URL", "http://127.0.0.1:5000")
