@@ -468,12 +468,9 @@ def with_gap(summary: IndicatorSummary, gap: InequalityGap | None) -> IndicatorS
     return replace(summary, inequality_gap=gap)
 
 
-def overview(topic: str | None = None, significance: str | None = None) -> list[tuple[str, list[IndicatorSummary]]]:
-    """Every indicator's summary for the home area, grouped by topic in the overview's order; optionally only one
-    topic and only one comparison-with-England outcome."""
-    places = comparators(home_area_code())
-    indicators = list_indicators(topic)
-    if places is None or not indicators:
+def summarise_many(indicators: Sequence[Indicator], places: Comparators) -> list[IndicatorSummary]:
+    """Each indicator's summary for the area (without its inequality gap), reading the rows of all of them at once."""
+    if not indicators:
         return []
     rows = stored_rows(
         IndicatorValue.indicator_id.in_([i.id for i in indicators]),
@@ -485,13 +482,31 @@ def overview(topic: str | None = None, significance: str | None = None) -> list[
         by_indicator[r.indicator_id].append(r)
     own = {r.indicator_id for r in rows if r.area_code == places.area.code and r.value is not None}
     levels = published_levels([i.id for i in indicators if i.id not in own], places.area.code)
+    return [
+        summarise(indicator, by_indicator.get(indicator.id, []), places, published_for=levels.get(indicator.id, ""))
+        for indicator in indicators
+    ]
+
+
+def group_by_topic(
+    items: Sequence[IndicatorSummary], significance: str | None = None
+) -> list[tuple[str, list[IndicatorSummary]]]:
+    """Summaries (already in the overview's order) grouped by topic in the overview's order, optionally only those
+    with one comparison-with-England outcome."""
     groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
-    for indicator in indicators:
-        summary = summarise(
-            indicator, by_indicator.get(indicator.id, []), places, published_for=levels.get(indicator.id, "")
-        )
+    for summary in items:
         if significance and summary.compared_to_england != significance:
             continue
-        groups[indicator.topic].append(summary)
+        groups[summary.topic].append(summary)
     ordered = sorted(groups, key=lambda t: TOPIC_ORDER.get(t, len(TOPICS)))
     return [(t, groups[t]) for t in ordered]
+
+
+def overview(topic: str | None = None, significance: str | None = None) -> list[tuple[str, list[IndicatorSummary]]]:
+    """Every indicator's summary for the home area, grouped by topic in the overview's order; optionally only one
+    topic and only one comparison-with-England outcome."""
+    places = comparators(home_area_code())
+    indicators = list_indicators(topic)
+    if places is None or not indicators:
+        return []
+    return group_by_topic(summarise_many(indicators, places), significance)
