@@ -183,3 +183,23 @@ def stored_summary(indicator_id: str, area_code: str | None = None) -> Indicator
         )
     )
     return from_json(data) if data is not None else None
+
+
+def published_summaries(indicator_ids: Iterable[str]) -> dict[str, IndicatorSummary]:
+    """The stored headline summaries (home area, without inequality gaps) of those of these indicators that are
+    published and have one, by id, in one query."""
+    ids = sorted(set(indicator_ids))
+    if not ids:
+        return {}
+    record = IndicatorSummaryRecord
+    query = (
+        select(record.indicator_id, record.summary)
+        .join(Indicator, Indicator.id == record.indicator_id)
+        .where(
+            record.indicator_id.in_(ids),
+            record.area_code == home_area_code(),
+            record.breakdown == HEADLINE,
+            Indicator.status == PUBLISHED,
+        )
+    )
+    return {indicator_id: from_json(data) for indicator_id, data in db.session.execute(query)}
