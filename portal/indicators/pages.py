@@ -63,20 +63,20 @@ class IndicatorPage:
 def _indicator_charts(
     indicator: Indicator, places: Comparators, chosen: Selection | None = None
 ) -> tuple[IndicatorSummary, list[ChartData], list[ChartData], list[Breakdown]]:
-    headline = chosen is None or not chosen.chosen
-    stored = stored_summary(indicator.id, places.area.code) if headline else None
+    pair = (chosen.sex, chosen.age) if chosen is not None and chosen.chosen else None
+    stored = stored_summary(indicator.id, places.area.code, pair=pair)
     if stored is not None:
         summary = stored
     else:
-        # Not stored (a sex and age the visitor picked, or no import since the table was added): computed.
+        # Not stored (another area, or no import since the table was added): computed.
         rows = stored_rows(
             IndicatorValue.indicator_id == indicator.id,
             IndicatorValue.area_code.in_(comparator_codes(places)),
             IndicatorValue.category_type == "",
         )
-        if not headline:
+        if pair is not None:
             # The summary quotes the headline pair of the rows it is given: give it the chosen pair only.
-            rows = [r for r in rows if (r.sex, r.age) == (chosen.sex, chosen.age)]  # type: ignore[union-attr]
+            rows = [r for r in rows if (r.sex, r.age) == pair]
         level = published_levels([indicator.id], places.area.code).get(indicator.id, "")
         summary = summarise(indicator, rows, places, published_for=level)
     found = breakdowns(indicator, places, summary.sex, summary.age)

@@ -24,13 +24,13 @@ from portal.importers.base import ImportResult
 from portal.indicators import summaries
 from portal.indicators.breakdowns import InequalityGap
 from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS, comparators
-from portal.indicators.summaries import IndicatorSummary
+from portal.indicators.summaries import IndicatorSummary, Pair
 from portal.models import Indicator, IndicatorSummaryRecord
 from portal.models.base import utcnow
 from portal.stats.comparison import Comparison, Polarity
 from portal.stats.trend import RecentTrend, TrendDirection
 
-HEADLINE = ""  # the ``breakdown`` key of the headline sex and age
+HEADLINE = ""  # the ``breakdown`` key of the headline sex and age ("sex|age" for the others)
 # Indicator ids per IN (...) list (SQLite allows 32,766 bound parameters per statement).
 ID_BATCH = 5_000
 
@@ -77,10 +77,15 @@ def _batches(ids: list[str]) -> Iterator[list[str]]:
         yield ids[start : start + ID_BATCH]
 
 
+def breakdown_key(pair: Pair | None) -> str:
+    """The ``breakdown`` column for a sex and age pair: "" for the headline pair, else "sex|age"."""
+    return HEADLINE if pair is None else f"{pair[0]}|{pair[1]}"
+
+
 def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
-    """Recompute and store the home area's headline summary of these indicators (every indicator when None, drafts
-    included, so a preview and a later publication read them too), in the current transaction without committing.
-    Returns how many summaries were written."""
+    """Recompute and store the home area's summaries of these indicators (every indicator when None, drafts included,
+    so a preview and a later publication read them too): the headline and each other sex and age the page offers. In
+    the current transaction, without committing. Returns how many summaries were written."""
     session = db.session
     wanted = None if indicator_ids is None else sorted(set(indicator_ids))
     if wanted is None:
@@ -99,13 +104,13 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
         {
             "indicator_id": summary.indicator_id,
             "area_code": places.area.code,
-            "breakdown": HEADLINE,
+            "breakdown": breakdown_key(pair),
             "topic": summary.topic,
             "compared_to_england": summary.compared_to_england.value,
             "summary": to_json(summary),
             "computed_at": now,
         }
-        for summary in summaries.summarise_many(indicators, places)
+        for pair, summary in summaries.summarise_with_pairs(indicators, places)
     ]
     session.execute(insert(IndicatorSummaryRecord), rows)
     return len(rows)
@@ -171,15 +176,17 @@ def stored_overview(topic: str | None = None, significance: str | None = None) -
     return summaries.group_by_topic(items, significance)
 
 
-def stored_summary(indicator_id: str, area_code: str | None = None) -> IndicatorSummary | None:
-    """The stored headline summary of the indicator for the area (home by default), without its inequality gap;
-    None when none is stored (the caller computes it)."""
+def stored_summary(
+    indicator_id: str, area_code: str | None = None, *, pair: Pair | None = None
+) -> IndicatorSummary | None:
+    """The stored summary of the indicator for the area (home by default), for a chosen sex and age ``pair`` or the
+    headline, without its inequality gap; None when none is stored (the caller computes it)."""
     record = IndicatorSummaryRecord
     data = db.session.scalar(
         select(record.summary).where(
             record.indicator_id == indicator_id,
             record.area_code == (area_code or home_area_code()),
-            record.breakdown == HEADLINE,
+            record.breakdown == breakdown_key(pair),
         )
     )
     return from_json(data) if data is not None else None
