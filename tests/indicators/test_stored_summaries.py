@@ -17,7 +17,7 @@ from portal.indicators import file_import, loader, pages, summaries, summary_cac
 from portal.indicators.catalogue import TOPIC_LABELS, list_indicators
 from portal.indicators.file_import import import_file
 from portal.indicators.review import publish_indicator, review_of
-from portal.indicators.stored_summaries import refresh_summaries, stored_overview, stored_summary
+from portal.indicators.stored_summaries import from_json, refresh_summaries, stored_overview, stored_summary, to_json
 from portal.models import Indicator, IndicatorSummaryRecord
 from portal.stats.comparison import Comparison
 from tests.helpers import ClientRequest
@@ -63,6 +63,8 @@ def test_the_stored_overview_is_the_computed_one_for_every_filter(seeded_indicat
             assert summary_cache.overview(topic, significance) == expected
     for indicator in list_indicators():
         assert stored_summary(indicator.id) == computed(indicator.id)
+        with_its_gap = summaries.indicator_summary(indicator.id)
+        assert with_its_gap is not None and from_json(to_json(with_its_gap)) == with_its_gap
 
 
 def test_each_sex_and_age_the_page_offers_is_stored_as_the_page_would_compute_it(
