@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 
 from portal.extensions import db
-from portal.indicators import file_import, loader, pages, summaries, summary_cache
+from portal.indicators import file_import, loader, pages, reference_data, summaries, summary_cache
 from portal.indicators.catalogue import TOPIC_LABELS, list_indicators
 from portal.indicators.file_import import import_file
 from portal.indicators.review import publish_indicator, review_of
@@ -215,3 +215,25 @@ def test_the_overview_reads_no_values_and_a_constant_number_of_queries(client: F
         assert client.get("/indicators").status_code == 200
     assert [s for s in statements if "indicator_summaries" in s]
     assert not [s for s in statements if "indicator_values" in s]
+
+
+def test_changing_the_statistical_neighbours_updates_every_stored_summary(
+    seeded_indicators: SeededIndicators, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = stored_summary("41001")
+    assert before is not None and before.neighbours_count > 2
+    real = reference_data.comparator_groups
+
+    def two_neighbours() -> list[dict[str, Any]]:
+        groups = real()
+        for group in groups:
+            if group["slug"] == "statistical-neighbours":
+                group["members"] = group["members"][:2]
+        return groups
+
+    monkeypatch.setattr(reference_data, "comparator_groups", two_neighbours)
+    assert reference_data.seed_comparator_groups()["changed"] == 1
+    after = stored_summary("41001")
+    assert after is not None and after.neighbours_count == 2
+    assert after == computed("41001")
+    assert stored_overview() == summaries.overview()
