@@ -15,6 +15,7 @@ from portal.importers.base import ImportResult
 from portal.indicators.file_import import import_file
 from portal.indicators.loader import all_area_codes, value_count
 from portal.indicators.reference_data import data_dir, seed_comparator_groups, seed_reference_areas
+from portal.indicators.stored_summaries import refresh_summaries, summaries_missing
 from portal.models import Area
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -92,7 +93,13 @@ def seed(echo: Callable[[str], None] | None = None) -> str:
             record = outcome.data_import
             rows = record.row_count if record else 0
             echo(f"  {path.name}: {'unchanged' if outcome.unchanged else 'loaded'} ({rows:,} rows)")
-    state = "unchanged" if not (areas["added"] or areas["updated"] or groups["changed"] or loaded) else "updated"
+    refreshed = 0
+    if summaries_missing():
+        # A database migrated since its data was loaded has no stored summaries yet: store them once.
+        refreshed = refresh_summaries()
+        db.session.commit()
+    changed = areas["added"] or areas["updated"] or groups["changed"] or loaded or refreshed
+    state = "updated" if changed else "unchanged"
     return (
         f"{state}: {areas['total']} reference areas ({areas['added']} added), {groups['total']} comparator groups "
         f"({groups['changed']} changed), {len(SHIPPED_SOURCES)} data files ({loaded} loaded, {unchanged} unchanged), "

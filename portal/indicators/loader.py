@@ -28,6 +28,7 @@ from portal.importers.base import (
     area_type_from_code,
 )
 from portal.importers.inference import Inferred
+from portal.indicators.stored_summaries import imported_indicator_ids, refresh_summaries
 from portal.models import Area, DataImport, Indicator, IndicatorValue
 from portal.models.base import utcnow
 
@@ -140,6 +141,7 @@ def load_import_result(
         record.progress_done = record.progress_total = len(result.values)
         record.error_report = None
         record.finished_at = utcnow()
+        refresh_summaries(imported_indicator_ids(result, [*previous_ids, record.id]))
         session.commit()
     except IntegrityError as exc:
         # The unique key is the last guard, e.g. when two imports of the same source run at once.

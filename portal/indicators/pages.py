@@ -36,6 +36,7 @@ from portal.indicators.chart_data import (
     lsoa_map_chart_data,
     trend_chart_data,
 )
+from portal.indicators.stored_summaries import stored_summary
 from portal.indicators.summaries import IndicatorSummary, summarise, with_gap
 from portal.indicators.wards import indicator_ward_map, population_pyramid_data
 from portal.models import DataImport, Indicator, IndicatorValue
@@ -62,16 +63,22 @@ class IndicatorPage:
 def _indicator_charts(
     indicator: Indicator, places: Comparators, chosen: Selection | None = None
 ) -> tuple[IndicatorSummary, list[ChartData], list[ChartData], list[Breakdown]]:
-    rows = stored_rows(
-        IndicatorValue.indicator_id == indicator.id,
-        IndicatorValue.area_code.in_(comparator_codes(places)),
-        IndicatorValue.category_type == "",
-    )
-    if chosen is not None and chosen.chosen:
-        # The summary quotes the headline pair of the rows it is given: give it the chosen pair only.
-        rows = [r for r in rows if (r.sex, r.age) == (chosen.sex, chosen.age)]
-    level = published_levels([indicator.id], places.area.code).get(indicator.id, "")
-    summary = summarise(indicator, rows, places, published_for=level)
+    pair = (chosen.sex, chosen.age) if chosen is not None and chosen.chosen else None
+    stored = stored_summary(indicator.id, places.area.code, pair=pair)
+    if stored is not None:
+        summary = stored
+    else:
+        # Not stored (another area, or no import since the table was added): computed.
+        rows = stored_rows(
+            IndicatorValue.indicator_id == indicator.id,
+            IndicatorValue.area_code.in_(comparator_codes(places)),
+            IndicatorValue.category_type == "",
+        )
+        if pair is not None:
+            # The summary quotes the headline pair of the rows it is given: give it the chosen pair only.
+            rows = [r for r in rows if (r.sex, r.age) == pair]
+        level = published_levels([indicator.id], places.area.code).get(indicator.id, "")
+        summary = summarise(indicator, rows, places, published_for=level)
     found = breakdowns(indicator, places, summary.sex, summary.age)
     summary = with_gap(summary, inequality_gap(found, indicator))
     main = [

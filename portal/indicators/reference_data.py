@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.importers.boundaries import lsoa_to_ward_lookup, read_geojson_boundaries
 from portal.indicators.loader import AREA_ORDER, all_area_codes
+from portal.indicators.stored_summaries import refresh_summaries
 from portal.models import Area, ComparatorGroup, ComparatorGroupMember
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -151,6 +152,8 @@ def seed_reference_areas() -> dict[str, int]:
         if area.boundary is None and row.get("boundary"):
             area.boundary, changed = row["boundary"], True
         updated += changed
+    if added or updated:
+        refresh_summaries()  # area names and parents (the region) appear in every summary
     db.session.commit()
     return {"added": added, "updated": updated, "total": len(rows)}
 
@@ -232,5 +235,7 @@ def seed_comparator_groups() -> dict[str, int]:
                 ComparatorGroupMember(area_code=code, position=position) for position, code in enumerate(members)
             )
         changed += 1
+    if changed:
+        refresh_summaries()  # the neighbours are compared with in every summary
     db.session.commit()
     return {"changed": changed, "total": len(groups)}

@@ -11,6 +11,7 @@ from portal.audit import record_audit
 from portal.extensions import db
 from portal.importers.base import POLARITIES, VALUE_TYPES
 from portal.indicators.catalogue import DRAFT, PUBLISHED
+from portal.indicators.stored_summaries import refresh_summaries
 from portal.models import Indicator
 
 # Fields an analyst confirms or corrects before publishing, and those that must not be blank.
@@ -78,6 +79,7 @@ def publish_indicator(indicator_id: str, review: Review, *, actor_id: int | None
     indicator.status = PUBLISHED
     action = "indicator.published" if was != PUBLISHED else "indicator.metadata_updated"
     record_audit(actor_id, action, "indicator", indicator.id, f"{indicator.name}: {review}")
+    refresh_summaries([indicator.id])  # polarity, value type and unit change its verdicts and sentence
     db.session.commit()
     return indicator
 

@@ -468,12 +468,20 @@ def with_gap(summary: IndicatorSummary, gap: InequalityGap | None) -> IndicatorS
     return replace(summary, inequality_gap=gap)
 
 
-def overview(topic: str | None = None, significance: str | None = None) -> list[tuple[str, list[IndicatorSummary]]]:
-    """Every indicator's summary for the home area, grouped by topic in the overview's order; optionally only one
-    topic and only one comparison-with-England outcome."""
-    places = comparators(home_area_code())
-    indicators = list_indicators(topic)
-    if places is None or not indicators:
+def summarise_many(indicators: Sequence[Indicator], places: Comparators) -> list[IndicatorSummary]:
+    """Each indicator's summary for the area (without its inequality gap), reading the rows of all of them at once."""
+    return [summary for _, summary in summarise_with_pairs(indicators, places, every_pair=False)]
+
+
+Pair = tuple[str, str]
+
+
+def summarise_with_pairs(
+    indicators: Sequence[Indicator], places: Comparators, *, every_pair: bool = True
+) -> list[tuple[Pair | None, IndicatorSummary]]:
+    """(None, its headline summary) for each indicator and, with ``every_pair``, ((sex, age), its summary) for each
+    other sex and age the area has rows for, as the indicator page gives it when a visitor picks that pair."""
+    if not indicators:
         return []
     rows = stored_rows(
         IndicatorValue.indicator_id.in_([i.id for i in indicators]),
@@ -484,14 +492,43 @@ def overview(topic: str | None = None, significance: str | None = None) -> list[
     for r in rows:
         by_indicator[r.indicator_id].append(r)
     own = {r.indicator_id for r in rows if r.area_code == places.area.code and r.value is not None}
-    levels = published_levels([i.id for i in indicators if i.id not in own], places.area.code)
-    groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
+    # A pair may have no value where the headline has one: then its sentence, too, says where the data is published.
+    levels = published_levels([i.id for i in indicators if every_pair or i.id not in own], places.area.code)
+    out: list[tuple[Pair | None, IndicatorSummary]] = []
     for indicator in indicators:
-        summary = summarise(
-            indicator, by_indicator.get(indicator.id, []), places, published_for=levels.get(indicator.id, "")
-        )
+        mine, level = by_indicator.get(indicator.id, []), levels.get(indicator.id, "")
+        out.append((None, summarise(indicator, mine, places, published_for=level)))
+        if not every_pair:
+            continue
+        by_pair: dict[Pair, list[Row]] = defaultdict(list)
+        for r in mine:
+            by_pair[(r.sex, r.age)].append(r)
+        area_pairs = {(r.sex, r.age) for r in mine if r.area_code == places.area.code}
+        headline = headline_breakdown([r for r in mine if r.area_code == places.area.code])
+        for pair in sorted(area_pairs - {headline}):
+            out.append((pair, summarise(indicator, by_pair[pair], places, published_for=level)))
+    return out
+
+
+def group_by_topic(
+    items: Sequence[IndicatorSummary], significance: str | None = None
+) -> list[tuple[str, list[IndicatorSummary]]]:
+    """Summaries (already in the overview's order) grouped by topic in the overview's order, optionally only those
+    with one comparison-with-England outcome."""
+    groups: dict[str, list[IndicatorSummary]] = defaultdict(list)
+    for summary in items:
         if significance and summary.compared_to_england != significance:
             continue
-        groups[indicator.topic].append(summary)
+        groups[summary.topic].append(summary)
     ordered = sorted(groups, key=lambda t: TOPIC_ORDER.get(t, len(TOPICS)))
     return [(t, groups[t]) for t in ordered]
+
+
+def overview(topic: str | None = None, significance: str | None = None) -> list[tuple[str, list[IndicatorSummary]]]:
+    """Every indicator's summary for the home area, grouped by topic in the overview's order; optionally only one
+    topic and only one comparison-with-England outcome."""
+    places = comparators(home_area_code())
+    indicators = list_indicators(topic)
+    if places is None or not indicators:
+        return []
+    return group_by_topic(summarise_many(indicators, places), significance)

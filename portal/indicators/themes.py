@@ -10,6 +10,7 @@ from portal.charts.tables import format_number, to_csv
 from portal.deployment import home_area_code
 from portal.indicators.catalogue import area_names, comparators, list_indicators
 from portal.indicators.compare import COMPARISON_SHAPES
+from portal.indicators.stored_summaries import published_summaries
 from portal.indicators.summaries import IndicatorSummary, indicator_summary
 from portal.small_areas.facts import CENSUS, CENSUS_SOURCE, HOUSE_PRICE_PERIOD, HOUSE_PRICE_SOURCE
 from portal.small_areas.loading import current_frames
@@ -159,8 +160,10 @@ def theme_page(slug: str) -> ThemePage | None:
         return None
     ids = theme_indicator_ids(theme)
     summaries, missing = [], []
+    stored = published_summaries(ids)
     for indicator_id in ids:
-        summary = indicator_summary(indicator_id)
+        # Computed only when not stored (a draft or unknown id gives None either way).
+        summary = stored.get(indicator_id) or indicator_summary(indicator_id)
         if summary is None:
             missing.append(indicator_id)
         else:

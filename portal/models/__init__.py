@@ -42,6 +42,7 @@ from portal.models.indicators import (
     ComparatorGroupMember,
     DataImport,
     Indicator,
+    IndicatorSummaryRecord,
     IndicatorValue,
 )
 from portal.models.outcomes import (
@@ -168,6 +169,7 @@ __all__ = [
     "EvidenceBriefingTopic",
     "EvidenceSource",
     "Indicator",
+    "IndicatorSummaryRecord",
     "IndicatorValue",
     "LsoaWard",
     "Organisation",

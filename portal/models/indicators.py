@@ -126,6 +126,28 @@ class Indicator(Model):
     )
 
 
+class IndicatorSummaryRecord(Model):
+    """An indicator's summary for one area and breakdown (latest value, comparisons, trend, verdict), worked out when
+    its data or metadata change, in the same transaction, so pages read it instead of computing it (issue 17)."""
+
+    __tablename__ = "indicator_summaries"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "area_code", "breakdown"),
+        Index("ix_indicator_summaries_lookup", "area_code", "breakdown", "topic", "compared_to_england"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code", ondelete="CASCADE"))
+    # "" for the headline sex and age (the only one stored so far); room for "sex|age" selections.
+    breakdown: Mapped[str] = mapped_column(String(100), default="")
+    topic: Mapped[str] = mapped_column(String(32))
+    compared_to_england: Mapped[str] = mapped_column(String(32))
+    # portal.indicators.stored_summaries' JSON form of an IndicatorSummary.
+    summary: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class IndicatorValue(Model):
     """One value of an indicator for one area, period and breakdown."""
 
