@@ -596,23 +596,31 @@ class PageCacheMiddleware:
             return start_response(status, headers, exc_info)
 
         stored = False
+        never_stored = False
         try:
             result = self.wsgi_app(environ, capture)
             pending = environ.pop(_PENDING, None)
             if pending is not None and captured and captured[0].startswith("200"):
                 stored = self._store(pending, captured[1])
+            # A page its view built but chose not to share (one with a form, say): no use waiting for it next time.
+            never_stored = pending is None and bool(captured) and captured[0].startswith("200")
         finally:
             lock = environ.pop(_BUILD_LOCK, None)
             if lock is not None:
-                self._release(lock, stored)
+                self._release(lock, stored, never_stored)
         return result
 
-    def _release(self, lock: tuple[str, str], stored: bool) -> None:
-        """After storing the page (or failing to), let the requests waiting for this build have it or build theirs."""
+    def _release(self, lock: tuple[str, str], stored: bool, never_stored: bool) -> None:
+        """After storing the page (or failing to), let the requests waiting for this build have it or build theirs.
+
+        Without a stored page the lock says NOT_STORED, so waiters build their own at once: for the wait's length after
+        an error, for the page cache's timeout when the page is one that is never stored.
+        """
         name, token = lock
+        config = self.app.config
+        seconds = config["PAGE_CACHE_TIMEOUT"] if never_stored else config.get("PAGE_CACHE_BUILD_WAIT_SECONDS", 0)
         try:
-            locks = self.app.extensions["page_cache_build_locks"]
-            locks.release(name, token, stored, float(self.app.config.get("PAGE_CACHE_BUILD_WAIT_SECONDS", 0)))
+            self.app.extensions["page_cache_build_locks"].release(name, token, stored, float(seconds))
         except Exception:  # the lock expires on its own
             logger.exception("Could not release a page build lock")
 

@@ -35,6 +35,7 @@ from tests.evidence.conftest import briefing_input
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 PATH = "/evidence"
+FORM_PATH = "/sign-in"  # public, but never stored: it carries the visitor's CSRF token
 CONCURRENT = 8
 BUILD_SECONDS = 0.6
 
@@ -45,6 +46,8 @@ class Builds:
 
     count: int = 0
     fail_next: bool = False
+    running: int = 0
+    peak: int = 0  # the most runs at the same time
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -67,20 +70,26 @@ class Site:
             return current_data_version()
 
 
-def _instrument(app: Flask, builds: Builds) -> None:
-    """Wrap the page's real view: count its runs, make it slow, and fail once when asked."""
-    endpoint, _ = app.url_map.bind("localhost").match(PATH)
+def _instrument(app: Flask, builds: Builds, path: str) -> None:
+    """Wrap a page's real view: count its runs, make it slow, and fail once when asked."""
+    endpoint, _ = app.url_map.bind("localhost").match(path)
     view = app.view_functions[endpoint]
 
     @functools.wraps(view)  # keeps its declared access rule
     def counted(*args: Any, **kwargs: Any) -> Any:
         with builds.lock:
             builds.count += 1
+            builds.running += 1
+            builds.peak = max(builds.peak, builds.running)
             fail, builds.fail_next = builds.fail_next, False
-        time.sleep(BUILD_SECONDS)
-        if fail:
-            raise RuntimeError("the builder failed")
-        return view(*args, **kwargs)
+        try:
+            time.sleep(BUILD_SECONDS)
+            if fail:
+                raise RuntimeError("the builder failed")
+            return view(*args, **kwargs)
+        finally:
+            with builds.lock:
+                builds.running -= 1
 
     app.view_functions[endpoint] = counted
 
@@ -125,7 +134,8 @@ def site(request: pytest.FixtureRequest, app: Flask) -> Iterator[Site]:
     builds = Builds()
     apps = [_instance(app, **config) for _ in range(count)]
     for instance in apps:
-        _instrument(instance, builds)
+        for path in (PATH, FORM_PATH):
+            _instrument(instance, builds, path)
     servers = [_serve(instance) for instance in apps]
     try:
         yield Site(apps, [f"http://127.0.0.1:{server.server_port}" for server, _ in servers], builds)
@@ -155,14 +165,14 @@ def _get(url: str) -> tuple[int, dict[str, str], str]:
         return error.code, dict(error.headers.items()), error.read().decode("utf-8", "replace")
 
 
-def _concurrently(bases: list[str], count: int) -> list[tuple[int, dict[str, str], str]]:
+def _concurrently(bases: list[str], count: int, path: str = PATH) -> list[tuple[int, dict[str, str], str]]:
     """``count`` requests for the page at once, spread over the instances."""
     results: list[Any] = [None] * count
     start = threading.Barrier(count)
 
     def fetch(index: int) -> None:
         start.wait()
-        results[index] = _get(bases[index % len(bases)] + PATH)
+        results[index] = _get(bases[index % len(bases)] + path)
 
     threads = [threading.Thread(target=fetch, args=(index,)) for index in range(count)]
     for thread in threads:
@@ -197,6 +207,18 @@ def test_when_the_builder_fails_the_others_still_get_the_page(site: Site) -> Non
     assert all("Winter pressures on GP surgeries" in body for status, _, body in results if status == 200)
     # The page was stored by a request that built it after the failure.
     assert _get(site.bases[-1] + PATH)[1].get("X-Page-Cache") == "hit"
+
+
+def test_a_page_that_is_never_stored_is_not_held_up_by_the_guard(site: Site) -> None:
+    for instance in site.apps:
+        instance.config["PAGE_CACHE_BUILD_WAIT_SECONDS"] = 1.5  # longer than a build
+    assert _get(site.bases[0] + FORM_PATH)[0] == 200  # built once, not stored
+    time.sleep(1.7)  # longer than a build lock or a failed build's word lasts
+    site.builds.count = site.builds.peak = 0
+    results = _concurrently(site.bases, CONCURRENT, FORM_PATH)
+    assert [status for status, _, _ in results] == [200] * CONCURRENT
+    # Every request built its own page at the same time: none waited for another's build that would never be stored.
+    assert site.builds.count == CONCURRENT and site.builds.peak == CONCURRENT
 
 
 def test_a_lock_left_by_a_dead_builder_delays_the_page_at_most_the_wait_and_expires(site: Site) -> None:
