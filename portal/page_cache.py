@@ -104,7 +104,9 @@ _PENDING = "portal.page_cache.pending"
 _BUILD_LOCK = "portal.page_cache.build_lock"
 # What a released build lock says while it lasts when its builder stored no page: don't wait, build your own.
 NOT_STORED = "not-stored"
-# How often a request waiting for another's build looks for the stored page.
+# How often a request waiting for another's build looks for the stored page: soon at first (most pages take tens of
+# milliseconds to build, and a waiting sync worker serves nobody else), then less often.
+BUILD_POLL_FIRST_SECONDS = 0.005
 BUILD_POLL_SECONDS = 0.05
 _SECRETS = re.compile(f"({re.escape(NONCE_PLACEHOLDER)}|{re.escape(CSRF_PLACEHOLDER)})")
 # A gzip member header (no name, no time, OS unknown) and the final, empty fixed-Huffman deflate block.
@@ -395,6 +397,7 @@ def _wait_for_build(key: str) -> Response | None:
     token = secrets.token_hex(16)
     deadline = time.monotonic() + wait
     version: str = g.page_cache_version
+    pause = BUILD_POLL_FIRST_SECONDS
     try:
         while True:
             name = build_lock_name(key, version)
@@ -408,10 +411,11 @@ def _wait_for_build(key: str) -> Response | None:
                 request.environ[_BUILD_LOCK] = (name, token)
                 g.page_cache_version = version
                 return None
-            if holder == NOT_STORED or time.monotonic() + BUILD_POLL_SECONDS > deadline:
+            if holder == NOT_STORED or time.monotonic() + pause > deadline:
                 g.page_cache_version = version
                 return None
-            time.sleep(BUILD_POLL_SECONDS)
+            time.sleep(pause)
+            pause = min(pause * 2, BUILD_POLL_SECONDS)
             # Only a page of the version current now will do (a newer import may have landed meanwhile).
             version = current_data_version()
             served = _stored_response(key, version)
