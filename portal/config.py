@@ -164,6 +164,9 @@ class Config:
     # How long the data version is kept in the cache: the longest an instance could serve pages older than a change
     # if the process that made it died between its commit and publishing the new version (portal/page_cache.py).
     PAGE_CACHE_VERSION_SECONDS = int(os.environ.get("PAGE_CACHE_VERSION_SECONDS", "5"))
+    # On a miss one request builds a page while the others wait at most this long for it, then build their own; the
+    # build lock expires after the same time (portal/page_cache.py). 0 turns the guard off.
+    PAGE_CACHE_BUILD_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_BUILD_WAIT_SECONDS", "5"))
     # Survey invitations to more people than this are emailed in the background (the "email" queue).
     INVITATIONS_INLINE_MAX = 20
     # Behind a load balancer or reverse proxy, how many proxies' X-Forwarded-For/-Proto/-Host headers to trust.

@@ -28,6 +28,14 @@
   choice by its view, and no form carrying a CSRF token.
 - **Per-response secrets.** The CSP nonce and the CSRF token for HTMX (in the body's ``hx-headers``) are replaced by
   placeholders before a page is stored, and by this response's own nonce and token when it is served.
+- **One build per miss (single flight).** When a page is missing (a new data version, or its entry timed out), the
+  first anonymous request for it takes a build lock for its key and version (Redis ``SET NX PX`` when Redis is the
+  cache, so across every worker and instance; otherwise a lock in this process) and builds the page; concurrent
+  requests for it poll the cache for at most ``PAGE_CACHE_BUILD_WAIT_SECONDS`` and are served the stored page. If
+  the builder does not store one (an error, or a page that is never stored) the lock says so and the others build
+  their own at once; if the wait runs out they build their own too. The lock expires after the same time, so a
+  builder that died holds nobody up for longer, and only its owner (by a random token) releases it. A waiter is served
+  only a page of the data version it read last, never an older one. The hit path does not change.
 - **Browsers.** Cacheable pages are ``private, no-cache`` with an ETag of the stored body: a browser revalidates
   and gets a 304 while the data is unchanged. A 304 carries no CSP header (see portal.security), so the browser
   keeps the policy that matches the nonce in the body it already has.
@@ -42,6 +50,7 @@ import os
 import re
 import secrets
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -92,6 +101,13 @@ _PER_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "content-length", "content-encoding", "etag", "x-page-cache", "date", "server"}
 )
 _PENDING = "portal.page_cache.pending"
+_BUILD_LOCK = "portal.page_cache.build_lock"
+# What a released build lock says while it lasts when its builder stored no page: don't wait, build your own.
+NOT_STORED = "not-stored"
+# How often a request waiting for another's build looks for the stored page: soon at first (most pages take tens of
+# milliseconds to build, and a waiting sync worker serves nobody else), then less often.
+BUILD_POLL_FIRST_SECONDS = 0.005
+BUILD_POLL_SECONDS = 0.05
 _SECRETS = re.compile(f"({re.escape(NONCE_PLACEHOLDER)}|{re.escape(CSRF_PLACEHOLDER)})")
 # A gzip member header (no name, no time, OS unknown) and the final, empty fixed-Huffman deflate block.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
@@ -269,21 +285,145 @@ def _set_validators(response: Response, etag: str) -> None:
         response.headers["Vary"] = f"{vary}, HX-Request" if vary else "HX-Request"
 
 
+class BuildLocks:
+    """Page build locks in this process: with the simple cache each process keeps (so builds) its own pages."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held: dict[str, tuple[str, float]] = {}
+
+    def acquire(self, name: str, token: str, seconds: float) -> tuple[bool, str | None]:
+        """Take the lock for ``seconds`` unless someone holds it: (taken, what the lock held otherwise)."""
+        now = time.monotonic()
+        with self._mutex:
+            held = self._held.get(name)
+            if held is not None and held[1] > now:
+                return False, held[0]
+            if len(self._held) > 1000:
+                self._held = {k: v for k, v in self._held.items() if v[1] > now}
+            self._held[name] = (token, now + seconds)
+            return True, None
+
+    def release(self, name: str, token: str, stored: bool, seconds: float) -> None:
+        """Release the lock if ``token`` still owns it; when no page was stored, leave NOT_STORED for ``seconds``."""
+        with self._mutex:
+            held = self._held.get(name)
+            if held is None or held[0] != token:
+                return
+            if stored:
+                del self._held[name]
+            else:
+                self._held[name] = (NOT_STORED, time.monotonic() + seconds)
+
+
+class RedisBuildLocks:
+    """Page build locks in Redis (``SET NX PX``), shared by every worker and instance on the cache's Redis."""
+
+    # Release only if the caller's token still owns the lock (it may have expired and been taken by another).
+    _RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  if ARGV[2] == '0' then return redis.call('del', KEYS[1]) end
+  return redis.call('set', KEYS[1], ARGV[3], 'PX', ARGV[2])
+end
+return 0
+"""
+
+    def __init__(self, backend: Any) -> None:
+        self.client = backend._write_client
+        self.prefix = backend._get_prefix()
+        self._release = self.client.register_script(self._RELEASE)
+
+    def acquire(self, name: str, token: str, seconds: float) -> tuple[bool, str | None]:
+        key = self.prefix + name
+        if self.client.set(key, token, nx=True, px=max(1, int(seconds * 1000))):
+            return True, None
+        held = self.client.get(key)
+        return False, held.decode() if held is not None else None
+
+    def release(self, name: str, token: str, stored: bool, seconds: float) -> None:
+        expiry = 0 if stored else max(1, int(seconds * 1000))
+        self._release(keys=[self.prefix + name], args=[token, expiry, NOT_STORED])
+
+
+def build_locks_for(backend: Any) -> BuildLocks | RedisBuildLocks:
+    """Redis locks when the page cache is in Redis, else locks in this process."""
+    if hasattr(backend, "_write_client") and hasattr(backend, "_get_prefix"):
+        return RedisBuildLocks(backend)
+    return BuildLocks()
+
+
+def build_lock_name(key: str, version: str) -> str:
+    """The build lock of one page under one data version (a build under an older version holds up nobody)."""
+    return f"{key}:build:{version}"
+
+
+def _stored_response(key: str, version: str) -> Response | None:
+    stored = cache.get(key)
+    if not _current(stored, version):
+        return None
+    body = _stored_body(cache, key, version)
+    if body is None:
+        return None
+    g.page_cache_served = True
+    return _serve({**stored, "body": body})
+
+
 def serve_cached_page() -> Response | None:
-    """``before_request`` hook: answer from the page cache when this anonymous GET has a stored page."""
+    """``before_request`` hook: answer from the page cache when this anonymous GET has a stored page.
+
+    On a miss, only one request builds the page while the others wait for it (``_wait_for_build``).
+    """
     g.page_cache_candidate = _cacheable_request()
     if not g.page_cache_candidate:
         return None
     g.page_cache_version = current_data_version()
     key = _cache_key()
-    stored = cache.get(key)
-    if not _current(stored, g.page_cache_version):
+    served = _stored_response(key, g.page_cache_version)
+    if served is not None:
+        return served
+    return _wait_for_build(key)
+
+
+def _wait_for_build(key: str) -> Response | None:
+    """Take the page's build lock (None: this request builds), or wait for the holder's page and serve it.
+
+    Returns None, so that this request builds the page itself, when it holds the lock, when the holder stored no page,
+    when the wait runs out, or when the lock cannot be used at all: the guard never turns a page into an error.
+    """
+    wait = float(current_app.config.get("PAGE_CACHE_BUILD_WAIT_SECONDS", 0))
+    if wait <= 0:
         return None
-    body = _stored_body(cache, key, g.page_cache_version)
-    if body is None:
+    locks: BuildLocks | RedisBuildLocks = current_app.extensions["page_cache_build_locks"]
+    token = secrets.token_hex(16)
+    deadline = time.monotonic() + wait
+    version: str = g.page_cache_version
+    pause = BUILD_POLL_FIRST_SECONDS
+    try:
+        while True:
+            name = build_lock_name(key, version)
+            taken, holder = locks.acquire(name, token, wait)
+            if taken:
+                # Another build may have stored the page (and released its lock) since this request last looked.
+                served = _stored_response(key, version)
+                if served is not None:
+                    locks.release(name, token, True, wait)
+                    return served
+                request.environ[_BUILD_LOCK] = (name, token)
+                g.page_cache_version = version
+                return None
+            if holder == NOT_STORED or time.monotonic() + pause > deadline:
+                g.page_cache_version = version
+                return None
+            time.sleep(pause)
+            pause = min(pause * 2, BUILD_POLL_SECONDS)
+            # Only a page of the version current now will do (a newer import may have landed meanwhile).
+            version = current_data_version()
+            served = _stored_response(key, version)
+            if served is not None:
+                return served
+    except Exception:
+        logger.exception("Page build lock failed; this request builds the page")
         return None
-    g.page_cache_served = True
-    return _serve({**stored, "body": body})
 
 
 def _storable(response: Response) -> bool:
@@ -459,13 +599,36 @@ class PageCacheMiddleware:
             captured[:] = [status, headers]
             return start_response(status, headers, exc_info)
 
-        result = self.wsgi_app(environ, capture)
-        pending = environ.pop(_PENDING, None)
-        if pending is not None and captured and captured[0].startswith("200"):
-            self._store(pending, captured[1])
+        stored = False
+        never_stored = False
+        try:
+            result = self.wsgi_app(environ, capture)
+            pending = environ.pop(_PENDING, None)
+            if pending is not None and captured and captured[0].startswith("200"):
+                stored = self._store(pending, captured[1])
+            # A page its view built but chose not to share (one with a form, say): no use waiting for it next time.
+            never_stored = pending is None and bool(captured) and captured[0].startswith("200")
+        finally:
+            lock = environ.pop(_BUILD_LOCK, None)
+            if lock is not None:
+                self._release(lock, stored, never_stored)
         return result
 
-    def _store(self, pending: tuple[str, dict[str, Any], str | None], headers: list[tuple[str, str]]) -> None:
+    def _release(self, lock: tuple[str, str], stored: bool, never_stored: bool) -> None:
+        """After storing the page (or failing to), let the requests waiting for this build have it or build theirs.
+
+        Without a stored page the lock says NOT_STORED, so waiters build their own at once: for the wait's length after
+        an error, for the page cache's timeout when the page is one that is never stored.
+        """
+        name, token = lock
+        config = self.app.config
+        seconds = config["PAGE_CACHE_TIMEOUT"] if never_stored else config.get("PAGE_CACHE_BUILD_WAIT_SECONDS", 0)
+        try:
+            self.app.extensions["page_cache_build_locks"].release(name, token, stored, float(seconds))
+        except Exception:  # the lock expires on its own
+            logger.exception("Could not release a page build lock")
+
+    def _store(self, pending: tuple[str, dict[str, Any], str | None], headers: list[tuple[str, str]]) -> bool:
         key, entry, nonce = pending
         kept = []
         for name, value in headers:
@@ -488,6 +651,8 @@ class PageCacheMiddleware:
             )
         except Exception:
             logger.exception("Could not store a page in the page cache")
+            return False
+        return True
 
     def _session(self, cookies: dict[str, str]) -> SecureCookieSession | None:
         """The visitor's session if it holds nothing personal (a bad or expired cookie counts as none), else None."""
@@ -604,6 +769,7 @@ def init_page_cache(app: Flask) -> None:
     if app.config.get("CACHE_REDIS_URL"):
         config["CACHE_REDIS_URL"] = app.config["CACHE_REDIS_URL"]
     cache.init_app(app, config=config)
+    app.extensions["page_cache_build_locks"] = build_locks_for(app.extensions["cache"][cache])
     listen_for_data_changes()
     app.before_request(serve_cached_page)
     app.after_request(store_page)
