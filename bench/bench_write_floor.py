@@ -181,7 +181,7 @@ def main() -> int:
     baseline = min(timings)
     print(f"pandas.read_csv: {baseline:.2f} s (fastest of 3)")
     result = read_fingertips(args.file)
-    rows = [row for chunk in _chunks(result.values, 1) for row in chunk]
+    rows = [row for chunk in _chunks(result.values, 1, "bench") for row in chunk]
     print(f"{len(rows):,} rows, in key order, as the loader builds them")
     sqlite_floor(rows, INSERT_COLUMNS, baseline)
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from portal.importers.base import (
     area_type_from_code,
 )
 from portal.importers.inference import Inferred
+from portal.indicators import partition_swap
 from portal.models import Area, DataImport, Indicator, IndicatorValue
 from portal.models.base import utcnow
 
@@ -41,7 +43,7 @@ IN_BATCH = 5_000
 AREA_ORDER = {area_type: rank for rank, area_type in enumerate(AREA_TYPE_ORDER)}
 INDICATOR_FIELDS = ("name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
                     "publisher", "licence", "comparison_confidence")  # fmt: skip
-INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id"]
+INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id", "source_key"]
 # Rows per INSERT statement on SQLite (23 parameters each; SQLite allows 32,766 per statement).
 ROWS_PER_STATEMENT = 20
 # SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
@@ -116,31 +118,51 @@ def load_import_result(
         # Before the transaction takes any lock, so an upload's progress callback can still commit the stage.
         progress("loading", 0, len(result.values))
     session = db.session
+    detached: str | None = None
     try:
+        # PostgreSQL (partitioned by source): the rows go into a new table that replaces the source's partition.
+        swap = bool(source_key) and partition_swap.is_partitioned(session.connection())
+        if swap:
+            partition_swap.take_import_lock(session.connection())
         record = _import_record(data_import_id, source_key, result.format, file_name, checksum, imported_by_id)
         _upsert_areas(result.areas)
-        _check_references(result)
+        if not swap:  # the swap checks references with one anti-join over the loaded rows instead
+            _check_references(result)
         _upsert_indicators(result.indicators, record.id, uncurated or {})
         previous_ids = list(
             session.scalars(
                 select(DataImport.id).where(DataImport.source_key == source_key, DataImport.id != record.id)
             )
         )
-        _check_clashes(result.values, previous_ids)
+        staged = None
+        if swap:
+            staged = _stage_values(result.values, record.id, source_key, progress)
+        else:
+            _check_clashes(result.values, previous_ids)
+            if previous_ids:
+                session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
+            _bulk_insert_values(result.values, record.id, source_key, progress)
         if previous_ids:
-            session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
             session.execute(
                 update(DataImport)
                 .where(DataImport.id.in_(previous_ids), DataImport.status == "complete")
                 .values(status="replaced")
             )
-        _bulk_insert_values(result.values, record.id, progress)
         record.row_count = len(result.values)
         record.status = "complete"
         record.progress_done = record.progress_total = len(result.values)
         record.error_report = None
         record.finished_at = utcnow()
+        session.flush()
+        if staged is not None:
+            # Last before the commit: from here readers of indicator_values wait for the commit (milliseconds).
+            detached = partition_swap.swap_in(session.connection(), staged)
+        # The source's new values are in place here and the transaction is not committed yet: work that must see
+        # them and commit with them (e.g. refreshing stored summaries) belongs at this point.
         session.commit()
+    except partition_swap.SwapRejected as rejected:
+        session.rollback()
+        raise ImportRejected(rejected.errors) from rejected
     except IntegrityError as exc:
         # The unique key is the last guard, e.g. when two imports of the same source run at once.
         session.rollback()
@@ -149,9 +171,41 @@ def load_import_result(
     except BaseException:
         session.rollback()
         raise
+    if detached is not None:
+        _drop_detached(detached)
     if progress is not None:
         progress("done", len(result.values), len(result.values))
     return record
+
+
+def _stage_values(
+    values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None
+) -> partition_swap.StagedValues:
+    """The PostgreSQL swap's new table, filled with the values in key order (binary COPY) and checked."""
+    total, done = len(values), 0
+    if progress is not None:
+        progress("loading", 0, total)
+
+    def loaded(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress("loading", done, total)
+
+    rows = _chunks(values, import_id, source_key, with_source=False)
+    return partition_swap.stage_values(
+        db.session.connection(), rows, import_id=import_id, source_key=source_key, on_chunk=loaded
+    )
+
+
+def _drop_detached(table: str) -> None:
+    """Drop the source's old partition after the commit; a failure only leaves an unused table behind."""
+    try:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{partition_swap.LOCK_TIMEOUT}'")
+            partition_swap.drop_detached(connection, table)
+    except Exception:  # the import itself is committed; the table can be dropped later
+        logging.getLogger(__name__).warning("Could not drop the replaced values table %s", table, exc_info=True)
 
 
 def database_problems(result: ImportResult, source_key: str) -> list[RowError]:
@@ -369,8 +423,11 @@ def _key_order(values: pd.DataFrame) -> np.ndarray:
     return np.lexsort(codes)
 
 
-def _chunks(values: pd.DataFrame, import_id: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows as plain tuples in INSERT_COLUMNS order and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
+def _chunks(
+    values: pd.DataFrame, import_id: int, source_key: str, *, with_source: bool = True
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``) and key order,
+    CHUNK_ROWS at a time; NaN becomes None (NULL)."""
     total, size = len(values), CHUNK_ROWS
     order = _key_order(values)
     arrays = []
@@ -396,11 +453,13 @@ def _chunks(values: pd.DataFrame, import_id: int) -> Iterator[list[tuple[Any, ..
                 columns.append(listed)
             else:
                 columns.append(part.tolist())
-        columns.append([import_id] * len(positions))
+        if with_source:
+            columns.append([import_id] * len(positions))
+            columns.append([source_key] * len(positions))
         yield list(zip(*columns, strict=True))
 
 
-def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress | None) -> None:
+def _bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None) -> None:
     """Insert the values fast on the session's connection (same transaction): COPY on PostgreSQL, executemany of
     plain tuples on SQLite."""
     total = len(values)
@@ -418,7 +477,7 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress
         statement = f"COPY indicator_values ({columns}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for rows in _chunks(values, import_id):
+                for rows in _chunks(values, import_id, source_key):
                     for row in rows:
                         copy.write_row(row)
                     done += len(rows)
@@ -434,7 +493,7 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress
     one_row, many_rows = insert + row_marks, insert + ", ".join([row_marks] * ROWS_PER_STATEMENT)
     # The next chunk is built in a helper thread while SQLite inserts this one (sqlite3 releases the GIL while it
     # writes); the thread never touches the database. Several rows per INSERT save a statement step per row.
-    batches = (_statement_batches(rows) for rows in _chunks(values, import_id))
+    batches = (_statement_batches(rows) for rows in _chunks(values, import_id, source_key))
     with _sqlite_bulk_settings(connection, total), ThreadPoolExecutor(1, thread_name_prefix="import-rows") as pool:
         upcoming = pool.submit(next, batches, None)
         while (batch := upcoming.result()) is not None:
