@@ -429,7 +429,9 @@ def _chunks(
     """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``) and key order,
     CHUNK_ROWS at a time; NaN becomes None (NULL)."""
     total, size = len(values), CHUNK_ROWS
-    order = _key_order(values)
+    # Inserting in key order keeps a live table's indexes growing at their ends; a new table (the PostgreSQL swap)
+    # builds its indexes after loading, so its rows go in as read.
+    order: np.ndarray | None = _key_order(values) if with_source else None
     arrays = []
     for column in VALUE_COLUMNS:
         series = values[column]
@@ -442,7 +444,7 @@ def _chunks(
         else:
             arrays.append(("text", series.fillna("").astype(str).to_numpy(dtype=object)))
     for start in range(0, total, size):
-        positions = order[start : start + size]
+        positions: Any = order[start : start + size] if order is not None else slice(start, min(start + size, total))
         columns: list[list[Any]] = []
         for kind, array in arrays:
             part = array[positions]

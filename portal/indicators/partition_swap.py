@@ -98,6 +98,9 @@ def stage_values(
         f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT {source}, "
         f"ALTER COLUMN data_import_id SET DEFAULT {int(import_id)}"
     )
+    # The partition bound as a constraint lets ATTACH skip its scan; made now, COPY checks it row by row as it
+    # writes (adding it afterwards would read the whole table once more).
+    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_bound CHECK (source_key IS NOT NULL AND source_key = {source})")
     _copy_rows(connection, table, rows, on_chunk)
     run(f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT '', ALTER COLUMN data_import_id DROP DEFAULT")
     run(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
@@ -106,7 +109,6 @@ def stage_values(
     run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, source_key)")
     run(f"CREATE INDEX {table}_area ON {table} (area_code, indicator_id)")
     run(f"CREATE INDEX {table}_import ON {table} (data_import_id)")
-    run("RESET maintenance_work_mem")
     problems = missing_references(connection, table) + clashes(connection, table, source_key)
     if problems:
         raise SwapRejected(problems)
@@ -117,7 +119,6 @@ def stage_values(
             f"FOREIGN KEY ({column}) REFERENCES {target}{action} NOT VALID"
         )
         run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}")
-    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_bound CHECK (source_key IS NOT NULL AND source_key = {source})")
     return StagedValues(table, source_key)
 
 
