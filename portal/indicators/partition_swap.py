@@ -207,8 +207,13 @@ def swap_in(connection: Connection, staged: StagedValues) -> str | None:
             connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
         except OperationalError as exc:
             savepoint.rollback()
-            if "lock timeout" not in str(exc) or attempt == SWAP_ATTEMPTS:
+            if "lock timeout" not in str(exc):
                 raise
+            if attempt == SWAP_ATTEMPTS:
+                message = (
+                    "The values were being read for too long to swap in the new ones. Nothing was changed: try again."
+                )
+                raise SwapRejected([RowError(0, None, message)]) from exc
             logger.info("Swapping in %s: readers hold %s, attempt %d", staged.table, PARENT, attempt)
             continue
         savepoint.commit()
