@@ -431,7 +431,7 @@ def _chunks(
     total, size = len(values), CHUNK_ROWS
     # Inserting in key order keeps a live table's indexes growing at their ends; a new table (the PostgreSQL swap)
     # builds its indexes after loading, so its rows go in as read.
-    order: np.ndarray | None = _key_order(values) if with_source else None
+    order: np.ndarray | None = _key_order(values)
     arrays = []
     for column in VALUE_COLUMNS:
         series = values[column]
@@ -489,13 +489,16 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, p
             # The raw cursor bypasses SQLAlchemy's exception wrapping; wrap it as the ORM path would.
             raise IntegrityError(statement, None, exc) from exc
         return
-    row_marks = "(" + ", ".join("?" for _ in INSERT_COLUMNS) + ")"
     columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
     insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
-    one_row, many_rows = insert + row_marks, insert + ", ".join([row_marks] * ROWS_PER_STATEMENT)
+    one_row, many_rows = insert + _sqlite_row_marks(1), insert + _sqlite_row_marks(ROWS_PER_STATEMENT)
     # The next chunk is built in a helper thread while SQLite inserts this one (sqlite3 releases the GIL while it
-    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row.
-    batches = (_statement_batches(rows) for rows in _chunks(values, import_id, source_key))
+    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row; the
+    # import id and source, the same in every row, are bound once per statement (?1 and ?2).
+    constants = (import_id, source_key)
+    batches = (
+        _statement_batches(rows, constants) for rows in _chunks(values, import_id, source_key, with_source=False)
+    )
     with _sqlite_bulk_settings(connection, total), ThreadPoolExecutor(1, thread_name_prefix="import-rows") as pool:
         upcoming = pool.submit(next, batches, None)
         while (batch := upcoming.result()) is not None:
@@ -510,14 +513,25 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, p
                 progress("loading", done, total)
 
 
-def _statement_batches(rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Rows as parameter tuples of ROWS_PER_STATEMENT rows each, and the rows left over."""
+def _sqlite_row_marks(rows: int) -> str:
+    """``(?3, …, ?23, ?1, ?2), (?24, …)``: numbered parameters for ``rows`` rows of VALUE_COLUMNS, each ending with
+    the import id (?1) and source key (?2) that every row shares."""
+    width = len(VALUE_COLUMNS)
+    return ", ".join(
+        "(" + ", ".join(f"?{3 + row * width + column}" for column in range(width)) + ", ?1, ?2)" for row in range(rows)
+    )
+
+
+def _statement_batches(
+    rows: list[tuple[Any, ...]], constants: tuple[Any, ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Parameter tuples (the shared constants, then ROWS_PER_STATEMENT rows), and those of the rows left over."""
     whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
     grouped = [
-        tuple(itertools.chain.from_iterable(rows[start : start + ROWS_PER_STATEMENT]))
+        tuple(itertools.chain(constants, *rows[start : start + ROWS_PER_STATEMENT]))
         for start in range(0, whole, ROWS_PER_STATEMENT)
     ]
-    return grouped, rows[whole:]
+    return grouped, [constants + row for row in rows[whole:]]
 
 
 @contextmanager
