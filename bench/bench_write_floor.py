@@ -133,6 +133,8 @@ def postgres_floor(rows: list[tuple[Any, ...]], columns: list[str], url: str, ba
                 "progress_done, progress_total, started_at) VALUES (1, 'bench', 'fingertips', 'bench', '', 0, "
                 "'loading', 0, 0, now())"
             )
+            # indicator_values is partitioned by source (migration 0027): the rows' source needs its partition.
+            cursor.execute("CREATE TABLE indicator_values_bench PARTITION OF indicator_values FOR VALUES IN ('bench')")
         connection.commit()
         superuser = connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
 
