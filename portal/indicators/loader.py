@@ -8,6 +8,7 @@ import itertools
 import logging
 import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from portal.importers.inference import Inferred
 from portal.indicators import partition_swap
 from portal.models import Area, DataImport, Indicator, IndicatorValue
 from portal.models.base import utcnow
+
+logger = logging.getLogger(__name__)
 
 # (stage, done, total): stage is "reading" (bytes), "loading" (rows) or "done".
 Progress = Callable[[str, int, int], None]
@@ -154,12 +157,22 @@ def load_import_result(
         record.error_report = None
         record.finished_at = utcnow()
         session.flush()
+        swap_started = time.perf_counter()
         if staged is not None:
-            # Last before the commit: from here readers of indicator_values wait for the commit (milliseconds).
+            # Last before the commit: the swap locks indicator_values, areas, indicators and data_imports (ACCESS
+            # EXCLUSIVE) until the commit, so readers of them wait from here to there (milliseconds).
             detached = partition_swap.swap_in(session.connection(), staged)
         # The source's new values are in place here and the transaction is not committed yet: work that must see
-        # them and commit with them (e.g. refreshing stored summaries) belongs at this point.
+        # them and commit with them (e.g. refreshing stored summaries) belongs at this point. On PostgreSQL every
+        # reader waits while it runs, so it must be short.
         session.commit()
+        if staged is not None:
+            logger.info(
+                "Swapped in %d values of %s; readers waited at most %.0f ms",
+                len(result.values),
+                source_key,
+                (time.perf_counter() - swap_started) * 1000,
+            )
     except partition_swap.SwapRejected as rejected:
         session.rollback()
         raise ImportRejected(rejected.errors) from rejected
@@ -205,7 +218,7 @@ def _drop_detached(table: str) -> None:
             connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{partition_swap.LOCK_TIMEOUT}'")
             partition_swap.drop_detached(connection, table)
     except Exception:  # the import itself is committed; the table can be dropped later
-        logging.getLogger(__name__).warning("Could not drop the replaced values table %s", table, exc_info=True)
+        logger.warning("Could not drop the replaced values table %s", table, exc_info=True)
 
 
 def database_problems(result: ImportResult, source_key: str) -> list[RowError]:
