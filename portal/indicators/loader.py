@@ -439,12 +439,12 @@ def _key_order(values: pd.DataFrame) -> np.ndarray:
 def _chunks(
     values: pd.DataFrame, import_id: int, source_key: str, *, with_source: bool = True
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``) and key order,
-    CHUNK_ROWS at a time; NaN becomes None (NULL)."""
+    """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``: the import id and
+    source are then filled in by the database) and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
     total, size = len(values), CHUNK_ROWS
-    # Inserting in key order keeps a live table's indexes growing at their ends; a new table (the PostgreSQL swap)
-    # builds its indexes after loading, so its rows go in as read.
-    order: np.ndarray | None = _key_order(values)
+    # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
+    # unique key from already sorted rows.
+    order = _key_order(values)
     arrays = []
     for column in VALUE_COLUMNS:
         series = values[column]
@@ -457,7 +457,7 @@ def _chunks(
         else:
             arrays.append(("text", series.fillna("").astype(str).to_numpy(dtype=object)))
     for start in range(0, total, size):
-        positions: Any = order[start : start + size] if order is not None else slice(start, min(start + size, total))
+        positions = order[start : start + size]
         columns: list[list[Any]] = []
         for kind, array in arrays:
             part = array[positions]
