@@ -11,7 +11,7 @@ The file is made by ``bench/make_fingertips_bench_file.py`` from the real rows o
 * ``postgresql``: the same into PostgreSQL when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (its public schema
   is dropped and rebuilt, so point it at a throwaway database).
 
-Goals (issue 3): import ≤ 3 × read_csv on SQLite, ≤ 4 × on PostgreSQL, peak memory < 1.5 GB. Exit code 0 when every
+Goals (issue 17): import ≤ 6 × read_csv on SQLite, ≤ 4 × on PostgreSQL, peak memory < 1.5 GB. Exit code 0 when every
 measured goal passes, 1 otherwise. Never run by the test suite.
 """
 
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL_RATIO = {"sqlite": 3.0, "postgresql": 4.0}
+GOAL_RATIO = {"sqlite": 6.0, "postgresql": 4.0}
 GOAL_PEAK_MB = 1536
 
 

@@ -133,6 +133,8 @@ def postgres_floor(rows: list[tuple[Any, ...]], columns: list[str], url: str, ba
                 "progress_done, progress_total, started_at) VALUES (1, 'bench', 'fingertips', 'bench', '', 0, "
                 "'loading', 0, 0, now())"
             )
+            # indicator_values is partitioned by source (migration 0027): the rows' source needs its partition.
+            cursor.execute("CREATE TABLE indicator_values_bench PARTITION OF indicator_values FOR VALUES IN ('bench')")
         connection.commit()
         superuser = connection.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
 
@@ -181,7 +183,7 @@ def main() -> int:
     baseline = min(timings)
     print(f"pandas.read_csv: {baseline:.2f} s (fastest of 3)")
     result = read_fingertips(args.file)
-    rows = [row for chunk in _chunks(result.values, 1) for row in chunk]
+    rows = [row for chunk in _chunks(result.values, 1, "bench") for row in chunk]
     print(f"{len(rows):,} rows, in key order, as the loader builds them")
     sqlite_floor(rows, INSERT_COLUMNS, baseline)
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")

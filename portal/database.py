@@ -50,11 +50,22 @@ FTS_TABLE_SUFFIXES = ("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_con
 UNMODELLED_INDEXES = frozenset({"ix_evidence_briefings_search"})
 
 
+# On PostgreSQL indicator_values is partitioned by source (migration 0027); its partitions are tables named with this
+# prefix, made and swapped by the importer (portal/indicators/partition_swap.py), never modelled by the ORM.
+PARTITION_PREFIX = "indicator_values_"
+
+
 def include_in_autogenerate(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """Alembic ``include_name`` hook: leave full-text index tables and indexes out of the model comparison."""
+    """Alembic ``include_name`` hook: leave full-text index tables and indexes, and the partitions of
+    indicator_values, out of the model comparison."""
     if type_ == "index":
         return name not in UNMODELLED_INDEXES
-    return not (type_ == "table" and name is not None and name.endswith(FTS_TABLE_SUFFIXES))
+    return not (type_ == "table" and name is not None and is_unmodelled_table(name))
+
+
+def is_unmodelled_table(name: str) -> bool:
+    """A table made by raw SQL that the ORM does not model: an FTS5 table or a partition of indicator_values."""
+    return name.endswith(FTS_TABLE_SUFFIXES) or name.startswith(PARTITION_PREFIX)
 
 
 def end_sessions_safely(app: Flask) -> None:

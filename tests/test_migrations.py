@@ -44,12 +44,12 @@ def scratch_database_url(tmp_path: object) -> Iterator[str]:
 
 
 def _tables(app: Flask) -> set[str]:
-    """Tables the ORM models, leaving out Alembic's own and SQLite's full-text index tables."""
-    from portal.database import FTS_TABLE_SUFFIXES
+    """Tables the ORM models, leaving out Alembic's own, full-text index tables and partitions."""
+    from portal.database import is_unmodelled_table
     from portal.extensions import db
 
     names = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
-    return {name for name in names if not name.endswith(FTS_TABLE_SUFFIXES)}
+    return {name for name in names if not is_unmodelled_table(name)}
 
 
 def test_upgrade_downgrade_upgrade_round_trip(scratch_database_url: str) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import math
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,9 +30,12 @@ from portal.importers.base import (
     area_type_from_code,
 )
 from portal.importers.inference import Inferred
+from portal.indicators import partition_swap
 from portal.indicators.stored_summaries import imported_indicator_ids, refresh_summaries
 from portal.models import Area, DataImport, Indicator, IndicatorValue
 from portal.models.base import utcnow
+
+logger = logging.getLogger(__name__)
 
 # (stage, done, total): stage is "reading" (bytes), "loading" (rows) or "done".
 Progress = Callable[[str, int, int], None]
@@ -42,7 +47,7 @@ IN_BATCH = 5_000
 AREA_ORDER = {area_type: rank for rank, area_type in enumerate(AREA_TYPE_ORDER)}
 INDICATOR_FIELDS = ("name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
                     "publisher", "licence", "comparison_confidence")  # fmt: skip
-INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id"]
+INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id", "source_key"]
 # Rows per INSERT statement on SQLite (23 parameters each; SQLite allows 32,766 per statement).
 ROWS_PER_STATEMENT = 20
 # SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
@@ -117,32 +122,62 @@ def load_import_result(
         # Before the transaction takes any lock, so an upload's progress callback can still commit the stage.
         progress("loading", 0, len(result.values))
     session = db.session
+    detached: str | None = None
     try:
+        # PostgreSQL (partitioned by source): the rows go into a new table that replaces the source's partition.
+        swap = bool(source_key) and partition_swap.is_partitioned(session.connection())
+        if swap:
+            partition_swap.take_import_lock(session.connection())
         record = _import_record(data_import_id, source_key, result.format, file_name, checksum, imported_by_id)
         _upsert_areas(result.areas)
-        _check_references(result)
+        if not swap:  # the swap checks references with one anti-join over the loaded rows instead
+            _check_references(result)
         _upsert_indicators(result.indicators, record.id, uncurated or {})
         previous_ids = list(
             session.scalars(
                 select(DataImport.id).where(DataImport.source_key == source_key, DataImport.id != record.id)
             )
         )
-        _check_clashes(result.values, previous_ids)
+        staged = None
+        if swap:
+            staged = _stage_values(result.values, record.id, source_key, progress)
+        else:
+            _check_clashes(result.values, previous_ids)
+            if previous_ids:
+                session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
+            _bulk_insert_values(result.values, record.id, source_key, progress)
         if previous_ids:
-            session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
             session.execute(
                 update(DataImport)
                 .where(DataImport.id.in_(previous_ids), DataImport.status == "complete")
                 .values(status="replaced")
             )
-        _bulk_insert_values(result.values, record.id, progress)
         record.row_count = len(result.values)
         record.status = "complete"
         record.progress_done = record.progress_total = len(result.values)
         record.error_report = None
         record.finished_at = utcnow()
+        session.flush()
+        swap_started = time.perf_counter()
+        if staged is not None:
+            # Last before the commit: the swap locks indicator_values, areas, indicators and data_imports (ACCESS
+            # EXCLUSIVE) until the commit, so readers of them wait from here to there.
+            detached = partition_swap.swap_in(session.connection(), staged)
+        # The source's new values are in place and the transaction is not committed yet: the stored summaries are
+        # worked out from them here, so they commit together. On PostgreSQL readers wait while this runs (the log
+        # line below says how long): it reads only the home area's rows of the imported indicators.
         refresh_summaries(imported_indicator_ids(result, [*previous_ids, record.id]))
         session.commit()
+        if staged is not None:
+            logger.info(
+                "Swapped in %d values of %s; readers waited at most %.0f ms",
+                len(result.values),
+                source_key,
+                (time.perf_counter() - swap_started) * 1000,
+            )
+    except partition_swap.SwapRejected as rejected:
+        session.rollback()
+        raise ImportRejected(rejected.errors) from rejected
     except IntegrityError as exc:
         # The unique key is the last guard, e.g. when two imports of the same source run at once.
         session.rollback()
@@ -151,9 +186,41 @@ def load_import_result(
     except BaseException:
         session.rollback()
         raise
+    if detached is not None:
+        _drop_detached(detached)
     if progress is not None:
         progress("done", len(result.values), len(result.values))
     return record
+
+
+def _stage_values(
+    values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None
+) -> partition_swap.StagedValues:
+    """The PostgreSQL swap's new table, filled with the values in key order (binary COPY) and checked."""
+    total, done = len(values), 0
+    if progress is not None:
+        progress("loading", 0, total)
+
+    def loaded(rows: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress("loading", done, total)
+
+    rows = _chunks(values, import_id, source_key, with_source=False)
+    return partition_swap.stage_values(
+        db.session.connection(), rows, import_id=import_id, source_key=source_key, on_chunk=loaded
+    )
+
+
+def _drop_detached(table: str) -> None:
+    """Drop the source's old partition after the commit; a failure only leaves an unused table behind."""
+    try:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{partition_swap.LOCK_TIMEOUT}'")
+            partition_swap.drop_detached(connection, table)
+    except Exception:  # the import itself is committed; the table can be dropped later
+        logger.warning("Could not drop the replaced values table %s", table, exc_info=True)
 
 
 def database_problems(result: ImportResult, source_key: str) -> list[RowError]:
@@ -371,9 +438,14 @@ def _key_order(values: pd.DataFrame) -> np.ndarray:
     return np.lexsort(codes)
 
 
-def _chunks(values: pd.DataFrame, import_id: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows as plain tuples in INSERT_COLUMNS order and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
+def _chunks(
+    values: pd.DataFrame, import_id: int, source_key: str, *, with_source: bool = True
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``: the import id and
+    source are then filled in by the database) and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
     total, size = len(values), CHUNK_ROWS
+    # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
+    # unique key from already sorted rows.
     order = _key_order(values)
     arrays = []
     for column in VALUE_COLUMNS:
@@ -398,11 +470,13 @@ def _chunks(values: pd.DataFrame, import_id: int) -> Iterator[list[tuple[Any, ..
                 columns.append(listed)
             else:
                 columns.append(part.tolist())
-        columns.append([import_id] * len(positions))
+        if with_source:
+            columns.append([import_id] * len(positions))
+            columns.append([source_key] * len(positions))
         yield list(zip(*columns, strict=True))
 
 
-def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress | None) -> None:
+def _bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None) -> None:
     """Insert the values fast on the session's connection (same transaction): COPY on PostgreSQL, executemany of
     plain tuples on SQLite."""
     total = len(values)
@@ -420,7 +494,7 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress
         statement = f"COPY indicator_values ({columns}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for rows in _chunks(values, import_id):
+                for rows in _chunks(values, import_id, source_key):
                     for row in rows:
                         copy.write_row(row)
                     done += len(rows)
@@ -430,13 +504,16 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress
             # The raw cursor bypasses SQLAlchemy's exception wrapping; wrap it as the ORM path would.
             raise IntegrityError(statement, None, exc) from exc
         return
-    row_marks = "(" + ", ".join("?" for _ in INSERT_COLUMNS) + ")"
     columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
     insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
-    one_row, many_rows = insert + row_marks, insert + ", ".join([row_marks] * ROWS_PER_STATEMENT)
+    one_row, many_rows = insert + _sqlite_row_marks(1), insert + _sqlite_row_marks(ROWS_PER_STATEMENT)
     # The next chunk is built in a helper thread while SQLite inserts this one (sqlite3 releases the GIL while it
-    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row.
-    batches = (_statement_batches(rows) for rows in _chunks(values, import_id))
+    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row; the
+    # import id and source, the same in every row, are bound once per statement (?1 and ?2).
+    constants = (import_id, source_key)
+    batches = (
+        _statement_batches(rows, constants) for rows in _chunks(values, import_id, source_key, with_source=False)
+    )
     with _sqlite_bulk_settings(connection, total), ThreadPoolExecutor(1, thread_name_prefix="import-rows") as pool:
         upcoming = pool.submit(next, batches, None)
         while (batch := upcoming.result()) is not None:
@@ -451,14 +528,25 @@ def _bulk_insert_values(values: pd.DataFrame, import_id: int, progress: Progress
                 progress("loading", done, total)
 
 
-def _statement_batches(rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Rows as parameter tuples of ROWS_PER_STATEMENT rows each, and the rows left over."""
+def _sqlite_row_marks(rows: int) -> str:
+    """``(?3, …, ?23, ?1, ?2), (?24, …)``: numbered parameters for ``rows`` rows of VALUE_COLUMNS, each ending with
+    the import id (?1) and source key (?2) that every row shares."""
+    width = len(VALUE_COLUMNS)
+    return ", ".join(
+        "(" + ", ".join(f"?{3 + row * width + column}" for column in range(width)) + ", ?1, ?2)" for row in range(rows)
+    )
+
+
+def _statement_batches(
+    rows: list[tuple[Any, ...]], constants: tuple[Any, ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Parameter tuples (the shared constants, then ROWS_PER_STATEMENT rows), and those of the rows left over."""
     whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
     grouped = [
-        tuple(itertools.chain.from_iterable(rows[start : start + ROWS_PER_STATEMENT]))
+        tuple(itertools.chain(constants, *rows[start : start + ROWS_PER_STATEMENT]))
         for start in range(0, whole, ROWS_PER_STATEMENT)
     ]
-    return grouped, rows[whole:]
+    return grouped, [constants + row for row in rows[whole:]]
 
 
 @contextmanager

@@ -149,11 +149,18 @@ class IndicatorSummaryRecord(Model):
 
 
 class IndicatorValue(Model):
-    """One value of an indicator for one area, period and breakdown."""
+    """One value of an indicator for one area, period and breakdown.
+
+    On PostgreSQL the table is list-partitioned by ``source_key`` (migration 0027): each source's rows are one
+    partition, which an import replaces whole (``portal.indicators.partition_swap``). PostgreSQL requires the
+    partition key in every unique key, so the key below ends with ``source_key``; that one key belongs to one source
+    only is checked by the loader, which holds the import lock (SQLite's write lock, a PostgreSQL advisory lock)."""
 
     __tablename__ = "indicator_values"
     __table_args__ = (
-        UniqueConstraint("indicator_id", "area_code", "period", "sex", "age", "category_type", "category"),
+        UniqueConstraint(
+            "indicator_id", "area_code", "period", "sex", "age", "category_type", "category", "source_key"
+        ),
         Index("ix_indicator_values_area_indicator", "area_code", "indicator_id"),
     )
 
@@ -184,6 +191,9 @@ class IndicatorValue(Model):
     data_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("data_imports.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # The DataImport.source_key of the import that loaded the row ("" for rows not loaded from a file): re-importing a
+    # source replaces exactly these rows. The partition key on PostgreSQL.
+    source_key: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     indicator: Mapped[Indicator] = relationship()
     area: Mapped[Area] = relationship()

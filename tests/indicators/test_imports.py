@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -129,17 +130,32 @@ def test_rows_already_held_by_another_source_are_refused(db, areas) -> None:
     assert value_count() == 80
 
 
-def test_the_unique_key_still_guards_when_two_imports_race(db, areas, monkeypatch) -> None:
+def test_no_other_import_can_write_between_the_clash_check_and_the_commit(db, areas, monkeypatch) -> None:
+    # The unique key includes the source (PostgreSQL partitions by it), so that a key belongs to one source only is
+    # the clash check's job: it must run where no other import can commit rows meanwhile. On SQLite that is the
+    # write lock the import holds from its first write; on PostgreSQL an advisory lock (test_partition_swap.py,
+    # test_imports_wait_for_each_other).
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL imports wait on the import lock instead")
     _load(SUICIDE)
-    # As if a concurrent import committed the same rows after this one checked for clashes.
-    monkeypatch.setattr(loader, "_check_clashes", lambda values, own: None)
+    attempts = []
+    original = loader._check_clashes
 
-    with pytest.raises(ImportRejected) as raised:
-        load_import_result(read_fingertips(SUICIDE), source_key="other.csv", file_name="other.csv", checksum="5" * 64)
+    def check_then_try_to_write(values, own_import_ids) -> None:
+        original(values, own_import_ids)
+        other = sqlite3.connect(db.engine.url.database, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            attempts.append("another writer got in")
+        except sqlite3.OperationalError as exc:
+            attempts.append(str(exc))
+        finally:
+            other.close()
 
-    assert "already stored" in raised.value.errors[0].message
-    assert value_count() == 80
-    assert _count(db, DataImport) == 1
+    monkeypatch.setattr(loader, "_check_clashes", check_then_try_to_write)
+    _load(CAMPYLOBACTER)
+
+    assert attempts == ["database is locked"]
 
 
 def test_values_for_unknown_areas_are_refused(db, areas) -> None:
