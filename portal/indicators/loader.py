@@ -165,7 +165,7 @@ def load_import_result(
             detached = partition_swap.swap_in(session.connection(), staged)
         # The source's new values are in place and the transaction is not committed yet: the stored summaries are
         # worked out from them here, so they commit together. On PostgreSQL readers wait while this runs (the log
-        # line below says how long): it reads only the home area's rows of the imported indicators.
+        # line below says how long): only the imported indicators' summaries are worked out.
         refresh_summaries(imported_indicator_ids(result, [*previous_ids, record.id]))
         session.commit()
         if staged is not None:
