@@ -14,6 +14,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,69 @@ def _check_sqlite_backup(path: Path) -> None:
         raise BackupError(f"{path} is not a complete portal backup (integrity check: {verdict and verdict[0]})")
 
 
+# Clears the public schema's own objects (not those of extensions), first in the restore's one transaction.
+# pg_restore --clean cannot do it: on PostgreSQL indicator_values is partitioned by source, and --clean tries to drop
+# each partition's inherited key before its table, which PostgreSQL refuses. Names are formatted from the catalogue
+# row, so an object already dropped by an earlier CASCADE is skipped by IF EXISTS.
+CLEAR_PUBLIC_SCHEMA = """
+DO $clear$
+DECLARE
+    statement text;
+BEGIN
+    FOR statement IN
+        SELECT format('DROP %s IF EXISTS %I.%I CASCADE',
+                      CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                     WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                      n.nspname, c.relname)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND NOT c.relispartition
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+        ORDER BY c.relkind = 'S'
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+    FOR statement IN
+        SELECT format('DROP FUNCTION IF EXISTS %I.%I(%s) CASCADE', n.nspname, p.proname,
+                      pg_get_function_identity_arguments(p.oid))
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public' AND p.prokind = 'f'
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+    FOR statement IN
+        SELECT format('DROP %s IF EXISTS %I.%I CASCADE', CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
+                      n.nspname, t.typname)
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                          WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+    LOOP
+        EXECUTE statement;
+    END LOOP;
+END
+$clear$;
+"""
+
+
+def _restore_postgres(path: Path) -> None:
+    """The dump's SQL after CLEAR_PUBLIC_SCHEMA, in one psql transaction: all or nothing.
+
+    pg_restore writes the whole script to a temporary file (under TMPDIR) before psql starts, so a pg_restore that
+    stops part-way can never leave psql to commit half a database.
+    """
+    url, env = _libpq_target()
+    _run([_pg_tool("pg_restore"), "--list", str(path)], env)  # refuses anything that is not a pg_dump archive
+    psql = [_pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1"]
+    with tempfile.TemporaryDirectory() as folder:
+        clear, script = Path(folder) / "clear.sql", Path(folder) / "restore.sql"
+        clear.write_text(CLEAR_PUBLIC_SCHEMA)
+        _run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--file", str(script), str(path)], env)
+        _run([*psql, "--dbname", url, "--file", str(clear), "--file", str(script)], env)
+
+
 def restore_database(path: Path) -> dict[str, TableFingerprint]:
     """Replace the whole database with the backup at ``path``; returns the restored database's fingerprints."""
     path = path.resolve()
@@ -189,10 +253,7 @@ def restore_database(path: Path) -> dict[str, TableFingerprint]:
             target.close()
             source.close()
     else:
-        url, env = _libpq_target()
-        _run([_pg_tool("pg_restore"), "--list", str(path)], env)  # refuses anything that is not a pg_dump archive
-        command = [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges"]
-        _run([*command, "--single-transaction", "--exit-on-error", "--dbname", url, str(path)], env)
+        _restore_postgres(path)
     db.engine.dispose()
     with db.engine.connect() as connection:
         return table_fingerprints(connection)

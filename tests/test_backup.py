@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text
 
 from portal import backup
 from portal.models import AuditEvent, Role, Survey, SurveyResponse, User
@@ -99,3 +99,50 @@ def test_restore_reports_a_backup_that_does_not_match_its_manifest(
     result = app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
     assert result.exit_code != 0
     assert "users: 4 rows expected, 3 found" in result.output
+
+
+def test_restore_brings_back_imported_values_and_their_partitions(app: Flask, db: Any, tmp_path: Path) -> None:
+    # On PostgreSQL indicator_values is partitioned by source (an import swaps a partition in); pg_restore --clean
+    # could not clear a partitioned table, so the restore clears the schema itself in its one transaction.
+    from portal.importers.fingertips import read_fingertips
+    from portal.indicators import reference_data
+    from portal.indicators.loader import file_checksum, load_import_result
+    from portal.models import IndicatorValue
+
+    reference_data.seed_reference_areas()
+    data = Path(__file__).resolve().parents[1] / "data" / "fingertips"
+    suicide = data / "fingertips_suicide_west_midlands_countyua.csv"
+    campylobacter = data / "fingertips_campylobacter_93356_countyua_2015-2017.csv"
+    for path in (suicide, campylobacter):
+        load_import_result(
+            read_fingertips(path), source_key=path.name, file_name=path.name, checksum=file_checksum(path)
+        )
+    before = _current(db)
+    assert before["indicator_values"].rows > 0
+    path = tmp_path / "portal.backup"
+    assert app.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+
+    # After the backup one source is imported again with fewer rows (a new partition on PostgreSQL).
+    shorter = read_fingertips(suicide)
+    shorter.values = shorter.values.iloc[:-5]
+    load_import_result(shorter, source_key=suicide.name, file_name=suicide.name, checksum="changed")
+    assert backup.differences(before, _current(db))
+
+    result = app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert backup.differences(before, _current(db)) == []
+    counts = dict(
+        db.session.execute(select(IndicatorValue.source_key, func.count()).group_by(IndicatorValue.source_key)).all()
+    )
+    assert counts[suicide.name] == len(read_fingertips(suicide).values)
+    if db.engine.dialect.name == "postgresql":
+        partitioned = db.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
+                " WHERE c.relname = 'indicator_values'"
+            )
+        )
+        assert partitioned == 1
+        assert not db.session.scalar(
+            text("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")
+        )
