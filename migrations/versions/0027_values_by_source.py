@@ -77,7 +77,7 @@ def _partition_postgresql() -> None:
             .compile(dialect=op.get_bind().dialect, compile_kwargs={"literal_binds": True})
             .string
         )
-    op.execute(f"INSERT INTO indicator_values SELECT * FROM indicator_values_plain ORDER BY {key}")
+    op.execute(f"INSERT INTO indicator_values SELECT * FROM indicator_values_plain ORDER BY {key}")  # noqa: S608 - key: the constant column list above
     op.execute("DROP TABLE indicator_values_plain")
 
 
@@ -136,6 +136,6 @@ def _unpartition_postgresql() -> None:
             f"ALTER TABLE indicator_values ADD CONSTRAINT fk_indicator_values_{column}_{table} "
             f"FOREIGN KEY ({column}) REFERENCES {target}{action}"
         )
-    op.execute(f"INSERT INTO indicator_values SELECT * FROM indicator_values_partitioned ORDER BY {key}")
+    op.execute(f"INSERT INTO indicator_values SELECT * FROM indicator_values_partitioned ORDER BY {key}")  # noqa: S608 - constant column list
     op.execute("DROP TABLE indicator_values_partitioned")
     op.execute("ALTER TABLE indicator_values DROP COLUMN source_key")
