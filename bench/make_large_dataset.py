@@ -29,12 +29,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -520,7 +521,10 @@ def cached_database(scale: float) -> str:
     path = folder / "portal.sqlite3"
     if not path.exists():
         building = folder / "building.sqlite3"
-        shutil.copyfile(seeded_sqlite(), building)
+        building.unlink(missing_ok=True)
+        # SQLite's backup API, not a file copy: the seeded database's last commits may still be in its WAL file.
+        with closing(sqlite3.connect(seeded_sqlite())) as source, closing(sqlite3.connect(building)) as target:
+            source.backup(target)
         # A fresh interpreter, so the app factory and its engine see this database only.
         command = [sys.executable, __file__, "--scale", f"{scale:g}", "--database", f"sqlite:///{building}"]
         subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
