@@ -47,175 +47,46 @@ import gzip
 import hashlib
 import logging
 import os
-import re
 import secrets
-import struct
-import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import brotli  # type: ignore[import-untyped]
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSession
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Integer, String, event, text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
 from werkzeug.datastructures import Headers
 from werkzeug.http import parse_accept_header, parse_cookie
 
 from portal.access import access_rule_for
-from portal.extensions import cache, db
+from portal.data_version import (
+    VERSION_KEY,
+    current_data_version,
+    listen_for_data_changes,
+)
+from portal.extensions import cache
+from portal.page_cache_gzip import CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, gzip_from_pieces, gzip_pieces
+from portal.page_cache_locks import NOT_STORED, BuildLocks, RedisBuildLocks, build_lock_name, build_locks_for
 from portal.security import csp_nonce
 
 logger = logging.getLogger(__name__)
 
-NONCE_PLACEHOLDER = "\x00nonce\x00"
-CSRF_PLACEHOLDER = "\x00csrf\x00"
-# Tables whose rows no public page shows: changing them must not empty the page cache.
-IGNORED_TABLES = frozenset(
-    {
-        "data_version",
-        "audit_events",
-        "sign_in_throttles",
-        "personal_data_exports",
-        "survey_drafts",
-        "survey_invitations",
-        "survey_pending_responses",
-        "proposal_drafts",
-        "engagement_opt_ins",
-    }
-)
 # Session keys an anonymous visitor may have and still be served a shared page.
 SHAREABLE_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh", "_id"})
 NEVER_CACHED_ENDPOINTS = frozenset({"static", "pages.healthz"})
-_CHANGED = "page_cache_data_changed"
-_NEW_VERSION = "page_cache_new_version"
-VERSION_KEY = "data_version"
 # Headers that belong to one response (or are recomputed when a stored page is served), never replayed.
 _PER_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "content-length", "content-encoding", "etag", "x-page-cache", "date", "server"}
 )
 _PENDING = "portal.page_cache.pending"
 _BUILD_LOCK = "portal.page_cache.build_lock"
-# What a released build lock says while it lasts when its builder stored no page: don't wait, build your own.
-NOT_STORED = "not-stored"
 # How often a request waiting for another's build looks for the stored page: soon at first (most pages take tens of
 # milliseconds to build, and a waiting sync worker serves nobody else), then less often.
 BUILD_POLL_FIRST_SECONDS = 0.005
 BUILD_POLL_SECONDS = 0.05
-_SECRETS = re.compile(f"({re.escape(NONCE_PLACEHOLDER)}|{re.escape(CSRF_PLACEHOLDER)})")
-# A gzip member header (no name, no time, OS unknown) and the final, empty fixed-Huffman deflate block.
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
-_FINAL_BLOCK = b"\x03\x00"
-
-
-class DataVersion(db.Model):  # type: ignore[name-defined]
-    """One row: how many times public data has changed, and a random epoch for this row's lifetime."""
-
-    __tablename__ = "data_version"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    epoch: Mapped[str] = mapped_column(String(32), nullable=False)
-
-
-def database_data_version(target: Session | scoped_session[Any] | None = None) -> str:
-    """``epoch.counter`` of the public data, read with one primary-key query ("none" before any change)."""
-    row = (target or db.session).execute(text("SELECT epoch, version FROM data_version WHERE id = 1")).first()
-    return f"{row[0]}.{row[1]}" if row else "none"
-
-
-def current_data_version() -> str:
-    """The data version from the shared cache; from the database (then kept in the cache) when the cache has none."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = database_data_version()
-        # ``add`` never replaces a version a writer has just set (see the module docstring).
-        cache.add(VERSION_KEY, version, timeout=current_app.config["PAGE_CACHE_VERSION_SECONDS"])
-    return str(version)
-
-
-def bump_data_version(connection_session: Session | None = None) -> None:
-    """Add one to the data version inside the current transaction (creating the row, with a new epoch, if missing).
-
-    Called on commit for ORM changes; code that writes public data with Core statements outside the session should
-    call it too (the loader's own DataImport row already does).
-    """
-    target = connection_session or db.session
-    updated = target.execute(text("UPDATE data_version SET version = version + 1 WHERE id = 1"))
-    if not updated.rowcount:  # type: ignore[attr-defined]
-        target.execute(
-            text("INSERT INTO data_version (id, version, epoch) VALUES (1, 1, :epoch)"),
-            {"epoch": secrets.token_hex(8)},
-        )
-    # Published to the shared cache once this transaction commits (``_publish_after_commit``).
-    target.info[_NEW_VERSION] = database_data_version(target)
-
-
-def _is_public_table(name: str | None) -> bool:
-    return bool(name) and name not in IGNORED_TABLES
-
-
-def _note_flushed_changes(session: Session, flush_context: Any) -> None:
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(instance, "__table__", None)
-        if table is not None and _is_public_table(table.name):
-            if instance in session.dirty and not session.is_modified(instance):
-                continue
-            session.info[_CHANGED] = True
-            return
-
-
-def _note_bulk_statements(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if _is_public_table(getattr(table, "name", None)):
-        state.session.info[_CHANGED] = True
-
-
-def _bump_before_commit(session: Session) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    if not session.info.pop(_CHANGED, False):
-        return
-    try:
-        with session.begin_nested():
-            bump_data_version(session)
-    except DBAPIError:
-        # No data_version table yet (a database mid-migration): nothing can have been cached under it either.
-        pass
-
-
-def _forget_changes(session: Session, *args: Any) -> None:
-    session.info.pop(_CHANGED, None)
-    session.info.pop(_NEW_VERSION, None)
-
-
-def _publish_after_commit(session: Session) -> None:
-    version = session.info.pop(_NEW_VERSION, None)
-    if version is None or not has_app_context():
-        return
-    try:
-        cache.set(VERSION_KEY, version, timeout=current_app.config["PAGE_CACHE_VERSION_SECONDS"])
-    except Exception:  # the commit stands; readers see the change when the cached version expires
-        logger.exception("Could not publish data version %s to the page cache", version)
-
-
-def listen_for_data_changes() -> None:
-    """Session events (once per process): note public changes while flushing, bump the version on commit."""
-    if event.contains(Session, "before_commit", _bump_before_commit):
-        return
-    event.listen(Session, "after_flush", _note_flushed_changes)
-    event.listen(Session, "do_orm_execute", _note_bulk_statements)
-    event.listen(Session, "before_commit", _bump_before_commit)
-    event.listen(Session, "after_commit", _publish_after_commit)
-    event.listen(Session, "after_rollback", _forget_changes)
 
 
 def _visitor_may_share() -> bool:
@@ -283,78 +154,6 @@ def _set_validators(response: Response, etag: str) -> None:
     vary = response.headers.get("Vary", "")
     if "hx-request" not in vary.lower():
         response.headers["Vary"] = f"{vary}, HX-Request" if vary else "HX-Request"
-
-
-class BuildLocks:
-    """Page build locks in this process: with the simple cache each process keeps (so builds) its own pages."""
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._held: dict[str, tuple[str, float]] = {}
-
-    def acquire(self, name: str, token: str, seconds: float) -> tuple[bool, str | None]:
-        """Take the lock for ``seconds`` unless someone holds it: (taken, what the lock held otherwise)."""
-        now = time.monotonic()
-        with self._mutex:
-            held = self._held.get(name)
-            if held is not None and held[1] > now:
-                return False, held[0]
-            if len(self._held) > 1000:
-                self._held = {k: v for k, v in self._held.items() if v[1] > now}
-            self._held[name] = (token, now + seconds)
-            return True, None
-
-    def release(self, name: str, token: str, stored: bool, seconds: float) -> None:
-        """Release the lock if ``token`` still owns it; when no page was stored, leave NOT_STORED for ``seconds``."""
-        with self._mutex:
-            held = self._held.get(name)
-            if held is None or held[0] != token:
-                return
-            if stored:
-                del self._held[name]
-            else:
-                self._held[name] = (NOT_STORED, time.monotonic() + seconds)
-
-
-class RedisBuildLocks:
-    """Page build locks in Redis (``SET NX PX``), shared by every worker and instance on the cache's Redis."""
-
-    # Release only if the caller's token still owns the lock (it may have expired and been taken by another).
-    _RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  if ARGV[2] == '0' then return redis.call('del', KEYS[1]) end
-  return redis.call('set', KEYS[1], ARGV[3], 'PX', ARGV[2])
-end
-return 0
-"""
-
-    def __init__(self, backend: Any) -> None:
-        self.client = backend._write_client
-        self.prefix = backend._get_prefix()
-        self._release = self.client.register_script(self._RELEASE)
-
-    def acquire(self, name: str, token: str, seconds: float) -> tuple[bool, str | None]:
-        key = self.prefix + name
-        if self.client.set(key, token, nx=True, px=max(1, int(seconds * 1000))):
-            return True, None
-        held = self.client.get(key)
-        return False, held.decode() if held is not None else None
-
-    def release(self, name: str, token: str, stored: bool, seconds: float) -> None:
-        expiry = 0 if stored else max(1, int(seconds * 1000))
-        self._release(keys=[self.prefix + name], args=[token, expiry, NOT_STORED])
-
-
-def build_locks_for(backend: Any) -> BuildLocks | RedisBuildLocks:
-    """Redis locks when the page cache is in Redis, else locks in this process."""
-    if hasattr(backend, "_write_client") and hasattr(backend, "_get_prefix"):
-        return RedisBuildLocks(backend)
-    return BuildLocks()
-
-
-def build_lock_name(key: str, version: str) -> str:
-    """The build lock of one page under one data version (a build under an older version holds up nobody)."""
-    return f"{key}:build:{version}"
 
 
 def _stored_response(key: str, version: str) -> Response | None:
@@ -481,75 +280,6 @@ def etag_json(response: Response) -> Response:
         response.add_etag()
         response.make_conditional(request)
     return response
-
-
-def _deflate_piece(data: bytes, level: int) -> bytes:
-    """Raw deflate of one piece on its own, ending on a byte boundary with a non-final block (a sync flush), so pieces
-    compressed apart can be joined into one stream."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
-
-
-_MASK = 0xFFFFFFFF
-
-
-def _crc_register(data: bytes, register: int) -> int:
-    """The CRC-32 register after ``data`` starting from ``register``, without zlib's inversions (so it is linear)."""
-    return ~zlib.crc32(data, ~register & _MASK) & _MASK
-
-
-def _crc_shift(columns: tuple[int, ...], register: int) -> int:
-    """Apply a precomputed 32×32 bit matrix (one column per register bit) to ``register``."""
-    result = 0
-    for column in columns:
-        if not register:
-            break
-        if register & 1:
-            result ^= column
-        register >>= 1
-    return result
-
-
-def gzip_pieces(body: str, level: int) -> list[tuple[bytes, int, int, tuple[int, ...]] | str]:
-    """A stored body compressed once, when it is stored, so a hit compresses only its own nonce and token.
-
-    Each run of text between the per-response secrets becomes (raw deflate ending on a byte boundary, its length, its
-    CRC-32 contribution, the CRC-32 register's 32×32 bit matrix over that many bytes); each secret stays its
-    placeholder. With these a hit builds its gzip body and trailer without the uncompressed page: CRC-32 is linear,
-    so the register after a run is ``matrix · register ⊕ contribution``.
-    """
-    pieces: list[tuple[bytes, int, int, tuple[int, ...]] | str] = []
-    for piece in _SECRETS.split(body):
-        if piece in (NONCE_PLACEHOLDER, CSRF_PLACEHOLDER):
-            pieces.append(piece)
-        elif piece:
-            data = piece.encode()
-            zeros = bytes(len(data))
-            columns = tuple(_crc_register(zeros, 1 << bit) for bit in range(32))
-            pieces.append((_deflate_piece(data, level), len(data), _crc_register(data, 0), columns))
-    return pieces
-
-
-def gzip_from_pieces(pieces: list[Any], secrets_: dict[str, str], level: int) -> bytes:
-    """The gzip body of one response: the stored pieces with this response's secrets compressed in between, and the
-    trailer (CRC-32 and length of the page) worked out from the pieces' CRC matrices."""
-    chunks = [_GZIP_HEADER]
-    register = _MASK
-    size = 0
-    for piece in pieces:
-        if isinstance(piece, str):
-            data = secrets_[piece].encode()
-            chunks.append(_deflate_piece(data, level))
-            register = _crc_register(data, register)
-            size += len(data)
-        else:
-            compressed, length, contribution, columns = piece
-            chunks.append(compressed)
-            register = _crc_shift(columns, register) ^ contribution
-            size += length
-    chunks.append(_FINAL_BLOCK)
-    chunks.append(struct.pack("<II", ~register & _MASK, size & _MASK))
-    return b"".join(chunks)
 
 
 def _choose_encoding(accept_encoding: str, algorithms: Iterable[str]) -> str | None:

@@ -22,15 +22,11 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal import create_app
+from portal.data_version import current_data_version
 from portal.evidence import services
 from portal.extensions import cache
-from portal.page_cache import (
-    BuildLocks,
-    RedisBuildLocks,
-    build_lock_name,
-    current_data_version,
-    page_key,
-)
+from portal.page_cache import page_key
+from portal.page_cache_locks import BuildLocks, RedisBuildLocks, build_lock_name
 from tests.evidence.conftest import briefing_input
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from portal import create_app
+from portal.data_version import VERSION_KEY, current_data_version, database_data_version
 from portal.evidence import services
 from portal.extensions import cache
 from portal.models import User
-from portal.page_cache import VERSION_KEY, current_data_version, database_data_version
 from tests.conftest import IsolatedClient
 from tests.evidence.conftest import briefing_input
 
@@ -231,7 +231,7 @@ def test_a_hit_is_sent_gzipped_from_pieces_compressed_when_the_page_was_stored(
 def test_gzip_pieces_join_into_one_valid_stream_with_the_right_trailer() -> None:
     import gzip
 
-    from portal.page_cache import CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, gzip_from_pieces, gzip_pieces
+    from portal.page_cache_gzip import CSRF_PLACEHOLDER, NONCE_PLACEHOLDER, gzip_from_pieces, gzip_pieces
 
     body = f'<p>{"é" * 3000}</p><script nonce="{NONCE_PLACEHOLDER}"></script>{CSRF_PLACEHOLDER}<i>{NONCE_PLACEHOLDER}'
     secrets = {NONCE_PLACEHOLDER: "n0nce", CSRF_PLACEHOLDER: "t0ken-of-another-length"}

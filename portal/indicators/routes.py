@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal.access import public
 from portal.charts.cache import cached_chart_json
 from portal.charts.embed import CHART_JSON_MIMETYPE
+from portal.data_version import current_data_version
 from portal.deployment import home_area_code
 from portal.downloads import download_response
 from portal.htmx import render_page
@@ -44,7 +45,6 @@ from portal.indicators.wards import (
 )
 from portal.indicators.wards import ward_profile as build_ward_profile
 from portal.models import Role
-from portal.page_cache import current_data_version
 from portal.small_areas.facts import ward_profile_facts
 from portal.stats.comparison import Comparison
 from portal.stats.spine import MIN_AREAS

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from portal.data_version import current_data_version
 from portal.indicators.spine import ordinal
-from portal.page_cache import current_data_version
 from tests import test_performance_cache
 from tests.indicators.test_routes import load_ward_imd, table_rows
 
