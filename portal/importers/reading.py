@@ -220,9 +220,11 @@ def _read_chunks_once(
     """One pass over the file with a fixed encoding."""
     wanted = set(columns)
     selected = {raw: clean for raw, clean in zip(csv.raw_header, csv.header, strict=True) if clean in wanted}
-    # Text is read as str, never dtype="category": pandas 3 infers numeric categories ("0252" would become 252, and
-    # a chunk of numbers could not be joined to a chunk of words). Each chunk is then made categorical on its own.
-    dtype = {raw: ("float64" if clean in float_set else "str") for raw, clean in selected.items()}
+    # Text is read as Python strings (object), never dtype="category": pandas 3 infers numeric categories ("0252"
+    # would become 252, and a chunk of numbers could not be joined to a chunk of words). Each chunk is then made
+    # categorical on its own. Not dtype="str": pandas would check every cell is a string and copy the column back
+    # to objects to factorize it (10 % of a million-row read), for the same categories.
+    dtype = {raw: ("float64" if clean in float_set else object) for raw, clean in selected.items()}
     text_columns = [raw for raw, clean in selected.items() if clean not in float_set]
     parts = []
     try:
