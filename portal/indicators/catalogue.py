@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.sql import FromClause
+from sqlalchemy.sql.util import ClauseAdapter
 
 from portal.deployment import england_code, home_area_code, home_region_code
 from portal.extensions import db
@@ -94,10 +98,33 @@ def released(row: Row) -> Row:
     return row._replace(suppressed_by=status.value) if status is Disclosure.PUBLISHER else row
 
 
+# Set by ``reading_values_from``: what the value queries below read in place of the indicator_values table.
+_VALUES: ContextVar[FromClause | None] = ContextVar("values_read_from", default=None)
+ValuesQuery = TypeVar("ValuesQuery", bound=Select[*tuple[Any, ...]])
+
+
+@contextmanager
+def reading_values_from(values: FromClause) -> Iterator[None]:
+    """Within the block, ``stored_rows`` and ``published_levels`` read ``values`` (a selectable with indicator_values'
+    columns, e.g. the values an import is about to swap in) instead of the table; their callers' conditions, written
+    on ``IndicatorValue``'s columns, are adapted to it."""
+    token = _VALUES.set(values)
+    try:
+        yield
+    finally:
+        _VALUES.reset(token)
+
+
+def _values_query(query: ValuesQuery) -> ValuesQuery:
+    """The query as is, or reading the selectable ``reading_values_from`` set instead of indicator_values."""
+    values = _VALUES.get()
+    return query if values is None else ClauseAdapter(values).traverse(query)
+
+
 def stored_rows(*conditions: Any) -> list[Row]:
     """Value rows matching the conditions, oldest period first, as the small-numbers policy lets them be shown."""
     query = select(*_ROW_COLUMNS).where(*conditions).order_by(IndicatorValue.period_sortable, IndicatorValue.period)
-    return [released(Row(*r)) for r in db.session.execute(query)]
+    return [released(Row(*r)) for r in db.session.execute(_values_query(query))]
 
 
 PUBLISHED = "published"
@@ -252,7 +279,8 @@ def published_levels(indicator_ids: Sequence[str], area_code: str) -> dict[str, 
         .distinct()
     )
     levels: dict[str, str] = {}
-    for indicator_id, area_type in sorted(db.session.execute(query).all(), key=lambda r: r[1] != "ward"):
+    found = db.session.execute(_values_query(query)).all()
+    for indicator_id, area_type in sorted(found, key=lambda r: r[1] != "ward"):
         levels.setdefault(indicator_id, SMALL_AREA_WORDS.get(area_type, area_type))
     return levels
 

@@ -31,6 +31,7 @@ from portal.importers.base import (
 )
 from portal.importers.inference import Inferred
 from portal.indicators import partition_swap
+from portal.indicators.catalogue import reading_values_from
 from portal.indicators.stored_summaries import imported_indicator_ids, refresh_summaries
 from portal.models import Area, DataImport, Indicator, IndicatorValue
 from portal.models.base import utcnow
@@ -158,15 +159,21 @@ def load_import_result(
         record.error_report = None
         record.finished_at = utcnow()
         session.flush()
+        # The stored summaries of the imported indicators are worked out from the source's new values and written in
+        # this transaction, so they commit together with them.
+        touched = imported_indicator_ids(result, [*previous_ids, record.id])
         swap_started = time.perf_counter()
         if staged is not None:
+            # Before the swap, from the values it is about to make visible (the staged table and the other sources'
+            # rows), so readers of indicator_values do not wait for it.
+            with reading_values_from(partition_swap.incoming_values(staged)):
+                refresh_summaries(touched)
             # Last before the commit: the swap locks indicator_values, areas, indicators and data_imports (ACCESS
-            # EXCLUSIVE) until the commit, so readers of them wait from here to there.
+            # EXCLUSIVE) until the commit, so readers of them wait from here to there (the log line below).
+            swap_started = time.perf_counter()
             detached = partition_swap.swap_in(session.connection(), staged)
-        # The source's new values are in place and the transaction is not committed yet: the stored summaries are
-        # worked out from them here, so they commit together. On PostgreSQL readers wait while this runs (the log
-        # line below says how long): only the imported indicators' summaries are worked out.
-        refresh_summaries(imported_indicator_ids(result, [*previous_ids, record.id]))
+        else:
+            refresh_summaries(touched)
         session.commit()
         if staged is not None:
             logger.info(

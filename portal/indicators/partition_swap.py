@@ -25,13 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import select, sql, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Subquery
 
 from portal.database import PARTITION_PREFIX
 from portal.importers.base import KEY_COLUMNS, NUMERIC_VALUE_COLUMNS, VALUE_COLUMNS, RowError
 from portal.indicators import copy_binary
+from portal.models import IndicatorValue
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +197,15 @@ def clashes(connection: Connection, table: str, source_key: str) -> list[RowErro
 
 def _rows(count: int) -> str:
     return "1 row" if count == 1 else f"{count:,} rows"
+
+
+def incoming_values(staged: StagedValues) -> Subquery:
+    """indicator_values as it will read once the staged table is swapped in: the other sources' rows and the staged
+    ones (for working out what depends on them before the swap takes its lock)."""
+    parent = IndicatorValue.__table__
+    new = sql.table(staged.table, *(sql.column(c.name, c.type) for c in parent.c))
+    others = select(*parent.c).where(parent.c.source_key != staged.source_key)
+    return others.union_all(select(*new.c)).subquery("incoming_values")
 
 
 def swap_in(connection: Connection, staged: StagedValues) -> str | None:

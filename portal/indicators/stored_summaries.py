@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import and_, delete, insert, select
 
 from portal.deployment import home_area_code
@@ -128,7 +129,8 @@ def imported_indicator_ids(result: ImportResult, previous_import_ids: Iterable[i
     ids: set[str] = set()
     for frame in (result.values, result.indicators):
         if "indicator_id" in frame.columns:
-            ids |= set(frame["indicator_id"].astype(str))
+            # Each distinct id once (a categorical column's codes are deduplicated without reading its strings).
+            ids |= {str(i) for i in pd.unique(frame["indicator_id"])}
     previous = list(previous_import_ids)
     if previous:
         ids |= set(db.session.scalars(select(Indicator.id).where(Indicator.data_import_id.in_(previous))))
