@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, make_response, render_template
+from typing import Any
+
+from flask import Flask, Response, current_app, g, make_response
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -39,7 +41,14 @@ RETRY_AFTER_SECONDS = 5
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
     """Render the error page for ``status``."""
     title, body = ERROR_PAGES.get(status, ERROR_PAGES[500])
-    return render_template("errors/error.html", status=status, title=title, body=detail or body), status
+    # With the app's own template helpers only: a feature's (its blueprint's context processor) may read the database,
+    # as the indicator pages' home area name does, and an error page must render while the database is unreachable.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    context: dict[str, Any] = {}
+    for processor in app.template_context_processors[None]:
+        context.update(app.ensure_sync(processor)())
+    context.update(status=status, title=title, body=detail or body)
+    return app.jinja_env.get_template("errors/error.html").render(context), status
 
 
 def register(app: Flask) -> None:
