@@ -172,6 +172,10 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     write_latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    # Server errors other than 503 (a 500 is a bug: an outage must answer 503), by "METHOD /path -> HTTP status",
+    # and 503 answers without the Retry-After header they should carry.
+    server_errors: Counter[str] = field(default_factory=Counter)
+    no_retry_after: Counter[str] = field(default_factory=Counter)
     acknowledged: dict[str, set[str]] = field(default_factory=lambda: {"proposal": set(), "response": set()})
     failed: Counter[str] = field(default_factory=Counter)
     done: int = 0
@@ -181,6 +185,48 @@ class Tally:
             self.latencies.append(seconds)
             if problem:
                 self.errors[problem] += 1
+
+    def server_error(self, method: str, path: str, response: requests.Response) -> None:
+        with self.lock:
+            if response.status_code != 503:
+                self.server_errors[f"{method} {path} -> HTTP {response.status_code}"] += 1
+            elif "Retry-After" not in response.headers:
+                self.no_retry_after[f"{method} {path}"] += 1
+
+
+# Flask logs an unhandled exception as "Exception on /path [METHOD]" and its traceback; gunicorn logs one that escaped
+# the app (a failing error handler or teardown: its bare 500) as "Error handling request /path" and its traceback.
+LOGGED_ERROR = re.compile(r"Exception on (?P<path>\S+) \[(?P<method>[A-Z]+)\]|Error handling request (?P<bare>\S+)")
+LOG_RECORD = re.compile(r"^\[\d{4}-\d\d-\d\d ")  # gunicorn's and Flask's records start with their time
+EXCEPTION_LINE = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\w*)(?::|$)")
+
+
+def logged_server_errors(logs: list[Path]) -> Counter[str]:
+    """Each traceback the servers logged for an unhandled exception: "METHOD /path: Class (raised while handling: ...)".
+
+    A traceback's last exception line is the one that escaped; the earlier ones ("During handling of the above
+    exception ...") are what it was raised from, so a database error turned into something else shows both.
+    """
+    found: Counter[str] = Counter()
+    for log in logs:
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        for number, line in enumerate(lines):
+            match = LOGGED_ERROR.search(line)
+            if match is None:
+                continue
+            where = f"{match['method']} {match['path']}" if match["path"] else f"(bare gunicorn 500) {match['bare']}"
+            classes: list[str] = []
+            for following in lines[number + 1 : number + 400]:
+                if LOG_RECORD.match(following) or LOGGED_ERROR.search(following):
+                    break  # the next log record
+                exception = EXCEPTION_LINE.match(following)
+                if exception is not None:
+                    classes.append(exception["name"])
+            what = classes[-1] if classes else "(no traceback)"
+            if len(classes) > 1:
+                what += f" (raised while handling: {', '.join(dict.fromkeys(classes[:-1]))})"
+            found[f"{where}: {what}"] += 1
+    return found
 
 
 class Client:
@@ -203,6 +249,8 @@ class Client:
             else:
                 status = response.status_code
                 self.tally.request(time.perf_counter() - started, f"HTTP {status}" if status >= 500 else None)
+                if status >= 500:
+                    self.tally.server_error(method, path, response)
                 if status < 500:
                     return response
             if time.time() > give_up:
@@ -309,10 +357,12 @@ def main() -> int:
     cluster.start()
     logs = Path(tempfile.mkdtemp(prefix="portal-load-logs-"))
     servers: list[subprocess.Popen[bytes]] = []
+    server_logs: list[Path] = []
     try:
         survey_id = prepare_database(cluster.url)
         ports = [free_port() for _ in range(args.instances)]
-        servers = [start_gunicorn(p, cluster.url, args.redis, logs / f"gunicorn-{p}.log") for p in ports]
+        server_logs = [logs / f"gunicorn-{p}.log" for p in ports]
+        servers = [start_gunicorn(p, cluster.url, args.redis, log) for p, log in zip(ports, server_logs, strict=True)]
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         jobs = [("proposal", f"p{n:05d}") for n in range(args.proposals)]
         jobs += [("response", f"r{n:05d}") for n in range(args.responses)]
@@ -369,6 +419,19 @@ def main() -> int:
     if tally.latencies:
         print(f"Mean request {statistics.mean(tally.latencies) * 1000:.0f} ms")
     print("Errors by kind (each retried):", dict(tally.errors.most_common()) or "none")
+    if tally.no_retry_after:
+        print("503 answers without Retry-After:", dict(tally.no_retry_after.most_common()))
+    logged = logged_server_errors(server_logs)
+    if tally.server_errors or logged:
+        # While PostgreSQL is down the portal must answer 503: any other 5xx is a bug, reported with its route.
+        print(f"\nSERVER ERRORS other than 503 ({sum(tally.server_errors.values())} answers):")
+        for what, count in tally.server_errors.most_common():
+            print(f"  {count} x {what}")
+        print(f"Unhandled exceptions in the server logs ({logs}):")
+        for what, count in logged.most_common():
+            print(f"  {count} x {what}")
+        if not logged:
+            print("  none logged")
     complete = sum(tally.failed.values()) == 0
     verdict = lost_total == 0 and duplicates_total == 0 and complete
     print(

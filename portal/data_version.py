@@ -15,6 +15,7 @@ from sqlalchemy import Integer, String, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
 
+from portal.database import is_outage
 from portal.extensions import cache, db
 
 logger = logging.getLogger(__name__)
@@ -111,9 +112,12 @@ def _bump_before_commit(session: Session) -> None:
     try:
         with session.begin_nested():
             bump_data_version(session)
-    except DBAPIError:
+    except DBAPIError as error:
+        # A lost connection fails the commit: swallowed, it would leave a transaction that can only say "invalid
+        # transaction" (a 500) instead of the outage (a 503).
+        if is_outage(error):
+            raise
         # No data_version table yet (a database mid-migration): nothing can have been cached under it either.
-        pass
 
 
 def _forget_changes(session: Session, *args: Any) -> None:

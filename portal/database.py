@@ -8,7 +8,7 @@ from typing import Any, cast
 from flask import Flask
 from sqlalchemy import CursorResult, Delete, Update, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 
 from portal.extensions import db
 
@@ -66,6 +66,65 @@ def include_in_autogenerate(name: str | None, type_: str, parent_names: dict[str
 def is_unmodelled_table(name: str) -> bool:
     """A table made by raw SQL that the ORM does not model: an FTS5 table or a partition of indicator_values."""
     return name.endswith(FTS_TABLE_SUFFIXES) or name.startswith(PARTITION_PREFIX)
+
+
+# SQLAlchemy's code for "Can't reconnect until invalid transaction is rolled back": the next use of a session whose
+# connection was lost (invalidated) mid-transaction, after something swallowed the error that said so.
+LOST_CONNECTION_PENDING_ROLLBACK = "8s2b"
+
+
+def is_outage(error: BaseException) -> bool:
+    """A lost or refused database connection (a restart, a failover) is behind ``error``, as opposed to a bug such as
+    a bad query: the error itself, or one it was raised from or while handling. Also knows psycopg's own errors (a raw
+    COPY cursor raises them unwrapped) and the PendingRollbackError of a session whose connection was lost earlier."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _is_lost_connection(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _is_lost_connection(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated or isinstance(error, InterfaceError):
+            return True
+        return isinstance(error, OperationalError) and _is_driver_outage(error.orig)
+    if isinstance(error, PendingRollbackError):
+        return error.code == LOST_CONNECTION_PENDING_ROLLBACK
+    return type(error).__module__.startswith("psycopg") and _is_driver_outage(error)
+
+
+def _is_driver_outage(error: BaseException | None) -> bool:
+    """A DB-API error from the driver that means the connection is gone or refused.
+
+    PostgreSQL: class 08 (connection exception) and 57P (operator intervention: shutdown, crash); psycopg's own
+    OperationalError or InterfaceError without a code when the server is gone. SQLite's OperationalError is "database
+    is locked" etc.: not an outage.
+    """
+    if error is None or not type(error).__module__.startswith("psycopg"):
+        return False
+    import psycopg
+
+    if isinstance(error, psycopg.InterfaceError):
+        return True
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    code = getattr(error, "sqlstate", None) or ""
+    return code.startswith(("08", "57P")) or not code
+
+
+def discard_session() -> None:
+    """Roll the request's session back; if its connection died under it (so the rollback fails too), discard the
+    connection instead (the pool replaces it), so an error page never fails on the database that caused it."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        with suppress(DBAPIError):
+            db.session.registry().invalidate()
+        db.session.registry.clear()
 
 
 def end_sessions_safely(app: Flask) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template
-from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from typing import Any
 
-from portal.extensions import db
+from flask import Flask, Response, current_app, g, make_response
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.database import discard_session, is_outage
 
 ERROR_PAGES: dict[int, tuple[str, str]] = {
     400: ("There is a problem with your request", "We could not understand what was sent. Go back and try again."),
@@ -39,7 +41,14 @@ RETRY_AFTER_SECONDS = 5
 def render_error(status: int, detail: str | None = None) -> tuple[str, int]:
     """Render the error page for ``status``."""
     title, body = ERROR_PAGES.get(status, ERROR_PAGES[500])
-    return render_template("errors/error.html", status=status, title=title, body=detail or body), status
+    # With the app's own template helpers only: a feature's (its blueprint's context processor) may read the database,
+    # as the indicator pages' home area name does, and an error page must render while the database is unreachable.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    context: dict[str, Any] = {}
+    for processor in app.template_context_processors[None]:
+        context.update(app.ensure_sync(processor)())
+    context.update(status=status, title=title, body=detail or body)
+    return app.jinja_env.get_template("errors/error.html").render(context), status
 
 
 def register(app: Flask) -> None:
@@ -65,29 +74,35 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(DBAPIError)
-    def database_unavailable(error: DBAPIError) -> Response:
-        db.session.rollback()
-        if not _is_outage(error):
+    def database_error(error: DBAPIError) -> Response:
+        discard_session()
+        if not is_outage(error):
             raise error
-        response = make_response(render_error(503))
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable()
 
     @app.errorhandler(500)
-    def server_error(error: Exception) -> tuple[str, int]:
-        db.session.rollback()
-        return render_error(500)
+    def server_error(error: InternalServerError) -> Response | tuple[str, int]:
+        discard_session()
+        # A lost connection that reached here as something else: raised from an after_request hook (Flask sends
+        # those straight to the 500 handler), or turned into another error by code that swallowed the first one.
+        if is_outage(getattr(error, "original_exception", None) or error):
+            return unavailable()
+        try:
+            return render_error(500)
+        except SQLAlchemyError:  # the page's header needed the signed-in user, and the database failed again
+            discard_session()
+            _show_signed_out()
+            return render_error(500)
 
 
-def _is_outage(error: DBAPIError) -> bool:
-    """A lost or refused connection (a restart, a failover), as opposed to a bug such as a bad query."""
-    from sqlalchemy.exc import InterfaceError, OperationalError
+def unavailable() -> Response:
+    """The 503 page with Retry-After, made without the database (the visitor is shown as signed out: loading their
+    account, or the roles the navigation reads, would query it again and fail)."""
+    _show_signed_out()
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
-    if error.connection_invalidated or isinstance(error, InterfaceError):
-        return True
-    if not isinstance(error, OperationalError):
-        return False
-    # PostgreSQL: class 08 (connection exception) and 57P (operator intervention: shutdown, crash); psycopg's own
-    # OperationalError without a code when the server is gone. SQLite's OperationalError is "database is locked" etc.
-    code = getattr(error.orig, "sqlstate", None) or ""
-    return code.startswith(("08", "57P")) or (not code and type(error.orig).__module__.startswith("psycopg"))
+
+def _show_signed_out() -> None:
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]

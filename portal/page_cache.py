@@ -58,6 +58,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSession
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import Headers
 from werkzeug.http import parse_accept_header, parse_cookie
 
@@ -220,6 +221,8 @@ def _wait_for_build(key: str) -> Response | None:
             served = _stored_response(key, version)
             if served is not None:
                 return served
+    except DBAPIError:
+        raise  # the database, not the lock (a lost connection, swallowed, would fail the build as something else)
     except Exception:
         logger.exception("Page build lock failed; this request builds the page")
         return None
