@@ -24,11 +24,11 @@ class LinkedIndicator:
 
 
 def linked_indicators(proposal: Proposal) -> list[LinkedIndicator]:
-    """The proposal's indicators with their latest summary (verdict against England, latest value)."""
-    return [
-        LinkedIndicator(link.indicator_id, link.indicator.name, indicators.indicator_summary(link.indicator_id))
-        for link in proposal.indicator_links
-    ]
+    """The proposal's indicators with their latest summary (verdict against England, latest value), read from the
+    summaries stored at import in one query."""
+    links = list(proposal.indicator_links)
+    summaries = indicators.headline_summaries([link.indicator_id for link in links])
+    return [LinkedIndicator(link.indicator_id, link.indicator.name, summaries[link.indicator_id]) for link in links]
 
 
 def linked_briefings(proposal: Proposal) -> list[EvidenceBriefing]:

@@ -128,7 +128,7 @@ def test_linked_indicators_show_their_latest_verdict(
 
     proposal = make_proposal(indicators=["90001", "90002"])
 
-    def summary(indicator_id: str, area_code: str | None = None) -> Any:
+    def summary(indicator_id: str) -> Any:
         if indicator_id == "90002":
             return None
         return SimpleNamespace(
@@ -140,7 +140,10 @@ def test_linked_indicators_show_their_latest_verdict(
             verdict="In 2024 Wolverhampton's rate was 23.4%, worse than England.",
         )
 
-    monkeypatch.setattr(indicator_services, "indicator_summary", summary)
+    def summaries(indicator_ids: Any, *, with_gap: bool = False) -> dict[str, Any]:
+        return {indicator_id: summary(indicator_id) for indicator_id in indicator_ids}
+
+    monkeypatch.setattr(indicator_services, "headline_summaries", summaries)
     page = client_request.get(f"/topics/{proposal.reference}")
     section = page.find("h2", id="indicators").find_next("dl")
     rows = section.select(".govuk-summary-list__row")
