@@ -34,7 +34,9 @@ def proposal_evidence(proposal: Proposal) -> ProposalEvidence:
     links = list(proposal.indicator_links)
     summaries = headline_summaries([link.indicator_id for link in links], with_gap=True)
     for link in links:
-        name = getattr(link.indicator, "name", None) or link.indicator_id
-        evidence.indicators.append(IndicatorEvidence(link.indicator_id, name, summaries[link.indicator_id]))
+        summary = summaries[link.indicator_id]
+        # The summary's name saves loading each indicator (one query apiece).
+        name = summary.name if summary is not None else getattr(link.indicator, "name", None) or link.indicator_id
+        evidence.indicators.append(IndicatorEvidence(link.indicator_id, name, summary))
     evidence.briefings = list(published_briefings_for_proposal(proposal.id))
     return evidence
