@@ -68,12 +68,12 @@ def to_json(summary: IndicatorSummary) -> dict[str, Any]:
     return data
 
 
-def from_json(data: Mapping[str, Any], *, gap: bool = True) -> IndicatorSummary:
+def from_json(data: Mapping[str, Any], *, keep_gap: bool = True) -> IndicatorSummary:
     """The summary stored by :func:`to_json`, with its enums and nested records restored (without its inequality
-    gap unless ``gap``)."""
+    gap unless ``keep_gap``)."""
     known = {f.name for f in fields(IndicatorSummary)}
     values = {name: value for name, value in data.items() if name in known}
-    if not gap:
+    if not keep_gap:
         values["inequality_gap"] = None
     trend = dict(values["recent_trend"])
     trend["direction"] = TrendDirection(trend["direction"])
@@ -200,7 +200,7 @@ def stored_overview(topic: str | None = None, significance: str | None = None) -
     if significance:
         query = query.where((record.compared_to_england == significance) | record.id.is_(None))
     found = db.session.execute(query).all()
-    items = [from_json(data, gap=False) for _, data in found if data is not None]
+    items = [from_json(data, keep_gap=False) for _, data in found if data is not None]
     missing = [indicator_id for indicator_id, data in found if data is None]
     if missing:
         # Never refreshed (e.g. a database migrated but not imported since): computed here, as before this table.
