@@ -26,8 +26,9 @@ from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.importers.base import ImportResult
 from portal.indicators import period_verdicts, summaries
-from portal.indicators.breakdowns import InequalityGap, breakdowns, inequality_gap
+from portal.indicators.breakdowns import InequalityGap
 from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS, Comparators, Row, comparators
+from portal.indicators.headline_gaps import headline_gaps
 from portal.indicators.period_verdicts import PeriodVerdicts
 from portal.indicators.summaries import IndicatorSummary, Pair
 from portal.models import Indicator, IndicatorSummaryRecord
@@ -119,6 +120,9 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
         return 0
     now = utcnow()
     by_id = {indicator.id: indicator for indicator in indicators}
+    found = summaries.summaries_with_rows(indicators, places)
+    headlines = {summary.indicator_id: (summary.sex, summary.age) for pair, summary, _ in found if pair is None}
+    gaps = headline_gaps(indicators, places, headlines)
     rows = [
         {
             "indicator_id": summary.indicator_id,
@@ -126,23 +130,27 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
             "breakdown": breakdown_key(pair),
             "topic": summary.topic,
             "compared_to_england": summary.compared_to_england.value,
-            "summary": _stored_form(by_id[summary.indicator_id], places, pair, summary, values),
+            "summary": _stored_form(by_id[summary.indicator_id], places, pair, summary, values, gaps),
             "computed_at": now,
         }
-        for pair, summary, values in summaries.summaries_with_rows(indicators, places)
+        for pair, summary, values in found
     ]
     session.execute(insert(IndicatorSummaryRecord), rows)
     return len(rows)
 
 
 def _stored_form(
-    indicator: Indicator, places: Comparators, pair: Pair | None, summary: IndicatorSummary, rows: list[Row]
+    indicator: Indicator,
+    places: Comparators,
+    pair: Pair | None,
+    summary: IndicatorSummary,
+    rows: list[Row],
+    gaps: Mapping[str, InequalityGap | None],
 ) -> dict[str, Any]:
     """The JSON stored for one summary: the summary (the headline's with its inequality gap, as
     ``summaries.indicator_summary`` gives it) and each period's verdict against England for its sex and age."""
     if pair is None:
-        gap = inequality_gap(breakdowns(indicator, places, summary.sex, summary.age), indicator)
-        summary = summaries.with_gap(summary, gap)
+        summary = summaries.with_gap(summary, gaps[indicator.id])
     data = to_json(summary)
     if pair is None:
         data[WITH_GAP] = True

@@ -12,8 +12,10 @@ from sqlalchemy import delete, select
 from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.indicators import chart_data, pages, summaries
+from portal.indicators.breakdowns import breakdowns, inequality_gap
 from portal.indicators.catalogue import comparators
 from portal.indicators.file_import import import_file
+from portal.indicators.headline_gaps import headline_gaps
 from portal.indicators.period_verdicts import from_json as verdicts_from_json
 from portal.indicators.stored_summaries import (
     VERDICTS,
@@ -29,6 +31,7 @@ from portal.models import Indicator, IndicatorSummaryRecord
 from portal.stats.comparison import Comparison
 from tests.helpers import ClientRequest
 from tests.indicators.conftest import DATA_DIR, SeededIndicators
+from tests.indicators.test_routes import load_house_prices, load_population, load_ward_imd
 
 LIFE_EXPECTANCY = DATA_DIR / "fingertips" / "processed_trafford_datalab" / "life_expectancy.csv"
 
@@ -138,11 +141,22 @@ def test_the_headline_inequality_gap_is_stored_as_computed(
     seeded_indicators: SeededIndicators, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert import_file(LIFE_EXPECTANCY).ok
+    load_ward_imd(seeded_indicators)
+    load_house_prices(seeded_indicators)
+    load_population(seeded_indicators)
     ids = [i for i in db.session.scalars(select(Indicator.id).where(Indicator.status == "published"))]
     expected = {indicator_id: summaries.indicator_summary(indicator_id) for indicator_id in ids}
-    assert any(s is not None and s.inequality_gap is not None for s in expected.values())
+    kinds = {s.inequality_gap.category_type for s in expected.values() if s is not None and s.inequality_gap}
+    assert {"Ward", "Sex"} <= kinds  # gaps between wards (read for all indicators at once) and between sexes
     for indicator_id in ids:
         assert stored_summary(indicator_id) == expected[indicator_id]
+    # Worked out for many indicators at once, each gap is the one the indicator page works out, at any sex and age.
+    places = comparators(home_area_code())
+    assert places is not None
+    indicators = list(db.session.scalars(select(Indicator)))
+    for sex, age in [("Persons", "All ages"), ("Male", "All ages"), ("Female", "All ages")]:
+        at_once = headline_gaps(indicators, places, {i.id: (sex, age) for i in indicators})
+        assert at_once == {i.id: inequality_gap(breakdowns(i, places, sex, age), i) for i in indicators}
 
     def forbidden(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a summary was computed")
