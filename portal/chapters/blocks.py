@@ -120,7 +120,7 @@ def _url(endpoint: str, **values: Any) -> str | None:
 
 
 def _indicator(ref: str, context: BlockContext) -> tuple[Markup | None, str]:
-    summary = indicators.indicator_summary(ref)
+    summary = indicators.headline_summary(ref)
     if summary is None:
         return None, "there is no indicator with this id"
     chart = indicators.indicator_chart(ref, "trend")

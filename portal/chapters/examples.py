@@ -291,7 +291,7 @@ def _example_replies(chapter: Chapter, organisations: dict[str, Organisation], p
 def _example_baseline(link: RecommendationIndicator, periods_back: int) -> None:
     """The example's value "when first answered": the headline value ``periods_back`` published periods before the
     latest, written as the indicator pages write it (0 records the latest, as a real first response does)."""
-    summary = indicators.indicator_summary(link.indicator_id)
+    summary = indicators.headline_summary(link.indicator_id)
     if summary is None or summary.value is None or periods_back == 0:
         outcomes.record_baselines(link.recommendation)
         return

@@ -128,7 +128,7 @@ def impact_summary(today: date | None = None) -> Impact:
     indicator did since the recommendation was first answered (one per recommendation and indicator)."""
     today = today or london_today()
     chapters, examples_only = _chapters()
-    cache: outcomes.SummaryCache = {}
+    cache = outcomes.summary_cache(r for chapter in chapters for r in chapter.recommendations)
     responses: Counter[str] = Counter()
     progress: Counter[str] = Counter()
     indicator_outcomes: Counter[str] = Counter()

@@ -10,6 +10,7 @@ answer is "too early to tell".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -24,7 +25,7 @@ from portal.stats.trend import RecentTrend, TrendDirection
 
 
 class Summary(Protocol):
-    """What this module reads from ``indicators.indicator_summary``: the latest value for the home area."""
+    """What this module reads from ``indicators.headline_summary``: the latest value for the home area."""
 
     @property
     def period(self) -> str | None: ...
@@ -142,10 +143,10 @@ def set_baseline(link: RecommendationIndicator, summary: Summary) -> None:
 
 def record_baselines(recommendation: Recommendation) -> None:
     """At the first response, record each named indicator's latest value for the home area (the caller commits)."""
-    for link in recommendation.indicator_links:
-        if link.baseline_recorded_at is not None:
-            continue
-        summary = indicators.indicator_summary(link.indicator_id)
+    waiting = [link for link in recommendation.indicator_links if link.baseline_recorded_at is None]
+    summaries = indicators.headline_summaries([link.indicator_id for link in waiting])
+    for link in waiting:
+        summary = summaries[link.indicator_id]
         if summary is not None:
             set_baseline(link, summary)
         else:
@@ -181,11 +182,18 @@ class IndicatorChange:
 SummaryCache = dict[str, Summary | None]
 
 
+def summary_cache(recommendations: Iterable[Recommendation]) -> SummaryCache:
+    """The headline summary of every indicator these recommendations name, read in one query (for a page that lists
+    them all, so its query count does not grow with them)."""
+    ids = [link.indicator_id for recommendation in recommendations for link in recommendation.indicator_links]
+    return dict(indicators.headline_summaries(ids))
+
+
 def _summary(indicator_id: str, cache: SummaryCache | None) -> Summary | None:
     if cache is None:
-        return indicators.indicator_summary(indicator_id)
+        return indicators.headline_summary(indicator_id)
     if indicator_id not in cache:
-        cache[indicator_id] = indicators.indicator_summary(indicator_id)
+        cache[indicator_id] = indicators.headline_summary(indicator_id)
     return cache[indicator_id]
 
 

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.indicators.catalogue import Comparators, Row, headline_breakdown, small_area_codes, stored_rows
 from portal.indicators.formatting import PERCENT_UNITS, format_value, unit_text
 from portal.models import Area, Indicator, IndicatorValue
-from portal.small_areas.loading import current_frames
+from portal.small_areas.loading import SmallAreaFrames, current_frames
 from portal.stats.small_numbers import Disclosure, marker
 from portal.text import slugify
 
@@ -129,6 +129,35 @@ def breakdowns(indicator: Indicator, places: Comparators, sex: str, age: str) ->
     category type present only for England (such as England's deprivation deciles) is included as England's."""
     area = places.area
     rows = stored_rows(IndicatorValue.indicator_id == indicator.id, IndicatorValue.area_code == area.code)
+    wards = ward_names(area.code)
+    ward_rows = (
+        stored_rows(
+            IndicatorValue.indicator_id == indicator.id,
+            IndicatorValue.area_code.in_(list(wards)),
+            IndicatorValue.category_type == "",
+        )
+        if wards
+        else []
+    )
+    found = area_breakdowns(indicator, places, sex, age, rows, wards, ward_rows)
+    grouped = lsoa_deprivation_breakdown(indicator, places)
+    if grouped is not None:
+        found.append(grouped)
+    return _with_england_categories(found, indicator, places, sex, age)
+
+
+def area_breakdowns(
+    indicator: Indicator,
+    places: Comparators,
+    sex: str,
+    age: str,
+    rows: Sequence[Row],
+    wards: dict[str, str],
+    ward_rows: Sequence[Row],
+) -> list[Breakdown]:
+    """The area's own breakdowns but its small areas grouped by deprivation, in :func:`breakdowns`' order, from rows
+    already read: the area's (every category, oldest first) and its wards' (no categories, oldest first)."""
+    area = places.area
     found: list[Breakdown] = []
     plain = [r for r in rows if not r.category_type]
     period, cats = _latest_with_categories([r for r in plain if r.age == age], lambda r: r.sex)
@@ -147,27 +176,27 @@ def breakdowns(indicator: Indicator, places: Comparators, sex: str, age: str) ->
         period, cats = _latest_with_categories(chosen, lambda r: r.category)
         if cats:
             found.append(Breakdown("category-" + category_slug(category_type), category_type, area.name, period, cats))
-    wards = dict(
-        db.session.execute(
-            select(Area.code, Area.name).where(Area.parent_code == area.code, Area.area_type == "ward")
-        ).all()
-    )
-    if wards:
-        ward_rows = stored_rows(
-            IndicatorValue.indicator_id == indicator.id,
-            IndicatorValue.area_code.in_(list(wards)),
-            IndicatorValue.category_type == "",
-        )
-        ward_headline = headline_breakdown(ward_rows)
-        if ward_headline:
-            chosen = [r for r in ward_rows if (r.sex, r.age) == ward_headline]
-            period, cats = _latest_with_categories(chosen, lambda r: wards[r.area_code])
-            if cats:
-                cats.sort(key=lambda c: (c.row.value is None, -(c.row.value or 0), c.label))
-                found.append(Breakdown("ward", "Ward", area.name, period, cats))
-    grouped = lsoa_deprivation_breakdown(indicator, places)
-    if grouped is not None:
-        found.append(grouped)
+    ward_headline = headline_breakdown(ward_rows)
+    if ward_headline:
+        chosen = [r for r in ward_rows if (r.sex, r.age) == ward_headline]
+        period, cats = _latest_with_categories(chosen, lambda r: wards[r.area_code])
+        if cats:
+            cats.sort(key=lambda c: (c.row.value is None, -(c.row.value or 0), c.label))
+            found.append(Breakdown("ward", "Ward", area.name, period, cats))
+    return found
+
+
+def ward_names(area_code: str) -> dict[str, str]:
+    """The area's wards: code -> name."""
+    query = select(Area.code, Area.name).where(Area.parent_code == area_code, Area.area_type == "ward")
+    return {code: name for code, name in db.session.execute(query)}
+
+
+def _with_england_categories(
+    found: list[Breakdown], indicator: Indicator, places: Comparators, sex: str, age: str
+) -> list[Breakdown]:
+    """``found`` and, after it, each category type England has and the area has not, as England's."""
+    area = places.area
     england = places.england
     if england is not None and england.code != area.code:
         england_rows = stored_rows(
@@ -360,8 +389,17 @@ def lsoa_deprivation_breakdown(indicator: Indicator, places: Comparators) -> Bre
         IndicatorValue.area_code.in_(lsoas),
         IndicatorValue.category_type == "",
     )
+    return lsoa_quintiles(indicator, places, rows, current_frames())
+
+
+def lsoa_quintiles(
+    indicator: Indicator, places: Comparators, rows: Sequence[Row], frames: SmallAreaFrames | None
+) -> Breakdown | None:
+    """:func:`lsoa_deprivation_breakdown` from the indicator's LSOA rows (no categories, oldest first) already read
+    and the loaded small-area frames."""
+    if indicator.value_type == "count" or indicator.topic == "deprivation":
+        return None
     headline = headline_breakdown(rows)
-    frames = current_frames()
     if headline is None or frames is None:
         return None
     rows = [r for r in rows if (r.sex, r.age) == headline]

@@ -4,7 +4,7 @@ version that keys the chart cache."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,8 @@ from portal.indicators.formatting import (
     period_range_label,
     unit_text,
 )
-from portal.indicators.summaries import IndicatorSummary, row_verdict, verdict_label
+from portal.indicators.period_verdicts import compared_with_england, period_verdicts, stored_or_computed
+from portal.indicators.summaries import IndicatorSummary, Verdict, row_verdict, verdict_label
 from portal.models import Area, ComparatorGroupMember, DataImport, Indicator, IndicatorValue
 from portal.stats.small_numbers import withheld_sentence
 
@@ -104,7 +105,14 @@ def value_label(indicator: Indicator) -> str:
     return unit or VALUE_TYPE_LABELS.get(indicator.value_type, "Value")
 
 
-def trend_chart_data(indicator: Indicator, places: Comparators, summary: IndicatorSummary) -> ChartData | None:
+def trend_chart_data(
+    indicator: Indicator,
+    places: Comparators,
+    summary: IndicatorSummary,
+    stored_verdicts: Mapping[str, Verdict] | None = None,
+) -> ChartData | None:
+    """The trend chart of the summary's sex and age, with each period's verdict against England: the
+    ``stored_verdicts`` (by period) when they hold every period, else worked out from the rows."""
     rows = stored_rows(
         IndicatorValue.indicator_id == indicator.id,
         IndicatorValue.area_code.in_(comparator_codes(places)),
@@ -125,14 +133,13 @@ def trend_chart_data(indicator: Indicator, places: Comparators, summary: Indicat
     decimals = decimals_for(indicator)
     area_name = places.area.name
     # Each period's verdict against England, as the sentence and the compare table give it: computed where the
-    # portal can, else the publisher's own (labelled as theirs). Counts are not compared with England.
-    england = places.england if places.england in benchmarks else None
+    # portal can, else the publisher's own (labelled as theirs). Counts are not compared with England. Stored when
+    # the data was imported; worked out here only when not.
     verdicts = (
-        [
-            row_verdict(own[p], bench_values[england.name].get(p), indicator, own[p].source_compared_to_england)
-            for p in periods
-        ]
-        if england is not None
+        stored_or_computed(
+            stored_verdicts, periods, lambda: period_verdicts(indicator, places, rows, summary.sex, summary.age)
+        )
+        if compared_with_england(indicator, places)
         else []
     )
     columns = [

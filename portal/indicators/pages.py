@@ -36,7 +36,7 @@ from portal.indicators.chart_data import (
     lsoa_map_chart_data,
     trend_chart_data,
 )
-from portal.indicators.stored_summaries import stored_summary
+from portal.indicators.stored_summaries import stored_page_summary
 from portal.indicators.summaries import IndicatorSummary, summarise, with_gap
 from portal.indicators.wards import indicator_ward_map, population_pyramid_data
 from portal.models import DataImport, Indicator, IndicatorValue
@@ -64,9 +64,10 @@ def _indicator_charts(
     indicator: Indicator, places: Comparators, chosen: Selection | None = None
 ) -> tuple[IndicatorSummary, list[ChartData], list[ChartData], list[Breakdown]]:
     pair = (chosen.sex, chosen.age) if chosen is not None and chosen.chosen else None
-    stored = stored_summary(indicator.id, places.area.code, pair=pair)
+    stored = stored_page_summary(indicator.id, places.area.code, pair=pair)
+    verdicts = None
     if stored is not None:
-        summary = stored
+        summary, verdicts = stored
     else:
         # Not stored (another area, or no import since the table was added): computed.
         rows = stored_rows(
@@ -82,7 +83,7 @@ def _indicator_charts(
     found = breakdowns(indicator, places, summary.sex, summary.age)
     summary = with_gap(summary, inequality_gap(found, indicator))
     main = [
-        trend_chart_data(indicator, places, summary),
+        trend_chart_data(indicator, places, summary, verdicts),
         compare_chart_data(
             indicator,
             places,

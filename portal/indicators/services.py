@@ -10,6 +10,7 @@ from __future__ import annotations
 from portal.indicators.catalogue import TOPIC_LABELS, get_area, list_indicators, topic_label, ward_areas
 from portal.indicators.catalogue import get_published_indicator as get_indicator
 from portal.indicators.pages import indicator_chart
+from portal.indicators.stored_summaries import headline_summaries, headline_summary
 from portal.indicators.summaries import IndicatorSummary, indicator_summary, overview
 from portal.indicators.value_rows import count_value_rows, value_rows_with_comparisons
 
@@ -19,6 +20,8 @@ __all__ = [
     "count_value_rows",
     "get_area",
     "get_indicator",
+    "headline_summaries",
+    "headline_summary",
     "indicator_chart",
     "indicator_summary",
     "list_indicators",

@@ -6,6 +6,10 @@ transaction, never committing: it is called just before the commit of every impo
 (``review.publish_indicator``) and change of comparators (``reference_data``), so readers see the old summaries with
 the old values or the new with the new, and a failed change leaves both as they were.
 
+Each stored summary also holds each period's verdict against England for its sex and age (the trend chart's,
+``period_verdicts``), and the headline summary its inequality gap (which proposals, chapters and prioritisation
+show), so the indicator page and those features compute neither per request.
+
 Readers do one indexed query each. What is not stored (an indicator never refreshed, e.g. in a database migrated
 but not imported since; another area; a sex and age a visitor picked) is computed as before.
 """
@@ -22,9 +26,11 @@ from sqlalchemy import and_, delete, insert, select
 from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.importers.base import ImportResult
-from portal.indicators import summaries
+from portal.indicators import period_verdicts, summaries
 from portal.indicators.breakdowns import InequalityGap
-from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS, comparators
+from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS, Comparators, Row, comparators
+from portal.indicators.headline_gaps import headline_gaps
+from portal.indicators.period_verdicts import PeriodVerdicts
 from portal.indicators.summaries import IndicatorSummary, Pair
 from portal.models import Indicator, IndicatorSummaryRecord
 from portal.models.base import utcnow
@@ -32,6 +38,10 @@ from portal.stats.comparison import Comparison, Polarity
 from portal.stats.trend import RecentTrend, TrendDirection
 
 HEADLINE = ""  # the ``breakdown`` key of the headline sex and age ("sex|age" for the others)
+# JSON keys stored beside the summary's fields: each period's verdict against England, and (headline only) a flag
+# saying its ``inequality_gap`` was worked out (summaries stored before these keys existed have neither).
+VERDICTS = "period_verdicts"
+WITH_GAP = "with_gap"
 # Indicator ids per IN (...) list (SQLite allows 32,766 bound parameters per statement).
 ID_BATCH = 5_000
 
@@ -60,10 +70,13 @@ def to_json(summary: IndicatorSummary) -> dict[str, Any]:
     return data
 
 
-def from_json(data: Mapping[str, Any]) -> IndicatorSummary:
-    """The summary stored by :func:`to_json`, with its enums and nested records restored."""
+def from_json(data: Mapping[str, Any], *, keep_gap: bool = True) -> IndicatorSummary:
+    """The summary stored by :func:`to_json`, with its enums and nested records restored (without its inequality
+    gap unless ``keep_gap``)."""
     known = {f.name for f in fields(IndicatorSummary)}
     values = {name: value for name, value in data.items() if name in known}
+    if not keep_gap:
+        values["inequality_gap"] = None
     trend = dict(values["recent_trend"])
     trend["direction"] = TrendDirection(trend["direction"])
     values["recent_trend"] = RecentTrend(**trend)
@@ -107,6 +120,10 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
     if places is None or not indicators:
         return 0
     now = utcnow()
+    by_id = {indicator.id: indicator for indicator in indicators}
+    found = summaries.summaries_with_rows(indicators, places)
+    headlines = {summary.indicator_id: (summary.sex, summary.age) for pair, summary, _ in found if pair is None}
+    gaps = headline_gaps(indicators, places, headlines)
     rows = [
         {
             "indicator_id": summary.indicator_id,
@@ -114,13 +131,33 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
             "breakdown": breakdown_key(pair),
             "topic": summary.topic,
             "compared_to_england": summary.compared_to_england.value,
-            "summary": to_json(summary),
+            "summary": _stored_form(by_id[summary.indicator_id], places, pair, summary, values, gaps),
             "computed_at": now,
         }
-        for pair, summary in summaries.summarise_with_pairs(indicators, places)
+        for pair, summary, values in found
     ]
     session.execute(insert(IndicatorSummaryRecord), rows)
     return len(rows)
+
+
+def _stored_form(
+    indicator: Indicator,
+    places: Comparators,
+    pair: Pair | None,
+    summary: IndicatorSummary,
+    rows: list[Row],
+    gaps: Mapping[str, InequalityGap | None],
+) -> dict[str, Any]:
+    """The JSON stored for one summary: the summary (the headline's with its inequality gap, as
+    ``summaries.indicator_summary`` gives it) and each period's verdict against England for its sex and age."""
+    if pair is None:
+        summary = summaries.with_gap(summary, gaps[indicator.id])
+    data = to_json(summary)
+    if pair is None:
+        data[WITH_GAP] = True
+    verdicts = period_verdicts.period_verdicts(indicator, places, rows, summary.sex, summary.age)
+    data[VERDICTS] = period_verdicts.to_json(verdicts)
+    return data
 
 
 def imported_indicator_ids(result: ImportResult, previous_import_ids: Iterable[int]) -> set[str]:
@@ -173,7 +210,7 @@ def stored_overview(topic: str | None = None, significance: str | None = None) -
     if significance:
         query = query.where((record.compared_to_england == significance) | record.id.is_(None))
     found = db.session.execute(query).all()
-    items = [from_json(data) for _, data in found if data is not None]
+    items = [from_json(data, keep_gap=False) for _, data in found if data is not None]
     missing = [indicator_id for indicator_id, data in found if data is None]
     if missing:
         # Never refreshed (e.g. a database migrated but not imported since): computed here, as before this table.
@@ -184,25 +221,39 @@ def stored_overview(topic: str | None = None, significance: str | None = None) -
     return summaries.group_by_topic(items, significance)
 
 
-def stored_summary(
-    indicator_id: str, area_code: str | None = None, *, pair: Pair | None = None
-) -> IndicatorSummary | None:
-    """The stored summary of the indicator for the area (home by default), for a chosen sex and age ``pair`` or the
-    headline, without its inequality gap; None when none is stored (the caller computes it)."""
+def _stored_json(indicator_id: str, area_code: str | None, pair: Pair | None) -> dict[str, Any] | None:
     record = IndicatorSummaryRecord
-    data = db.session.scalar(
+    return db.session.scalar(
         select(record.summary).where(
             record.indicator_id == indicator_id,
             record.area_code == (area_code or home_area_code()),
             record.breakdown == breakdown_key(pair),
         )
     )
+
+
+def stored_summary(
+    indicator_id: str, area_code: str | None = None, *, pair: Pair | None = None
+) -> IndicatorSummary | None:
+    """The stored summary of the indicator for the area (home by default), for a chosen sex and age ``pair`` or the
+    headline (with its inequality gap, where stored); None when none is stored (the caller computes it)."""
+    data = _stored_json(indicator_id, area_code, pair)
     return from_json(data) if data is not None else None
 
 
-def published_summaries(indicator_ids: Iterable[str]) -> dict[str, IndicatorSummary]:
-    """The stored headline summaries (home area, without inequality gaps) of those of these indicators that are
-    published and have one, by id, in one query."""
+def stored_page_summary(
+    indicator_id: str, area_code: str | None = None, *, pair: Pair | None = None
+) -> tuple[IndicatorSummary, PeriodVerdicts | None] | None:
+    """:func:`stored_summary` with each period's stored verdict against England for its sex and age (None when the
+    summary was stored before they were), in the same query; None when no summary is stored."""
+    data = _stored_json(indicator_id, area_code, pair)
+    if data is None:
+        return None
+    return from_json(data), period_verdicts.from_json(data.get(VERDICTS))
+
+
+def _published_json(indicator_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The stored headline JSON of those of these indicators that are published and have one, by id (one query)."""
     ids = sorted(set(indicator_ids))
     if not ids:
         return {}
@@ -217,4 +268,31 @@ def published_summaries(indicator_ids: Iterable[str]) -> dict[str, IndicatorSumm
             Indicator.status == PUBLISHED,
         )
     )
-    return {indicator_id: from_json(data) for indicator_id, data in db.session.execute(query)}
+    return {indicator_id: data for indicator_id, data in db.session.execute(query)}
+
+
+def published_summaries(indicator_ids: Iterable[str]) -> dict[str, IndicatorSummary]:
+    """The stored headline summaries (home area, with their inequality gaps where stored) of those of these
+    indicators that are published and have one, by id, in one query."""
+    return {indicator_id: from_json(data) for indicator_id, data in _published_json(indicator_ids).items()}
+
+
+def headline_summaries(indicator_ids: Iterable[str], *, with_gap: bool = False) -> dict[str, IndicatorSummary | None]:
+    """Each indicator's headline summary for the home area, as ``summaries.indicator_summary`` gives it (None for an
+    unknown id or a draft), read from the stored summaries in one query. Only those not stored (or, ``with_gap``,
+    stored before their inequality gap was) are computed."""
+    ids = list(dict.fromkeys(indicator_ids))
+    stored = _published_json(ids)
+    out: dict[str, IndicatorSummary | None] = {}
+    for indicator_id in ids:
+        data = stored.get(indicator_id)
+        if data is not None and (data.get(WITH_GAP) or not with_gap):
+            out[indicator_id] = from_json(data)
+        else:
+            out[indicator_id] = summaries.indicator_summary(indicator_id)
+    return out
+
+
+def headline_summary(indicator_id: str, *, with_gap: bool = False) -> IndicatorSummary | None:
+    """One indicator's headline summary for the home area (see :func:`headline_summaries`)."""
+    return headline_summaries([indicator_id], with_gap=with_gap)[indicator_id]

@@ -481,6 +481,14 @@ def summarise_with_pairs(
 ) -> list[tuple[Pair | None, IndicatorSummary]]:
     """(None, its headline summary) for each indicator and, with ``every_pair``, ((sex, age), its summary) for each
     other sex and age the area has rows for, as the indicator page gives it when a visitor picks that pair."""
+    return [(pair, summary) for pair, summary, _ in summaries_with_rows(indicators, places, every_pair=every_pair)]
+
+
+def summaries_with_rows(
+    indicators: Sequence[Indicator], places: Comparators, *, every_pair: bool = True
+) -> list[tuple[Pair | None, IndicatorSummary, list[Row]]]:
+    """:func:`summarise_with_pairs`, each summary with the rows (no categories, oldest first) it was worked out from,
+    so what else is stored with it (each period's verdict) comes from the same read."""
     if not indicators:
         return []
     rows = stored_rows(
@@ -494,10 +502,10 @@ def summarise_with_pairs(
     own = {r.indicator_id for r in rows if r.area_code == places.area.code and r.value is not None}
     # A pair may have no value where the headline has one: then its sentence, too, says where the data is published.
     levels = published_levels([i.id for i in indicators if every_pair or i.id not in own], places.area.code)
-    out: list[tuple[Pair | None, IndicatorSummary]] = []
+    out: list[tuple[Pair | None, IndicatorSummary, list[Row]]] = []
     for indicator in indicators:
         mine, level = by_indicator.get(indicator.id, []), levels.get(indicator.id, "")
-        out.append((None, summarise(indicator, mine, places, published_for=level)))
+        out.append((None, summarise(indicator, mine, places, published_for=level), mine))
         if not every_pair:
             continue
         by_pair: dict[Pair, list[Row]] = defaultdict(list)
@@ -506,7 +514,7 @@ def summarise_with_pairs(
         area_pairs = {(r.sex, r.age) for r in mine if r.area_code == places.area.code}
         headline = headline_breakdown([r for r in mine if r.area_code == places.area.code])
         for pair in sorted(area_pairs - {headline}):
-            out.append((pair, summarise(indicator, by_pair[pair], places, published_for=level)))
+            out.append((pair, summarise(indicator, by_pair[pair], places, published_for=level), by_pair[pair]))
     return out
 
 

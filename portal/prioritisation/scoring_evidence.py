@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from portal.evidence.services import published_briefings_for_proposal
-from portal.indicators.services import IndicatorSummary, indicator_summary
+from portal.indicators.services import IndicatorSummary, headline_summaries
 from portal.models import EvidenceBriefing, Proposal
 
 
@@ -28,10 +28,15 @@ class ProposalEvidence:
 
 
 def proposal_evidence(proposal: Proposal) -> ProposalEvidence:
-    """Each linked indicator's summary, the supports count and the published briefings linked to a proposal."""
+    """Each linked indicator's summary (with its inequality gap; stored at import, read in one query), the supports
+    count and the published briefings linked to a proposal."""
     evidence = ProposalEvidence(supports=proposal.support_count)
-    for link in proposal.indicator_links:
-        name = getattr(link.indicator, "name", None) or link.indicator_id
-        evidence.indicators.append(IndicatorEvidence(link.indicator_id, name, indicator_summary(link.indicator_id)))
+    links = list(proposal.indicator_links)
+    summaries = headline_summaries([link.indicator_id for link in links], with_gap=True)
+    for link in links:
+        summary = summaries[link.indicator_id]
+        # The summary's name saves loading each indicator (one query apiece).
+        name = summary.name if summary is not None else getattr(link.indicator, "name", None) or link.indicator_id
+        evidence.indicators.append(IndicatorEvidence(link.indicator_id, name, summary))
     evidence.briefings = list(published_briefings_for_proposal(proposal.id))
     return evidence

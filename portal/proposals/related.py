@@ -24,11 +24,16 @@ class LinkedIndicator:
 
 
 def linked_indicators(proposal: Proposal) -> list[LinkedIndicator]:
-    """The proposal's indicators with their latest summary (verdict against England, latest value)."""
-    return [
-        LinkedIndicator(link.indicator_id, link.indicator.name, indicators.indicator_summary(link.indicator_id))
-        for link in proposal.indicator_links
-    ]
+    """The proposal's indicators with their latest summary (verdict against England, latest value), read from the
+    summaries stored at import in one query."""
+    links = list(proposal.indicator_links)
+    summaries = indicators.headline_summaries([link.indicator_id for link in links])
+    out = []
+    for link in links:
+        summary = summaries[link.indicator_id]
+        # The summary's name saves loading each indicator (one query apiece).
+        out.append(LinkedIndicator(link.indicator_id, summary.name if summary else link.indicator.name, summary))
+    return out
 
 
 def linked_briefings(proposal: Proposal) -> list[EvidenceBriefing]:

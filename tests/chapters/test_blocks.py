@@ -8,10 +8,12 @@ from datetime import date, timedelta
 import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
+from sqlalchemy import delete
 
 from portal.chapters.blocks import BlockContext, BlockRef, find_blocks, render_section
 from portal.extensions import db
-from portal.models import EvidenceBriefing, Survey
+from portal.indicators import chart_data, pages, summaries
+from portal.models import EvidenceBriefing, IndicatorSummaryRecord, Survey
 
 
 @pytest.fixture
@@ -128,3 +130,25 @@ def test_a_block_reference_cannot_smuggle_markup(request_context: None) -> None:
     soup = BeautifulSoup(html, "html.parser")
     assert all(not tag.has_attr("onmouseover") for tag in soup.find_all(True))
     assert "Not available" not in html  # not block references at all: left as text
+
+
+def test_an_indicator_block_reads_the_stored_summary_and_verdicts(
+    request_context: None, seeded_indicators: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = summaries.indicator_summary("93356")
+    assert expected is not None
+    computed = render_section("{{indicator:93356}}", BlockContext(staff=False))
+
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a summary or a period's verdict was computed")
+
+    monkeypatch.setattr(summaries, "summarise", forbidden)
+    monkeypatch.setattr(pages, "summarise", forbidden)
+    monkeypatch.setattr(chart_data, "period_verdicts", forbidden)
+    html = str(render_section("{{indicator:93356}}", BlockContext(staff=False)))
+    assert html == str(computed) and expected.verdict in BeautifulSoup(html, "html.parser").get_text()
+    # Without stored summaries the block has to compute them (so the patches above would have caught it).
+    db.session.execute(delete(IndicatorSummaryRecord))
+    db.session.commit()
+    with pytest.raises(AssertionError, match="was computed"):
+        render_section("{{indicator:93356}}", BlockContext(staff=False))

@@ -10,16 +10,30 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import delete
 
 from portal.chapters import outcomes, services
 from portal.chapters.impact import impact_summary
 from portal.clock import london_today
 from portal.extensions import db
-from portal.models import Area, Chapter, Indicator, IndicatorValue, Proposal, Recommendation, Role, User
+from portal.indicators import summaries
+from portal.models import (
+    Area,
+    Chapter,
+    Indicator,
+    IndicatorSummaryRecord,
+    IndicatorValue,
+    Proposal,
+    Recommendation,
+    Role,
+    User,
+)
 from portal.models.base import utcnow
 from portal.stats.comparison import Comparison, compare_to_benchmark
 from tests.chapters.conftest import HOME, Setup
 from tests.helpers import ClientRequest
+from tests.test_performance_queries import counted_queries
 
 RATE = "test-rate-low-is-good"
 COUNT = "test-count-no-interval"
@@ -275,3 +289,31 @@ def test_once_a_real_chapter_is_published_the_example_is_left_out(
         "Not accepted": 0,
         "No response": 2,  # the ICB and the provider, for the first recommendation
     }
+
+
+def _forbid_summary_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a summary was computed during the request")
+
+    monkeypatch.setattr(summaries, "summarise", forbidden)
+
+
+def test_the_impact_and_tracker_pages_read_the_stored_summaries_in_one_query(
+    client: FlaskClient, client_request: ClientRequest, example_chapter: Chapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = ["/chapters/impact", f"/chapters/{example_chapter.slug}/recommendations"]
+    computed = {url: client_request.get(url).select_one("main").get_text(" ", strip=True) for url in urls}
+    assert "73.0" in computed[urls[1]]  # the looked-after rate's latest value, named by three recommendations
+    _forbid_summary_statistics(monkeypatch)
+    for url in urls:
+        with counted_queries() as statements:
+            page = client_request.get(url)
+        assert page.select_one("main").get_text(" ", strip=True) == computed[url]
+        assert len([s for s in statements if "indicator_summaries" in s]) == 1  # however many it names
+        assert not [s for s in statements if "indicator_values" in s]
+    # Without stored summaries the pages have to compute them (so the patch above would have caught it).
+    db.session.execute(delete(IndicatorSummaryRecord))
+    db.session.commit()
+    for url in urls:
+        with pytest.raises(AssertionError, match="a summary was computed"):
+            client.get(url)

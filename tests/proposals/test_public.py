@@ -7,13 +7,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import Proposal, ProposalStatus, ProposalWard, Role, User
+from portal.models import IndicatorSummaryRecord, Proposal, ProposalIndicator, ProposalStatus, ProposalWard, Role, User
 from portal.proposals import examples, finding, lifecycle, supports, vocabulary
 from portal.stats.comparison import Comparison
 from tests.helpers import ClientRequest
+from tests.indicators.conftest import seeded_indicators  # noqa: F401 - the real key dataset
+from tests.test_performance_queries import queries_for
 
 S = ProposalStatus
 
@@ -128,10 +131,11 @@ def test_linked_indicators_show_their_latest_verdict(
 
     proposal = make_proposal(indicators=["90001", "90002"])
 
-    def summary(indicator_id: str, area_code: str | None = None) -> Any:
+    def summary(indicator_id: str) -> Any:
         if indicator_id == "90002":
             return None
         return SimpleNamespace(
+            name="Loneliness in adults",
             compared_to_england=Comparison.WORSE,
             england_label="Worse",
             tag_colour="red",
@@ -140,7 +144,10 @@ def test_linked_indicators_show_their_latest_verdict(
             verdict="In 2024 Wolverhampton's rate was 23.4%, worse than England.",
         )
 
-    monkeypatch.setattr(indicator_services, "indicator_summary", summary)
+    def summaries(indicator_ids: Any, *, with_gap: bool = False) -> dict[str, Any]:
+        return {indicator_id: summary(indicator_id) for indicator_id in indicator_ids}
+
+    monkeypatch.setattr(indicator_services, "headline_summaries", summaries)
     page = client_request.get(f"/topics/{proposal.reference}")
     section = page.find("h2", id="indicators").find_next("dl")
     rows = section.select(".govuk-summary-list__row")
@@ -156,6 +163,42 @@ def test_linked_indicators_without_data_say_so(
     proposal = make_proposal(indicators=["90001"])
     page = client_request.get(f"/topics/{proposal.reference}")
     assert "No recent figures" in page.find("h2", id="indicators").find_next("dl").get_text()
+
+
+@pytest.mark.usefixtures("seeded_indicators")
+def test_linked_indicators_show_the_stored_summaries_read_in_one_query(
+    client: FlaskClient,
+    client_request: ClientRequest,
+    make_proposal: Callable[..., Proposal],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from portal.indicators import summaries
+
+    proposal = make_proposal()
+    url = f"/topics/{proposal.reference}"
+    db.session.add(ProposalIndicator(proposal_id=proposal.id, indicator_id="41001"))
+    db.session.commit()
+    one = queries_for(client, url)
+    for indicator_id in ("93356", "91141", "dfe-cla-rate-per-10k"):
+        db.session.add(ProposalIndicator(proposal_id=proposal.id, indicator_id=indicator_id))
+    db.session.commit()
+    assert queries_for(client, url) == one  # one query for every linked indicator's summary
+    expected = [summaries.indicator_summary(i) for i in ("41001", "93356", "91141", "dfe-cla-rate-per-10k")]
+
+    def forbidden(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a summary was computed during the request")
+
+    monkeypatch.setattr(summaries, "summarise", forbidden)
+    section = client_request.get(url).find("h2", id="indicators").find_next("dl")
+    text = section.get_text(" ", strip=True)
+    for summary in expected:
+        assert summary is not None and summary.name in text and summary.england_label in text
+        assert summary.formatted_value in text
+    # Without stored summaries the page has to compute them (so the patch above would have caught it).
+    db.session.execute(delete(IndicatorSummaryRecord))
+    db.session.commit()
+    with pytest.raises(AssertionError, match="a summary was computed"):
+        client.get(url)
 
 
 def test_linked_briefings_are_listed(

@@ -77,7 +77,7 @@ def detail(slug: str) -> str:
 def recommendations(slug: str) -> str:
     """The public tracker: each recommendation with the organisations' responses, progress and overdue flags."""
     chapter = writing.get_for_viewer(slug, include_drafts=is_analyst())
-    cache: outcomes.SummaryCache = {}
+    cache = outcomes.summary_cache(chapter.recommendations)
     return render_template(
         "chapters/recommendations.html",
         chapter=chapter,
