@@ -142,7 +142,7 @@ def test_readers_of_values_do_not_wait_while_the_summaries_are_worked_out(
 ) -> None:
     _import(_part(), "suicide")
     seen: list[tuple[int, int]] = []
-    work_out = summaries.summarise_with_pairs
+    work_out = summaries.summaries_with_rows
 
     def read_elsewhere_then_work_out(*args: Any, **kwargs: Any) -> Any:
         # A reader on another connection while the import works the summaries out: were indicator_values locked,
@@ -159,7 +159,7 @@ def test_readers_of_values_do_not_wait_while_the_summaries_are_worked_out(
             seen.append((count.scalar() or 0, locks.scalar() or 0))
         return work_out(*args, **kwargs)
 
-    monkeypatch.setattr(summaries, "summarise_with_pairs", read_elsewhere_then_work_out)
+    monkeypatch.setattr(summaries, "summaries_with_rows", read_elsewhere_then_work_out)
     _import(_part(lambda v: v["area_code"] != ENGLAND, doubled=True), "suicide")
 
     assert seen == [(80, 0)]  # the old rows, read with no exclusive lock held: the import had not swapped yet
