@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.importers.boundaries import lsoa_to_ward_lookup, read_geojson_boundaries
+from portal.indicators import partition_swap
 from portal.indicators.loader import AREA_ORDER, all_area_codes
 from portal.indicators.stored_summaries import refresh_summaries
 from portal.models import Area, ComparatorGroup, ComparatorGroupMember
@@ -153,7 +154,7 @@ def seed_reference_areas() -> dict[str, int]:
             area.boundary, changed = row["boundary"], True
         updated += changed
     if added or updated:
-        refresh_summaries()  # area names and parents (the region) appear in every summary
+        refresh_every_summary()  # area names and parents (the region) appear in every summary
     db.session.commit()
     return {"added": added, "updated": updated, "total": len(rows)}
 
@@ -211,6 +212,16 @@ def comparator_groups() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def refresh_every_summary() -> None:
+    """Work every stored summary out again in this transaction, after any import running now. On PostgreSQL an import
+    works its summaries out before it swaps its values in and commits: a change of areas or neighbours committed in
+    between would leave those summaries stale. Taking the import lock puts this change wholly before or after it."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        partition_swap.take_import_lock(connection)
+    refresh_summaries()
+
+
 def seed_comparator_groups() -> dict[str, int]:
     """Create or update the comparator groups; a second run changes nothing. Returns {"changed": n, "total": n}."""
     known = all_area_codes()
@@ -236,6 +247,6 @@ def seed_comparator_groups() -> dict[str, int]:
             )
         changed += 1
     if changed:
-        refresh_summaries()  # the neighbours are compared with in every summary
+        refresh_every_summary()  # the neighbours are compared with in every summary
     db.session.commit()
     return {"changed": changed, "total": len(groups)}

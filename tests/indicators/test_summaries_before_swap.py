@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from portal.extensions import db
 from portal.importers.base import ImportResult
 from portal.importers.fingertips import read_fingertips
-from portal.indicators import reference_data, summaries
+from portal.indicators import partition_swap, reference_data, summaries
 from portal.indicators.catalogue import published_levels, reading_values_from, stored_rows
 from portal.indicators.loader import load_import_result
 from portal.indicators.stored_summaries import imported_indicator_ids, refresh_summaries
@@ -167,3 +167,32 @@ def test_readers_of_values_do_not_wait_while_the_summaries_are_worked_out(
     assert count == 75  # and then it did
     monkeypatch.undo()
     assert _stored() == _freshly_computed()
+
+
+def test_a_change_of_neighbours_waits_for_a_running_import_before_working_summaries_out(
+    db: Any, areas: None, postgresql_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An import works its summaries out before its swap and commit; neighbours changed in between would leave them
+    # stale. The change must hold the import lock while it works every summary out again.
+    held: list[bool] = []
+    work_out = reference_data.refresh_summaries
+
+    def note_the_lock(*args: Any, **kwargs: Any) -> Any:
+        held.append(
+            bool(
+                db.session.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND pid = pg_backend_pid() AND objid = :key"
+                    ),
+                    {"key": partition_swap.IMPORT_LOCK_KEY},
+                )
+            )
+        )
+        return work_out(*args, **kwargs)
+
+    monkeypatch.setattr(reference_data, "refresh_summaries", note_the_lock)
+    reference_data.refresh_every_summary()
+
+    assert held == [True]
+    db.session.rollback()
