@@ -214,8 +214,9 @@ def _stage_values(
         if progress is not None:
             progress("loading", done, total)
 
+    rows = _chunks(values, import_id, source_key, with_source=False)
     return partition_swap.stage_values(
-        db.session.connection(), values, import_id=import_id, source_key=source_key, on_chunk=loaded
+        db.session.connection(), rows, import_id=import_id, source_key=source_key, on_chunk=loaded
     )
 
 

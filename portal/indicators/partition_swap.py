@@ -21,18 +21,17 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-import pandas as pd
 from sqlalchemy import select, sql, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Subquery
 
 from portal.database import PARTITION_PREFIX
-from portal.importers.base import KEY_COLUMNS, NUMERIC_VALUE_COLUMNS, VALUE_COLUMNS, RowError
-from portal.indicators import copy_binary
+from portal.importers.base import KEY_COLUMNS, VALUE_COLUMNS, RowError
 from portal.models import IndicatorValue
 
 logger = logging.getLogger(__name__)
@@ -49,13 +48,8 @@ FOREIGN_KEYS = (
     ("fk_{table}_import", "data_import_id", "data_imports (id)", " ON DELETE SET NULL"),
     ("fk_{table}_indicator", "indicator_id", "indicators (id)", " ON DELETE CASCADE"),
 )
-# Each value column's PostgreSQL type, as the binary COPY stream encodes it.
-COPY_COLUMN_TYPES = {
-    column: {"period_sortable": "int4", "suppressed": "bool", "derived": "bool"}.get(
-        column, "float8" if column in NUMERIC_VALUE_COLUMNS else "text"
-    )
-    for column in VALUE_COLUMNS
-}
+COPY_TYPES = {"period_sortable": "int4", "suppressed": "bool", "derived": "bool"}
+FLOAT_COLUMNS = frozenset({"value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "count", "denominator"})
 MAX_REPORTED = 500
 
 
@@ -90,13 +84,13 @@ def take_import_lock(connection: Connection) -> None:
 
 def stage_values(
     connection: Connection,
-    values: pd.DataFrame,
+    rows: Iterable[list[tuple[Any, ...]]],
     *,
     import_id: int,
     source_key: str,
     on_chunk: Callable[[int], None] | None = None,
 ) -> StagedValues:
-    """Steps 1-4: a new table holding the values (a frame with VALUE_COLUMNS), keyed, indexed and checked."""
+    """Steps 1-4: a new table holding the rows (tuples in VALUE_COLUMNS order), keyed, indexed and checked."""
     table = f"{PARTITION_PREFIX}i{int(import_id)}_{secrets.token_hex(4)}"  # unique even after a reset sequence
     source = _literal(source_key)
     run = connection.exec_driver_sql
@@ -109,7 +103,7 @@ def stage_values(
     # The partition bound as a constraint lets ATTACH skip its scan; made now, COPY checks it row by row as it
     # writes (adding it afterwards would read the whole table once more).
     run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_bound CHECK (source_key IS NOT NULL AND source_key = {source})")
-    _copy_rows(connection, table, values, on_chunk)
+    _copy_rows(connection, table, rows, on_chunk)
     run(f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT '', ALTER COLUMN data_import_id DROP DEFAULT")
     run(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
     key = ", ".join(KEY_COLUMNS)
@@ -131,18 +125,19 @@ def stage_values(
 
 
 def _copy_rows(
-    connection: Connection, table: str, values: pd.DataFrame, on_chunk: Callable[[int], None] | None
+    connection: Connection, table: str, rows: Iterable[list[tuple[Any, ...]]], on_chunk: Callable[[int], None] | None
 ) -> None:
-    """Binary COPY of the values into the new table (which has no index or trigger yet), in unique-key order so the
-    key is built from sorted rows. The stream is encoded a column at a time (``copy_binary``), not row by row."""
+    """Binary COPY of the row tuples into the new table (which has no index or trigger yet)."""
     raw = connection.connection.dbapi_connection
     columns = ", ".join(f'"{c}"' for c in VALUE_COLUMNS)
-    encoded = copy_binary.plan(values, COPY_COLUMN_TYPES, raw.info.encoding)  # type: ignore[union-attr]
+    types = [COPY_TYPES.get(c, "float8" if c in FLOAT_COLUMNS else "text") for c in VALUE_COLUMNS]
     with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[union-attr]
-        for block, rows in copy_binary.copy_blocks(encoded, encoded.key_order(KEY_COLUMNS)):
-            copy.write(block)
+        copy.set_types(types)
+        for chunk in rows:
+            for row in chunk:
+                copy.write_row(row)
             if on_chunk is not None:
-                on_chunk(rows)
+                on_chunk(len(chunk))
 
 
 def missing_references(connection: Connection, table: str) -> list[RowError]:
