@@ -35,11 +35,6 @@ class OverviewListing:
         """True when some topic has more matching indicators than it shows."""
         return any(total > self.per_topic for total in self.topic_totals.values())
 
-    @property
-    def paged(self) -> bool:
-        """True when this is a page of one topic's list (rather than the first few of each topic)."""
-        return not self.topic_totals and self.total > 0
-
     def hidden(self, topic: str, shown: int) -> int:
         """How many of the topic's matching indicators this view leaves out (0 when all are shown)."""
         return max(0, self.topic_totals.get(topic, 0) - shown)
