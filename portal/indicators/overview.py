@@ -1,6 +1,6 @@
 """The overview's table view, bounded (issue 17: no page's size grows with the number of indicators): without a
 topic, the first few indicators of each topic with a link to the topic's own list; with a topic, a page at a time.
-Each is read with one query (``stored_summaries.stored_overview_slice``); the spine view and its CSV still read every
+Each is read with one query (``overview_query.stored_overview_slice``); the spine view and its CSV still read every
 indicator (``spine.filtered_overview``)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from portal.indicators.overview_query import stored_overview_slice
 from portal.indicators.spine import OverviewFilters
-from portal.indicators.stored_summaries import Groups, stored_overview_slice
+from portal.indicators.stored_summaries import Groups
 from portal.indicators.themes import THEMES
 
 PER_TOPIC = 10  # indicators shown of each topic on the unfiltered-by-topic overview

@@ -4,7 +4,7 @@ Kept as the overview's entry point for every indicator (the spine view, its CSV 
 :func:`portal.indicators.stored_summaries.stored_overview` reads every published indicator's stored summary in one
 query, filtered exactly as ``summaries.overview(topic, significance)`` would be. Pages built from it are still
 cached whole for anonymous visitors under the data version (portal/page_cache.py). The overview's table view reads
-only what it shows instead (``stored_summaries.stored_overview_slice``, via portal/indicators/overview.py).
+only what it shows instead (``overview_query.stored_overview_slice``, via portal/indicators/overview.py).
 """
 
 from __future__ import annotations

@@ -17,10 +17,11 @@ from sqlalchemy import insert
 
 from portal.deployment import home_area_code
 from portal.extensions import db
-from portal.indicators import stored_summaries
+from portal.indicators import overview_query
 from portal.indicators.catalogue import TOPICS
 from portal.indicators.overview import PAGE_SIZE, PER_TOPIC
-from portal.indicators.stored_summaries import stored_overview, stored_overview_slice, stored_summary, to_json
+from portal.indicators.overview_query import stored_overview_slice
+from portal.indicators.stored_summaries import stored_overview, stored_summary, to_json
 from portal.indicators.themes import THEMES
 from portal.models import Indicator, IndicatorSummaryRecord
 from portal.stats.comparison import Comparison
@@ -100,8 +101,8 @@ def test_page_size_and_queries_do_not_grow_with_the_indicators(
     topics: list[str] | None,
 ) -> None:
     read = []
-    real_from_json = stored_summaries.from_json
-    monkeypatch.setattr(stored_summaries, "from_json", lambda data: read.append(1) or real_from_json(data))
+    real_from_json = overview_query.from_json
+    monkeypatch.setattr(overview_query, "from_json", lambda data: read.append(1) or real_from_json(data))
     add_published(small, 0, topics)
     queries_small = queries_for(client, url)
     bytes_small, page_small = page_of(client, url)
