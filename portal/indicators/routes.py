@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import bokeh
 from bokeh.model import Model
 from bokeh.util.paths import static_path
@@ -31,6 +33,7 @@ from portal.indicators.chart_data import data_version
 from portal.indicators.compare import GROUPS as RUG_GROUPS
 from portal.indicators.compare import tartan_rug
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, POLARITY_LABELS, VALUE_TYPE_LABELS, format_value
+from portal.indicators.overview import overview_listing, requested_page
 from portal.indicators.pages import indicator_chart, indicator_page
 from portal.indicators.spine import OverviewFilters, Spine, build_spine, filtered_overview, ordinal
 from portal.indicators.themes import THEMES, theme_page
@@ -107,25 +110,40 @@ def _csv_response(text: str, filename: str) -> Response:
 @bp.route("/indicators")
 @public
 def overview() -> Response:
-    """How Wolverhampton compares: every indicator by topic as a table or a spine chart, filterable by topic, theme
-    and verdict (GET parameters; HTMX swaps the results)."""
+    """How Wolverhampton compares: the indicators by topic as a table (each topic's first few, or one topic a page at
+    a time) or a spine chart, filterable by topic, theme and verdict (GET parameters; HTMX swaps the results)."""
     filters = OverviewFilters.from_args(request.args)
-    groups = filtered_overview(filters)
     area = get_area(home_area_code())
+    listing, spine = None, None
+    if filters.view == "spine":
+        groups = filtered_overview(filters)
+        spine = build_spine(groups, area.name if area else home_area_code())
+        total = sum(len(items) for _, items in groups)
+    else:
+        listing = overview_listing(filters, requested_page(request.args))
+        groups, total = listing.groups, listing.total
     return render_page(
         "indicators/overview.html",
         "indicators/_overview_results.html",
         groups=groups,
+        listing=listing,
+        page_url=lambda number: _overview_url(filters, number),
         topics=TOPICS,
         themes=list(THEMES.values()),
         filters=filters,
         topic=filters.topic,
         significance=filters.significance,
         comparisons=[c.value for c in Comparison],
-        total=sum(len(items) for _, items in groups),
-        spine=build_spine(groups, area.name if area else home_area_code()) if filters.view == "spine" else None,
+        total=total,
+        spine=spine,
         spine_minimum=MIN_AREAS,
     )
+
+
+def _overview_url(filters: OverviewFilters, page: int) -> str:
+    """The overview at page ``page`` (1: no page parameter) with the same filters and view."""
+    values: dict[str, Any] = filters.query(page=str(page) if page > 1 else "")
+    return url_for("indicators.overview", **values)
 
 
 def _spine() -> tuple[OverviewFilters, Spine]:
