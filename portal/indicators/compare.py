@@ -3,7 +3,7 @@ statistical neighbours), each compared with England, as Fingertips' area-compari
 
 The page is bounded (issue 17: no page's size or cost grows with the number of indicators): without a topic, each
 topic's first PER_TOPIC indicators with a link to the topic's own list; with a topic, PAGE_SIZE indicators a page.
-The indicators shown are chosen in SQL (``compare_query.rug_slice``) and only theirs values are read and compared;
+The indicators shown are chosen in SQL (``compare_query.rug_slice``) and only their values are read and compared;
 the CSV, a download, has every indicator of the group and topic."""
 
 from __future__ import annotations
