@@ -125,6 +125,7 @@ def test_a_topic_is_paged_with_govuk_pagination_keeping_the_group(
     assert len(housing) == 2 * PAGE_SIZE + 3
     page = client_request.get("/indicators/compare?group=neighbours&topic=housing&page=2")
     assert shown_ids(page) == housing[PAGE_SIZE : 2 * PAGE_SIZE]
+    assert page.title.get_text().startswith("Compare areas: Statistical neighbours, housing (page 2 of 3)")
     assert page.select_one("#rug-range").get_text(strip=True) == (
         f"Showing indicators {PAGE_SIZE + 1} to {2 * PAGE_SIZE} of {len(housing)}"
     )
