@@ -1,10 +1,15 @@
 """The "tartan rug": every indicator's latest value for a group of areas (the West Midlands authorities or the
-statistical neighbours), each compared with England, as Fingertips' area-comparison table does."""
+statistical neighbours), each compared with England, as Fingertips' area-comparison table does.
+
+The page is bounded (issue 17: no page's size or cost grows with the number of indicators): without a topic, each
+topic's first PER_TOPIC indicators with a link to the topic's own list; with a topic, PAGE_SIZE indicators a page.
+The indicators shown are chosen in SQL (``compare_query.rug_slice``) and only their values are read and compared;
+the CSV, a download, has every indicator of the group and topic."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -18,9 +23,9 @@ from portal.indicators.catalogue import (
     area_names,
     comparators,
     headline_breakdown,
-    list_indicators,
     stored_rows,
 )
+from portal.indicators.compare_query import RugSlice, rug_slice
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, format_value, publisher_abbreviation
 from portal.indicators.summaries import row_verdict, verdict_label
 from portal.models import ComparatorGroup, Indicator, IndicatorValue
@@ -36,6 +41,9 @@ COMPARISON_SHAPES: dict[Comparison, str] = {
     Comparison.NOT_COMPARED: "○",
 }
 GROUPS: dict[str, str] = {"region": "West Midlands authorities", "neighbours": "Statistical neighbours"}
+PER_TOPIC = 5  # indicators shown of each topic when no topic is chosen (a rug row is wide: one cell per area)
+PAGE_SIZE = 25  # indicators per page of one topic
+CSV_CHUNK = 100  # indicators whose values the CSV reads at a time
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,34 @@ class Rug:
     topic: str
     areas: list[tuple[str, str]]  # (code, name), the home area first
     rows: list[RugRow]
+    total: int = 0  # indicators of the group and topic in all (the CSV has every one)
+    topic_totals: dict[str, int] = field(default_factory=dict)  # by topic, when each shows only its first PER_TOPIC
+    page: int = 1
+    pages: int = 1
+    first: int = 0  # position (from 1) of the first indicator shown, when paged
+    last: int = 0
+    per_topic: int = PER_TOPIC
+
+    def by_topic(self) -> list[tuple[str, list[RugRow]]]:
+        """The rows shown, grouped by topic in the overview's topic order."""
+        groups: dict[str, list[RugRow]] = {}
+        for row in self.rows:
+            groups.setdefault(row.indicator.topic, []).append(row)
+        return list(groups.items())
+
+    @property
+    def limited(self) -> bool:
+        """True when some topic has more indicators than this page shows of it."""
+        return any(total > self.per_topic for total in self.topic_totals.values())
+
+    @property
+    def complete(self) -> bool:
+        """True when the page shows every indicator of the group and topic (as the CSV has)."""
+        return not self.limited and self.pages == 1
+
+    def hidden(self, topic: str, shown: int) -> int:
+        """How many of the topic's indicators this page leaves out (0 when all are shown)."""
+        return max(0, self.topic_totals.get(topic, 0) - shown)
 
     def counts(self) -> list[tuple[str, Comparison, int]]:
         """How many Better / Similar / Worse… verdicts each area has: (area name, verdict, count)."""
@@ -94,7 +130,8 @@ class Rug:
         return out
 
     def csv(self) -> str:
-        """Exactly the table shown, as CSV: each area's value and its verdict against England."""
+        """The rows of the table as CSV, each area's value and its verdict against England: every indicator of the
+        group and topic for the download (``tartan_rug`` without a page), the page's own rows otherwise."""
         header = ["Indicator", "Period", "Breakdown", "England"]
         for _, name in self.areas:
             header += [name, f"{name} compared with England"]
@@ -126,21 +163,18 @@ def _breakdown_words(sex: str, age: str) -> str:
     return ", ".join(parts)
 
 
-def _row(indicator: Indicator, codes: Sequence[str], england: str) -> RugRow | None:
-    rows = stored_rows(
-        IndicatorValue.indicator_id == indicator.id,
-        IndicatorValue.area_code.in_([*codes, england]),
-        IndicatorValue.category_type == "",
-    )
+def _row(indicator: Indicator, rows: Sequence[Row], codes: Sequence[str], england: str) -> RugRow | None:
+    """The indicator's rug row from its value rows (the group's areas' and England's, no categories): the latest
+    period of the home area's headline sex and age (any area's when the home area has none)."""
     home = [r for r in rows if r.area_code == codes[0]]
     headline = headline_breakdown(home) or headline_breakdown(rows)
     if headline is None:
         return None
     chosen = [r for r in rows if (r.sex, r.age) == headline]
     in_group = [r for r in chosen if r.area_code in codes]
-    if len({r.area_code for r in in_group}) < 2:
-        return None  # nothing to compare across the areas
     latest_source = [r for r in chosen if r.area_code == codes[0]] or in_group
+    if not latest_source:
+        return None
     latest = max((r.period_sortable, r.period) for r in latest_source)
     by_code: dict[str, Row] = {r.area_code: r for r in chosen if (r.period_sortable, r.period) == latest}
     benchmark_row = by_code.get(england)
@@ -165,12 +199,50 @@ def _row(indicator: Indicator, codes: Sequence[str], england: str) -> RugRow | N
     )
 
 
-def tartan_rug(group: str, topic: str = "") -> Rug:
-    """Every published indicator (of the topic, if given) held for at least two of the group's areas: the latest
-    period of the home area's headline sex and age, each area's value and its comparison with England."""
+def _rows(ids: Sequence[str], codes: Sequence[str], england: str) -> list[RugRow]:
+    """The rug rows of these indicators, in this order: their values read in one query, theirs only."""
+    indicators = {i.id: i for i in db.session.scalars(select(Indicator).where(Indicator.id.in_(ids)))}
+    values: dict[str, list[Row]] = {indicator_id: [] for indicator_id in ids}
+    for value in stored_rows(
+        IndicatorValue.indicator_id.in_(ids),
+        IndicatorValue.area_code.in_([*codes, england]),
+        IndicatorValue.category_type == "",
+    ):
+        values[value.indicator_id].append(value)
+    made = (_row(indicators[i], values[i], codes, england) for i in ids if i in indicators)
+    return [row for row in made if row is not None]
+
+
+def tartan_rug(group: str, topic: str = "", page: int | None = None) -> Rug:
+    """The published indicators (of the topic, if given) held for at least two of the group's areas, in the overview's
+    order: the latest period of the home area's headline sex and age, each area's value and its comparison with
+    England. ``page`` None gives every one (the CSV); otherwise the page view: without a topic each topic's first
+    PER_TOPIC, with one the ``page``-th PAGE_SIZE (past the end: the last page)."""
     group = group if group in GROUPS else "region"
     codes = _group_areas(group)
     names = area_names(codes)
     england = england_code()
-    rows = [r for i in list_indicators(topic or None) if (r := _row(i, codes, england)) is not None]
-    return Rug(group, GROUPS[group], topic, [(c, names.get(c, c)) for c in codes], rows)
+    areas = [(c, names.get(c, c)) for c in codes]
+    if page is None:
+        part = rug_slice(codes, topic)
+        ids = [i for i, _ in part.chosen]
+        rows = [
+            r for start in range(0, len(ids), CSV_CHUNK) for r in _rows(ids[start : start + CSV_CHUNK], codes, england)
+        ]
+        return Rug(group, GROUPS[group], topic, areas, rows, part.total)
+    if not topic:
+        part = rug_slice(codes, per_topic=PER_TOPIC)
+        rows = _rows([i for i, _ in part.chosen], codes, england)
+        return Rug(group, GROUPS[group], topic, areas, rows, part.total, part.topic_totals)
+    part = rug_slice(codes, topic, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return _paged(Rug(group, GROUPS[group], topic, areas, _rows([i for i, _ in part.chosen], codes, england)), part)
+
+
+def _paged(rug: Rug, part: RugSlice) -> Rug:
+    shown = len(part.chosen)
+    rug.total = part.total
+    rug.pages = max(1, -(-part.total // PAGE_SIZE))
+    rug.page = part.offset // PAGE_SIZE + 1
+    rug.first = part.offset + 1 if shown else 0
+    rug.last = part.offset + shown
+    return rug

@@ -185,18 +185,29 @@ def _rug_choice() -> tuple[str, str]:
 @bp.route("/indicators/compare")
 @public
 def compare() -> Response:
-    """The tartan rug: every indicator for the West Midlands authorities or the statistical neighbours, each
-    area's value with its comparison with England (shape and words, not colour alone)."""
+    """The tartan rug: the indicators for the West Midlands authorities or the statistical neighbours, each
+    area's value with its comparison with England (shape and words, not colour alone); each topic's first few, or
+    one topic a page at a time (``?page=N``)."""
     group, topic = _rug_choice()
+    rug = tartan_rug(group, topic, requested_page(request.args))
     return render_page(
-        "indicators/compare.html", rug=tartan_rug(group, topic), groups=RUG_GROUPS, topics=TOPICS, topic=topic
+        "indicators/compare.html",
+        rug=rug,
+        groups=RUG_GROUPS,
+        topics=TOPICS,
+        topic_labels=TOPIC_LABELS,
+        topic=topic,
+        page_url=lambda number: url_for(
+            "indicators.compare", group=group, topic=topic or None, page=number if number > 1 else None
+        ),
     )
 
 
 @bp.route("/indicators/compare.csv")
 @public
 def compare_csv() -> Response:
-    """Exactly the table the compare page shows, as CSV."""
+    """The compare page's table as CSV, with every indicator of the group and topic (the page shows them a page at
+    a time): a download, not a page, so not bounded."""
     group, topic = _rug_choice()
     response = _csv_response(tartan_rug(group, topic).csv(), f"compare-{group}{'-' + topic if topic else ''}.csv")
     response.cache_control.public = True  # public data, the same for everyone

@@ -14,7 +14,7 @@ seeded_indicators = indicator_fixtures.seeded_indicators
 def test_compare_table_passes_axe(seeded_indicators: Any, page: Any, assert_accessible: Callable[[Any], None]) -> None:
     page.goto("/indicators/compare")
     page.get_by_role("heading", name="Compare areas", level=1).wait_for()
-    assert page.locator("#rug tbody tr").count() >= 5
+    assert page.locator("table.portal-rug tbody tr").count() >= 5
     assert_accessible(page)
     page.get_by_label("Areas", exact=True).select_option("neighbours")
     page.get_by_role("button", name="Show").click()
@@ -30,7 +30,7 @@ def test_compare_table_works_without_javascript(seeded_indicators: Any, browser:
         tab.select_option("#rug-topic", "children")
         tab.get_by_role("button", name="Show").click()
         tab.wait_for_url("**topic=children*")
-        assert tab.locator("#rug tbody tr").count() >= 1
+        assert tab.locator("table.portal-rug tbody tr").count() >= 1
     finally:
         context.close()
 
