@@ -45,6 +45,8 @@ GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 PAGES = [
     "/",
     "/indicators",
+    "/indicators?view=spine",
+    "/indicators/compare",
     "/indicators/93356",
     "/topics",
     "/surveys",
