@@ -173,7 +173,7 @@ def main() -> int:
     import pandas as pd
 
     from portal.importers.fingertips import read_fingertips
-    from portal.indicators.loader import INSERT_COLUMNS, _chunks
+    from portal.indicators.bulk_insert import INSERT_COLUMNS, value_chunks
 
     timings = []
     for _ in range(3):
@@ -183,7 +183,7 @@ def main() -> int:
     baseline = min(timings)
     print(f"pandas.read_csv: {baseline:.2f} s (fastest of 3)")
     result = read_fingertips(args.file)
-    rows = [row for chunk in _chunks(result.values, 1, "bench") for row in chunk]
+    rows = [row for chunk in value_chunks(result.values, 1, "bench") for row in chunk]
     print(f"{len(rows):,} rows, in key order, as the loader builds them")
     sqlite_floor(rows, INSERT_COLUMNS, baseline)
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")

@@ -4,17 +4,13 @@ DataImport record) or not at all, fast on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,14 +19,13 @@ from portal.extensions import db
 from portal.importers.base import (
     AREA_TYPE_ORDER,
     AREA_TYPES,
-    KEY_COLUMNS,
-    VALUE_COLUMNS,
     ImportResult,
     RowError,
     area_type_from_code,
 )
 from portal.importers.inference import Inferred
-from portal.indicators import partition_swap
+from portal.indicators import bulk_insert, partition_swap
+from portal.indicators.bulk_insert import Progress
 from portal.indicators.catalogue import reading_values_from
 from portal.indicators.stored_summaries import imported_indicator_ids, refresh_summaries
 from portal.models import Area, DataImport, Indicator, IndicatorValue
@@ -38,25 +33,12 @@ from portal.models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
-# (stage, done, total): stage is "reading" (bytes), "loading" (rows) or "done".
-Progress = Callable[[str, int, int], None]
-
-CHUNK_ROWS = 10_000
 # Values per IN (...) list: SQLite allows 32,766 bound parameters per statement, and England has 32,844 LSOAs.
 IN_BATCH = 5_000
 # Area types from the widest down (the order reference areas are listed in).
 AREA_ORDER = {area_type: rank for rank, area_type in enumerate(AREA_TYPE_ORDER)}
 INDICATOR_FIELDS = ("name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
                     "publisher", "licence", "comparison_confidence")  # fmt: skip
-INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id", "source_key"]
-# Rows per INSERT statement on SQLite (23 parameters each; SQLite allows 32,766 per statement).
-ROWS_PER_STATEMENT = 20
-# SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
-BULK_SETTINGS_ROWS = 50_000
-BULK_PRAGMAS = {"cache_size": -262_144, "mmap_size": 268_435_456}
-# Formats whose files reference areas without defining them: their area codes are checked row by row.
-
-FLOAT_COLUMNS = frozenset({"value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "count", "denominator"})
 
 
 class ImportRejected(Exception):
@@ -146,7 +128,7 @@ def load_import_result(
             _check_clashes(result.values, previous_ids)
             if previous_ids:
                 session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
-            _bulk_insert_values(result.values, record.id, source_key, progress)
+            bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
         if previous_ids:
             session.execute(
                 update(DataImport)
@@ -214,7 +196,7 @@ def _stage_values(
         if progress is not None:
             progress("loading", done, total)
 
-    rows = _chunks(values, import_id, source_key, with_source=False)
+    rows = bulk_insert.value_chunks(values, import_id, source_key, with_source=False)
     return partition_swap.stage_values(
         db.session.connection(), rows, import_id=import_id, source_key=source_key, on_chunk=loaded
     )
@@ -436,141 +418,6 @@ def _check_clashes(values: pd.DataFrame, own_import_ids: list[int]) -> None:
     if len(clashes) > 500:
         errors.append(RowError(0, None, f"… and {len(clashes) - 500:,} more rows already loaded from another source"))
     raise ImportRejected(errors)
-
-
-def _key_order(values: pd.DataFrame) -> np.ndarray:
-    """Row positions sorted by the unique key, so each index (above all the 7-column unique one) grows in order
-    instead of being written all over: 2-3 times faster for a million rows."""
-    codes = [pd.factorize(values[column], sort=True)[0] for column in reversed(KEY_COLUMNS)]
-    return np.lexsort(codes)
-
-
-def _chunks(
-    values: pd.DataFrame, import_id: int, source_key: str, *, with_source: bool = True
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``: the import id and
-    source are then filled in by the database) and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
-    total, size = len(values), CHUNK_ROWS
-    # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
-    # unique key from already sorted rows.
-    order = _key_order(values)
-    arrays = []
-    for column in VALUE_COLUMNS:
-        series = values[column]
-        if column in FLOAT_COLUMNS:
-            arrays.append(("float", series.to_numpy(dtype="float64")))
-        elif column == "period_sortable":
-            arrays.append(("plain", series.to_numpy(dtype="int64")))
-        elif column in {"suppressed", "derived"}:
-            arrays.append(("plain", series.to_numpy(dtype="bool")))
-        else:
-            arrays.append(("text", series.fillna("").astype(str).to_numpy(dtype=object)))
-    for start in range(0, total, size):
-        positions = order[start : start + size]
-        columns: list[list[Any]] = []
-        for kind, array in arrays:
-            part = array[positions]
-            if kind == "float":
-                listed = part.tolist()
-                if np.isnan(part).any():
-                    listed = [None if x != x else x for x in listed]  # x != x only for NaN
-                columns.append(listed)
-            else:
-                columns.append(part.tolist())
-        if with_source:
-            columns.append([import_id] * len(positions))
-            columns.append([source_key] * len(positions))
-        yield list(zip(*columns, strict=True))
-
-
-def _bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None) -> None:
-    """Insert the values fast on the session's connection (same transaction): COPY on PostgreSQL, executemany of
-    plain tuples on SQLite."""
-    total = len(values)
-    if progress is not None:
-        progress("loading", 0, total)
-    if not total:
-        return
-    connection = db.session.connection()
-    done = 0
-    if connection.dialect.name == "postgresql":
-        import psycopg
-
-        raw = connection.connection.dbapi_connection
-        columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
-        statement = f"COPY indicator_values ({columns}) FROM STDIN"
-        try:
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for rows in _chunks(values, import_id, source_key):
-                    for row in rows:
-                        copy.write_row(row)
-                    done += len(rows)
-                    if progress is not None:
-                        progress("loading", done, total)
-        except psycopg.errors.IntegrityError as exc:
-            # The raw cursor bypasses SQLAlchemy's exception wrapping; wrap it as the ORM path would.
-            raise IntegrityError(statement, None, exc) from exc
-        return
-    columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
-    insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
-    one_row, many_rows = insert + _sqlite_row_marks(1), insert + _sqlite_row_marks(ROWS_PER_STATEMENT)
-    # The next chunk is built in a helper thread while SQLite inserts this one (sqlite3 releases the GIL while it
-    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row; the
-    # import id and source, the same in every row, are bound once per statement (?1 and ?2).
-    constants = (import_id, source_key)
-    batches = (
-        _statement_batches(rows, constants) for rows in _chunks(values, import_id, source_key, with_source=False)
-    )
-    with _sqlite_bulk_settings(connection, total), ThreadPoolExecutor(1, thread_name_prefix="import-rows") as pool:
-        upcoming = pool.submit(next, batches, None)
-        while (batch := upcoming.result()) is not None:
-            upcoming = pool.submit(next, batches, None)
-            grouped, remainder = batch
-            if grouped:
-                connection.exec_driver_sql(many_rows, grouped)
-            if remainder:
-                connection.exec_driver_sql(one_row, remainder)
-            done += len(grouped) * ROWS_PER_STATEMENT + len(remainder)
-            if progress is not None:
-                progress("loading", done, total)
-
-
-def _sqlite_row_marks(rows: int) -> str:
-    """``(?3, …, ?23, ?1, ?2), (?24, …)``: numbered parameters for ``rows`` rows of VALUE_COLUMNS, each ending with
-    the import id (?1) and source key (?2) that every row shares."""
-    width = len(VALUE_COLUMNS)
-    return ", ".join(
-        "(" + ", ".join(f"?{3 + row * width + column}" for column in range(width)) + ", ?1, ?2)" for row in range(rows)
-    )
-
-
-def _statement_batches(
-    rows: list[tuple[Any, ...]], constants: tuple[Any, ...]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Parameter tuples (the shared constants, then ROWS_PER_STATEMENT rows), and those of the rows left over."""
-    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
-    grouped = [
-        tuple(itertools.chain(constants, *rows[start : start + ROWS_PER_STATEMENT]))
-        for start in range(0, whole, ROWS_PER_STATEMENT)
-    ]
-    return grouped, [constants + row for row in rows[whole:]]
-
-
-@contextmanager
-def _sqlite_bulk_settings(connection: Any, rows: int) -> Iterator[None]:
-    """A bigger page cache and memory-mapped reads for a large load, restored afterwards. Neither touches durability
-    (journal_mode and synchronous stay WAL and FULL); they only spare the page reads a large index needs."""
-    if rows < BULK_SETTINGS_ROWS:
-        yield
-        return
-    previous = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in BULK_PRAGMAS}
-    try:
-        for name, value in BULK_PRAGMAS.items():
-            connection.exec_driver_sql(f"PRAGMA {name}={value}")
-        yield
-    finally:
-        for name, value in previous.items():
-            connection.exec_driver_sql(f"PRAGMA {name}={int(value or 0)}")
 
 
 def value_count() -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.importers.base import ImportResult, RowError
 from portal.importers.fingertips import read_fingertips
-from portal.indicators import examples, loader, reference_data
+from portal.indicators import bulk_insert, examples, loader, reference_data
 from portal.indicators.loader import ImportRejected, file_checksum, load_import_result, value_count
 from portal.models import Area, ComparatorGroup, DataImport, Indicator, IndicatorValue, Role
 
@@ -101,7 +101,7 @@ def test_a_result_with_errors_commits_nothing(db, areas) -> None:
 def test_a_failure_part_way_through_loading_rolls_everything_back(db, areas, monkeypatch) -> None:
     original = _load(CAMPYLOBACTER)
     before = value_count()
-    monkeypatch.setattr(loader, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(bulk_insert, "CHUNK_ROWS", 100)
     seen = []
 
     def fail_after_first_chunk(stage: str, done: int, total: int) -> None:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal.importers.fingertips import read_fingertips
-from portal.indicators import loader, partition_swap, reference_data
+from portal.indicators import bulk_insert, partition_swap, reference_data
 from portal.indicators.loader import ImportRejected, file_checksum, load_import_result, value_count
 from portal.models import DataImport, IndicatorValue
 
@@ -146,7 +146,9 @@ def test_readers_see_the_old_rows_until_the_import_commits(db: Any, areas: None,
     if _postgresql(db):
         _after(monkeypatch, partition_swap, "stage_values", lambda: seen.append(_count_elsewhere(db, "campylobacter")))
     else:
-        _after(monkeypatch, loader, "_bulk_insert_values", lambda: seen.append(_count_elsewhere(db, "campylobacter")))
+        _after(
+            monkeypatch, bulk_insert, "bulk_insert_values", lambda: seen.append(_count_elsewhere(db, "campylobacter"))
+        )
 
     _load(CAMPYLOBACTER, source_key="campylobacter", drop_last=7)
 

@@ -1,0 +1,165 @@
+"""Writing an import's values fast in the loader's transaction (split from ``loader`` by job): rows as plain tuples in
+unique-key order, binary COPY into a table that is not partitioned on PostgreSQL, several rows per INSERT with a
+helper thread building the next batch on SQLite."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.importers.base import KEY_COLUMNS, VALUE_COLUMNS
+
+# (stage, done, total): stage is "reading" (bytes), "loading" (rows) or "done".
+Progress = Callable[[str, int, int], None]
+
+CHUNK_ROWS = 10_000
+INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id", "source_key"]
+# Rows per INSERT statement on SQLite (23 parameters each; SQLite allows 32,766 per statement).
+ROWS_PER_STATEMENT = 20
+# SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
+BULK_SETTINGS_ROWS = 50_000
+BULK_PRAGMAS = {"cache_size": -262_144, "mmap_size": 268_435_456}
+FLOAT_COLUMNS = frozenset({"value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "count", "denominator"})
+
+
+def key_order(values: pd.DataFrame) -> np.ndarray:
+    """Row positions sorted by the unique key, so each index (above all the 7-column unique one) grows in order
+    instead of being written all over: 2-3 times faster for a million rows."""
+    codes = [pd.factorize(values[column], sort=True)[0] for column in reversed(KEY_COLUMNS)]
+    return np.lexsort(codes)
+
+
+def value_chunks(
+    values: pd.DataFrame, import_id: int, source_key: str, *, with_source: bool = True
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``: the import id and
+    source are then filled in by the database) and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
+    total, size = len(values), CHUNK_ROWS
+    # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
+    # unique key from already sorted rows.
+    order = key_order(values)
+    arrays = []
+    for column in VALUE_COLUMNS:
+        series = values[column]
+        if column in FLOAT_COLUMNS:
+            arrays.append(("float", series.to_numpy(dtype="float64")))
+        elif column == "period_sortable":
+            arrays.append(("plain", series.to_numpy(dtype="int64")))
+        elif column in {"suppressed", "derived"}:
+            arrays.append(("plain", series.to_numpy(dtype="bool")))
+        else:
+            arrays.append(("text", series.fillna("").astype(str).to_numpy(dtype=object)))
+    for start in range(0, total, size):
+        positions = order[start : start + size]
+        columns: list[list[Any]] = []
+        for kind, array in arrays:
+            part = array[positions]
+            if kind == "float":
+                listed = part.tolist()
+                if np.isnan(part).any():
+                    listed = [None if x != x else x for x in listed]  # x != x only for NaN
+                columns.append(listed)
+            else:
+                columns.append(part.tolist())
+        if with_source:
+            columns.append([import_id] * len(positions))
+            columns.append([source_key] * len(positions))
+        yield list(zip(*columns, strict=True))
+
+
+def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None) -> None:
+    """Insert the values fast on the session's connection (same transaction): COPY on PostgreSQL, executemany of
+    plain tuples on SQLite."""
+    total = len(values)
+    if progress is not None:
+        progress("loading", 0, total)
+    if not total:
+        return
+    connection = db.session.connection()
+    done = 0
+    if connection.dialect.name == "postgresql":
+        import psycopg
+
+        raw = connection.connection.dbapi_connection
+        columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
+        statement = f"COPY indicator_values ({columns}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for rows in value_chunks(values, import_id, source_key):
+                    for row in rows:
+                        copy.write_row(row)
+                    done += len(rows)
+                    if progress is not None:
+                        progress("loading", done, total)
+        except psycopg.errors.IntegrityError as exc:
+            # The raw cursor bypasses SQLAlchemy's exception wrapping; wrap it as the ORM path would.
+            raise IntegrityError(statement, None, exc) from exc
+        return
+    columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
+    insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
+    one_row, many_rows = insert + _sqlite_row_marks(1), insert + _sqlite_row_marks(ROWS_PER_STATEMENT)
+    # The next chunk is built in a helper thread while SQLite inserts this one (sqlite3 releases the GIL while it
+    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row; the
+    # import id and source, the same in every row, are bound once per statement (?1 and ?2).
+    constants = (import_id, source_key)
+    batches = (
+        _statement_batches(rows, constants) for rows in value_chunks(values, import_id, source_key, with_source=False)
+    )
+    with _sqlite_bulk_settings(connection, total), ThreadPoolExecutor(1, thread_name_prefix="import-rows") as pool:
+        upcoming = pool.submit(next, batches, None)
+        while (batch := upcoming.result()) is not None:
+            upcoming = pool.submit(next, batches, None)
+            grouped, remainder = batch
+            if grouped:
+                connection.exec_driver_sql(many_rows, grouped)
+            if remainder:
+                connection.exec_driver_sql(one_row, remainder)
+            done += len(grouped) * ROWS_PER_STATEMENT + len(remainder)
+            if progress is not None:
+                progress("loading", done, total)
+
+
+def _sqlite_row_marks(rows: int) -> str:
+    """``(?3, …, ?23, ?1, ?2), (?24, …)``: numbered parameters for ``rows`` rows of VALUE_COLUMNS, each ending with
+    the import id (?1) and source key (?2) that every row shares."""
+    width = len(VALUE_COLUMNS)
+    return ", ".join(
+        "(" + ", ".join(f"?{3 + row * width + column}" for column in range(width)) + ", ?1, ?2)" for row in range(rows)
+    )
+
+
+def _statement_batches(
+    rows: list[tuple[Any, ...]], constants: tuple[Any, ...]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Parameter tuples (the shared constants, then ROWS_PER_STATEMENT rows), and those of the rows left over."""
+    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
+    grouped = [
+        tuple(itertools.chain(constants, *rows[start : start + ROWS_PER_STATEMENT]))
+        for start in range(0, whole, ROWS_PER_STATEMENT)
+    ]
+    return grouped, [constants + row for row in rows[whole:]]
+
+
+@contextmanager
+def _sqlite_bulk_settings(connection: Any, rows: int) -> Iterator[None]:
+    """A bigger page cache and memory-mapped reads for a large load, restored afterwards. Neither touches durability
+    (journal_mode and synchronous stay WAL and FULL); they only spare the page reads a large index needs."""
+    if rows < BULK_SETTINGS_ROWS:
+        yield
+        return
+    previous = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in BULK_PRAGMAS}
+    try:
+        for name, value in BULK_PRAGMAS.items():
+            connection.exec_driver_sql(f"PRAGMA {name}={value}")
+        yield
+    finally:
+        for name, value in previous.items():
+            connection.exec_driver_sql(f"PRAGMA {name}={int(value or 0)}")
