@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from portal.data_version import current_data_version
+from portal.indicators import spine
 from portal.indicators.spine import ordinal
 from tests import test_performance_cache
 from tests.indicators.test_routes import load_ward_imd, table_rows
@@ -154,3 +155,15 @@ def test_spine_pages_are_cached_until_the_data_changes(seeded_indicators, cachin
     load_ward_imd(seeded_indicators)
     assert current_data_version() != before
     assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "miss"
+
+
+def test_the_spine_is_the_same_when_its_values_are_read_a_few_keys_at_a_time(
+    seeded_indicators, client_request, monkeypatch
+) -> None:
+    # SQLite allows 32,766 bound parameters per statement: a portal with thousands of indicators reads the
+    # authorities' values in batches of keys, which must not change a single row of the spine.
+    whole = client_request.response("/indicators/spine.csv").get_data(as_text=True)
+    monkeypatch.setattr(spine, "KEYS_PER_QUERY", 3)
+    batched = client_request.response("/indicators/spine.csv").get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(whole)))) > 4
+    assert batched == whole
