@@ -12,11 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, select
 
-from portal.extensions import db
-from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS
-from portal.indicators.overview_query import _name_order
+from portal.indicators.ranked_indicators import Window, ranked_indicators, read_window
 from portal.models import Indicator, IndicatorValue
 
 MIN_AREAS = 2  # an indicator held for fewer of the group's areas has nothing to compare across them
@@ -62,36 +60,12 @@ def rug_slice(
     """The indicators of the group ``codes`` (and ``topic``) in the overview's order, in one query: with
     ``per_topic`` the first ``per_topic`` of each topic and each topic's total; otherwise ``limit`` from ``offset``
     (all of them without a limit; an offset past the end gives the last page)."""
-    topic_rank = case(TOPIC_ORDER, value=Indicator.topic, else_=len(TOPICS))
-    name = _name_order(Indicator.name)
-    conditions: list[ColumnElement[bool]] = [Indicator.status == PUBLISHED, _areas_holding(codes) >= MIN_AREAS]
+    conditions: list[ColumnElement[bool]] = [_areas_holding(codes) >= MIN_AREAS]
     if topic:
         conditions.append(Indicator.topic == topic)
-    ranked = (
-        select(
-            Indicator.id.label("indicator_id"),
-            Indicator.topic.label("topic"),
-            func.row_number().over(partition_by=Indicator.topic, order_by=(name, Indicator.id)).label("in_topic"),
-            func.count().over(partition_by=Indicator.topic).label("topic_total"),
-            func.row_number().over(order_by=(topic_rank, name, Indicator.id)).label("position"),
-            func.count().over().label("total"),
-        )
-        .where(*conditions)
-        .subquery()
-    )
+    ranked = ranked_indicators(conditions)
     query = select(ranked.c.indicator_id, ranked.c.topic, ranked.c.topic_total, ranked.c.total)
-    if per_topic is not None:
-        query = query.where(ranked.c.in_topic <= per_topic)
-    else:
-        query = query.where(ranked.c.position > offset)
-        if limit is not None:
-            query = query.where(ranked.c.position <= offset + limit)
-    found = db.session.execute(query.order_by(ranked.c.position)).all()
-    if not found and offset > 0 and per_topic is None:
-        # A page past the end (the list shrank, or a made-up number): the last page instead.
-        total = db.session.scalar(select(func.count()).select_from(ranked)) or 0
-        last = max(0, (total - 1) // limit * limit) if limit else 0
-        return rug_slice(codes, topic, offset=last, limit=limit)
+    found, offset = read_window(ranked, query, Window(per_topic, offset, limit))
     totals = {row.topic: int(row.topic_total) for row in found} if per_topic is not None else {}
     return RugSlice(
         [(row.indicator_id, row.topic) for row in found], int(found[0].total) if found else 0, totals, offset

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.indicators import summaries
-from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS, comparators
+from portal.indicators.catalogue import comparators
+from portal.indicators.ranked_indicators import Window, ranked_indicators, read_window
 from portal.indicators.stored_summaries import HEADLINE, Groups, from_json
 from portal.indicators.summaries import IndicatorSummary
 from portal.models import Indicator, IndicatorSummaryRecord
@@ -28,13 +28,6 @@ class OverviewSlice:
     topic_totals: dict[str, int]  # topic -> indicators matching the filters (shown or not); per-topic reads only
     total: int  # indicators matching the filters
     offset: int = 0  # of the first one shown, in the overview's order (after a page past the end is clamped)
-
-
-def _name_order(column: Any) -> ColumnElement[Any]:
-    """Lower-cased name in code-point order on every backend (as Python sorts ``name.lower()`` for ASCII names)."""
-    lowered = func.lower(column)
-    bind = db.session.get_bind()
-    return lowered.collate("C") if bind.dialect.name == "postgresql" else lowered
 
 
 def stored_overview_slice(
@@ -56,9 +49,7 @@ def stored_overview_slice(
     joined = and_(
         record.indicator_id == Indicator.id, record.area_code == home_area_code(), record.breakdown == HEADLINE
     )
-    topic_rank = case(TOPIC_ORDER, value=Indicator.topic, else_=len(TOPICS))
-    name = _name_order(Indicator.name)
-    conditions: list[ColumnElement[bool]] = [Indicator.status == PUBLISHED]
+    conditions: list[ColumnElement[bool]] = []
     if topic:
         conditions.append(Indicator.topic == topic)
     if significance:
@@ -68,37 +59,12 @@ def stored_overview_slice(
         if id_prefix:  # substr, not LIKE: case-sensitive on SQLite too, as str.startswith
             within.append(func.substr(Indicator.id, 1, len(id_prefix)) == id_prefix)
         conditions.append(or_(*within) if within else false())
-    ranked = (
-        select(
-            Indicator.id.label("indicator_id"),
-            Indicator.topic.label("topic"),
-            topic_rank.label("topic_rank"),
-            func.row_number().over(partition_by=Indicator.topic, order_by=(name, Indicator.id)).label("in_topic"),
-            func.count().over(partition_by=Indicator.topic).label("topic_total"),
-            func.row_number().over(order_by=(topic_rank, name, Indicator.id)).label("position"),
-            func.count().over().label("total"),
-        )
-        .outerjoin(record, joined)
-        .where(*conditions)
-        .subquery()
-    )
+    ranked = ranked_indicators(conditions, outer_join=(record.__table__, joined))
     shown = and_(
         record.indicator_id == ranked.c.indicator_id, record.area_code == home_area_code(), record.breakdown == HEADLINE
     )
     query = select(ranked.c.indicator_id, ranked.c.topic, ranked.c.topic_total, ranked.c.total, record.summary)
-    query = query.outerjoin(record, shown)
-    if per_topic is not None:
-        query = query.where(ranked.c.in_topic <= per_topic)
-    else:
-        query = query.where(ranked.c.position > offset)
-        if limit is not None:
-            query = query.where(ranked.c.position <= offset + limit)
-    found = db.session.execute(query.order_by(ranked.c.position)).all()
-    if not found and offset > 0 and per_topic is None:
-        # A page past the end (the list shrank, or a made-up number): the last page instead.
-        total = db.session.scalar(select(func.count()).select_from(ranked)) or 0
-        last = max(0, (total - 1) // limit * limit) if limit else 0
-        return stored_overview_slice(topic, significance, ids=ids, id_prefix=id_prefix, offset=last, limit=limit)
+    found, offset = read_window(ranked, query.outerjoin(record, shown), Window(per_topic, offset, limit))
     missing = [row.indicator_id for row in found if row.summary is None]
     computed: dict[str, IndicatorSummary] = {}
     if missing:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import deque
+from collections.abc import Callable
 from itertools import pairwise
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
@@ -22,6 +22,7 @@ from portal.indicators.compare import PAGE_SIZE, PER_TOPIC, _group_areas, tartan
 from portal.models import Indicator, IndicatorValue
 from tests.helpers import ClientRequest
 from tests.indicators.conftest import SeededIndicators
+from tests.indicators.paging import crawl, linked_ids, page_of
 from tests.test_performance_queries import queries_for
 
 TOPIC_KEYS = [key for key, _ in TOPICS]
@@ -59,16 +60,9 @@ def add_comparable(
     db.session.commit()
 
 
-def page_of(client: FlaskClient, url: str) -> tuple[int, BeautifulSoup]:
-    """The page's size in bytes and the parsed page."""
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return len(response.get_data()), BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
 def shown_ids(page: BeautifulSoup) -> list[str]:
     """The indicators the page's tables link to, in order."""
-    return [a["href"].rsplit("/", 1)[1] for a in page.select("table.portal-rug tbody th a")]
+    return linked_ids(page, "table.portal-rug tbody th a")
 
 
 def csv_ids(group: str = "region", topic: str = "") -> list[str]:
@@ -197,27 +191,17 @@ def test_indicators_held_for_one_area_only_are_left_out(
 # --- every indicator reachable once; the CSV has every one ---------------------------------------------------------
 
 
-def crawl(client_request: ClientRequest, start: str) -> tuple[list[str], set[str]]:
-    """Follow every show-all and pagination link from ``start``. Returns the indicators found, with repeats (to catch
-    one listed twice): those of topic lists, and on ``start`` those of topics without a show-all link; and the URLs
-    visited."""
-    seen, queue, found = {start}, deque([start]), []
-    while queue:
-        url = queue.popleft()
-        page = client_request.get(url)
-        for table in page.select("table.portal-rug"):
-            topic = table["id"].removeprefix("rug-")
-            linked = page.select_one(f'a.portal-show-all[href*="topic={topic}"]')
-            if "topic=" in url or linked is None:
-                found += [a["href"].rsplit("/", 1)[1] for a in table.select("tbody th a")]
-        for link in page.select("a.portal-show-all, nav.govuk-pagination a"):
-            href = link["href"]
-            assert href.startswith("/indicators/compare?"), href
-            assert parse_qs(urlsplit(href).query)["group"] == parse_qs(urlsplit(start).query).get("group", ["region"])
-            if href not in seen:
-                seen.add(href)
-                queue.append(href)
-    return found, seen
+def rug_tables(page: BeautifulSoup) -> list[tuple[str, Tag]]:
+    """Each topic of a compare page with its table."""
+    return [(table["id"].removeprefix("rug-"), table) for table in page.select("table.portal-rug")]
+
+
+def keeps_the_group(group: str) -> Callable[[str], None]:
+    def check(href: str) -> None:
+        assert href.startswith("/indicators/compare?"), href
+        assert parse_qs(urlsplit(href).query)["group"] == [group]
+
+    return check
 
 
 @pytest.mark.parametrize("group", ["region", "neighbours"])
@@ -226,7 +210,7 @@ def test_every_indicator_is_reachable_once_and_the_csv_has_every_one(
 ) -> None:
     add_comparable(4 * PAGE_SIZE + 11, topics=["health", "health", "children", "deprivation"])  # health: 2+ pages
     add_comparable(PER_TOPIC - 2, 1000, topics=["population"])  # a topic with too few to need a link
-    found, visited = crawl(client_request, f"/indicators/compare?group={group}")
+    found, visited = crawl(client_request, f"/indicators/compare?group={group}", rug_tables, keeps_the_group(group))
     every = csv_ids(group)
     assert sorted(found) == sorted(every)  # every one, none twice
     assert {f"rug-{n:04d}" for n in range(4 * PAGE_SIZE + 11)} <= set(every)

@@ -4,14 +4,13 @@ all of a topic, that topic a page at a time; read in one query, the limits done 
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
@@ -27,6 +26,7 @@ from portal.models import Indicator, IndicatorSummaryRecord
 from portal.stats.comparison import Comparison
 from tests.helpers import ClientRequest
 from tests.indicators.conftest import SeededIndicators
+from tests.indicators.paging import crawl, linked_ids, page_of
 from tests.test_performance_queries import queries_for
 
 TOPIC_KEYS = [key for key, _ in TOPICS]
@@ -63,16 +63,9 @@ def add_published(count: int, start: int = 0, topics: list[str] | None = None, p
     db.session.commit()
 
 
-def page_of(client: FlaskClient, url: str) -> tuple[int, BeautifulSoup]:
-    """The page's size in bytes and the parsed page."""
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return len(response.get_data()), BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
 def shown_ids(page: BeautifulSoup) -> list[str]:
     """The indicators the overview's tables link to, in order."""
-    return [a["href"].rsplit("/", 1)[1] for a in page.select("#overview-results tbody th a")]
+    return linked_ids(page, "#overview-results tbody th a")
 
 
 def all_ids(topic: str | None = None, significance: str | None = None) -> list[str]:
@@ -236,26 +229,16 @@ def test_pagination_links_keep_the_filters(seeded_indicators: SeededIndicators, 
     assert fragment.select_one("nav.govuk-pagination [aria-current=page]").get_text(strip=True) == "2"
 
 
-def crawl(client_request: ClientRequest, start: str) -> tuple[list[str], set[str]]:
-    """Follow every show-all and pagination link from ``start`` (staying on the overview). Returns the indicators
-    found, with repeats (to catch one listed twice): those of topic lists, and on ``start`` those of topics without a
-    show-all link; and the overview URLs visited."""
-    seen, queue, found = {start}, deque([start]), []
-    while queue:
-        url = queue.popleft()
-        page = client_request.get(url)
-        for heading in page.select("#overview-results h2[id^=topic-]"):
-            topic = heading["id"].removeprefix("topic-")
-            linked = page.select_one(f'a.portal-show-all[href*="topic={topic}"]')
-            if "topic=" in url or linked is None:
-                found += [a["href"].rsplit("/", 1)[1] for a in heading.find_next("table").select("tbody th a")]
-        for link in page.select("a.portal-show-all, nav.govuk-pagination a"):
-            href = link["href"]
-            assert re.match(r"^/indicators(\?|$)", href), href
-            if href not in seen:
-                seen.add(href)
-                queue.append(href)
-    return found, seen
+def topic_tables(page: BeautifulSoup) -> list[tuple[str, Tag]]:
+    """Each topic of an overview page with its table."""
+    return [
+        (heading["id"].removeprefix("topic-"), heading.find_next("table"))
+        for heading in page.select("#overview-results h2[id^=topic-]")
+    ]
+
+
+def stays_on_the_overview(href: str) -> None:
+    assert re.match(r"^/indicators(\?|$)", href), href
 
 
 @pytest.mark.parametrize("start", ["/indicators", "/indicators?significance=Better"])
@@ -265,6 +248,6 @@ def test_every_indicator_is_reachable_through_the_links(
     add_published(8 * PAGE_SIZE + 11, topics=["health", "health", "children", "deprivation"])  # health: 2+ pages
     add_published(PER_TOPIC - 2, 1000, topics=["population"])  # a topic with too few to need a link
     significance = parse_qs(urlsplit(start).query).get("significance", [None])[0]
-    found, visited = crawl(client_request, start)
+    found, visited = crawl(client_request, start, topic_tables, stays_on_the_overview)
     assert sorted(found) == sorted(all_ids(significance=significance))  # every one, none twice
     assert any("page=2" in url for url in visited)
