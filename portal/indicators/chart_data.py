@@ -37,7 +37,8 @@ from portal.indicators.formatting import (
     unit_text,
 )
 from portal.indicators.period_verdicts import compared_with_england, period_verdicts, stored_or_computed
-from portal.indicators.summaries import IndicatorSummary, Verdict, row_verdict, verdict_label
+from portal.indicators.row_verdicts import Verdict, row_verdict, verdict_label
+from portal.indicators.summaries import IndicatorSummary
 from portal.models import Area, ComparatorGroupMember, DataImport, Indicator, IndicatorValue
 from portal.stats.small_numbers import withheld_sentence
 

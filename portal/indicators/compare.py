@@ -27,7 +27,7 @@ from portal.indicators.catalogue import (
 )
 from portal.indicators.compare_query import RugSlice, rug_slice
 from portal.indicators.formatting import COMPARISON_TAG_COLOURS, format_value, publisher_abbreviation
-from portal.indicators.summaries import row_verdict, verdict_label
+from portal.indicators.row_verdicts import row_verdict, verdict_label
 from portal.models import ComparatorGroup, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison
 

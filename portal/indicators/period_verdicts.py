@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from portal.indicators.catalogue import Comparators, Row
-from portal.indicators.summaries import Verdict, row_verdict
+from portal.indicators.row_verdicts import Verdict, row_verdict
 from portal.models import Indicator
 from portal.stats.comparison import Comparison
 

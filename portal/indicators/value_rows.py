@@ -11,7 +11,7 @@ from sqlalchemy import func, select, tuple_
 from portal.deployment import england_code
 from portal.extensions import db
 from portal.indicators.catalogue import _ROW_COLUMNS, Row, area_names, get_indicator, released, stored_rows
-from portal.indicators.summaries import Verdict, row_verdict, series_trend
+from portal.indicators.row_verdicts import Verdict, row_verdict, series_trend
 from portal.models import Area, IndicatorValue
 from portal.stats.comparison import Comparison
 from portal.stats.trend import TREND_POINTS, TrendDirection, period_years

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal.extensions import db
-from portal.indicators.summaries import series_trend
+from portal.indicators.row_verdicts import series_trend
 from portal.indicators.value_rows import KEY_FIELDS, api_rows_query, key_rows_query, trend_window_start
 from portal.models import Indicator, IndicatorValue
 from tests.indicators.conftest import SeededIndicators

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from portal.extensions import db
-from portal.indicators import breakdowns, catalogue, chart_data, formatting, pages, summaries, value_rows
+from portal.indicators import breakdowns, catalogue, chart_data, formatting, pages, row_verdicts, summaries, value_rows
 from portal.models import Area, Indicator, IndicatorValue
 from portal.stats.comparison import Comparison
 from portal.stats.small_numbers import PORTAL_MARKER
@@ -290,7 +290,7 @@ def test_published_trend_is_used_when_ours_cannot_be_calculated() -> None:
     indicator = Indicator(id="t", name="t", value_type="dsr", polarity="low_is_good")
     row = catalogue.Row("t", "A", "2020", 2020, "Persons", "All ages", "", "", 1.0, None, None, None, None, None, None,
                        "", False, False, "Decreasing and getting better")  # fmt: skip
-    trend = summaries.series_trend([row], indicator)
+    trend = row_verdicts.series_trend([row], indicator)
     assert trend.direction is TrendDirection.DECREASING and trend.label == "Decreasing and getting better"
     blank = row._replace(source_recent_trend="")
-    assert summaries.series_trend([blank], indicator).direction is TrendDirection.CANNOT_BE_CALCULATED
+    assert row_verdicts.series_trend([blank], indicator).direction is TrendDirection.CANNOT_BE_CALCULATED

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.indicators import catalogue, summaries
+from portal.indicators import catalogue, row_verdicts, summaries
 from portal.indicators.file_import import import_file
 from portal.indicators.formatting import publisher_abbreviation
 from portal.models import Indicator, IndicatorValue
@@ -49,9 +49,9 @@ def indicator(value_type: str, multiplier: float = 1.0, polarity: str = "no_judg
 def test_a_crude_rate_with_counts_and_no_interval_is_compared_by_byars() -> None:
     # Looked-after children: 400 per 10,000 from 400 of 10,000 children; England 330. Byar's 95%: about 362 to 441.
     rate = indicator("crude_rate", 10000, "low_is_good")
-    verdict = summaries.row_verdict(row(400, count=400, denominator=10000), 330, rate)
-    assert verdict == summaries.Verdict(Comparison.WORSE, summaries.COMPUTED)
-    assert summaries.row_verdict(row(400, count=400, denominator=10000), 380, rate).comparison is Comparison.SIMILAR
+    verdict = row_verdicts.row_verdict(row(400, count=400, denominator=10000), 330, rate)
+    assert verdict == row_verdicts.Verdict(Comparison.WORSE, row_verdicts.COMPUTED)
+    assert row_verdicts.row_verdict(row(400, count=400, denominator=10000), 380, rate).comparison is Comparison.SIMILAR
 
 
 def test_a_crude_rate_of_fewer_than_ten_events_uses_exact_poisson_limits() -> None:
@@ -59,40 +59,40 @@ def test_a_crude_rate_of_fewer_than_ten_events_uses_exact_poisson_limits() -> No
     exact_lower = exact_poisson_interval(3, 1000)[0] * 1000  # 0.619; Byar's would give 0.603
     # A benchmark between the two lower limits: exact limits put the area above it, Byar's would not.
     benchmark = exact_lower - 0.005
-    verdict = summaries.row_verdict(row(3, count=3, denominator=1000), benchmark, rate)
-    assert verdict.comparison is Comparison.HIGHER and verdict.source == summaries.COMPUTED
+    verdict = row_verdicts.row_verdict(row(3, count=3, denominator=1000), benchmark, rate)
+    assert verdict.comparison is Comparison.HIGHER and verdict.source == row_verdicts.COMPUTED
 
 
 def test_a_proportion_with_counts_and_no_interval_is_compared_by_wilson() -> None:
     share = indicator("proportion", 100, "high_is_good")
     lower, upper = (100 * x for x in wilson_interval(45, 100))
     stored = row(45, count=45, denominator=100)
-    assert summaries.row_verdict(stored, lower - 0.1, share).comparison is Comparison.BETTER
-    assert summaries.row_verdict(stored, upper - 0.1, share).comparison is Comparison.SIMILAR
+    assert row_verdicts.row_verdict(stored, lower - 0.1, share).comparison is Comparison.BETTER
+    assert row_verdicts.row_verdict(stored, upper - 0.1, share).comparison is Comparison.SIMILAR
 
 
 def test_a_value_that_does_not_follow_from_its_counts_is_not_given_an_interval() -> None:
     # Modelled estimates (fractional counts) and standardised rates cannot be given Wilson or Byar's limits.
     share = indicator("proportion", 100)
-    assert summaries.computed_limits(row(9.2, count=701892.17, denominator=7602069), share) is None
+    assert row_verdicts.computed_limits(row(9.2, count=701892.17, denominator=7602069), share) is None
     rate = indicator("crude_rate", 100000)
-    assert summaries.computed_limits(row(650.0, count=100, denominator=100000), rate) is None
+    assert row_verdicts.computed_limits(row(650.0, count=100, denominator=100000), rate) is None
 
 
 def test_the_publishers_verdict_is_shown_as_theirs_when_the_portal_cannot_compare() -> None:
     years = indicator("mean", polarity="high_is_good")
-    verdict = summaries.row_verdict(row(76.1, england="Worse", region="Similar"), 79.4, years, "Worse")
-    assert verdict == summaries.Verdict(Comparison.WORSE, summaries.PUBLISHER)
-    assert summaries.row_verdict(None, None, years, "Similar").comparison is Comparison.SIMILAR
-    assert summaries.row_verdict(row(76.1), 79.4, years, "").comparison is Comparison.NOT_COMPARED
+    verdict = row_verdicts.row_verdict(row(76.1, england="Worse", region="Similar"), 79.4, years, "Worse")
+    assert verdict == row_verdicts.Verdict(Comparison.WORSE, row_verdicts.PUBLISHER)
+    assert row_verdicts.row_verdict(None, None, years, "Similar").comparison is Comparison.SIMILAR
+    assert row_verdicts.row_verdict(row(76.1), 79.4, years, "").comparison is Comparison.NOT_COMPARED
 
 
 def test_the_publishers_not_compared_is_never_overridden() -> None:
     rate = indicator("crude_rate", 100000)
     stored = row(50, count=50, denominator=100000, ci95=(37.1, 65.9))
-    verdict = summaries.row_verdict(stored, 10, rate, "Not compared")
-    assert verdict.comparison is Comparison.NOT_COMPARED and verdict.source == summaries.PUBLISHER
-    assert summaries.row_verdict(stored, 10, rate, "").comparison is Comparison.HIGHER
+    verdict = row_verdicts.row_verdict(stored, 10, rate, "Not compared")
+    assert verdict.comparison is Comparison.NOT_COMPARED and verdict.source == row_verdicts.PUBLISHER
+    assert row_verdicts.row_verdict(stored, 10, rate, "").comparison is Comparison.HIGHER
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_publisher_names_are_shortened_for_verdict_labels(publisher: str, short:
 
 
 def test_the_sentence_says_a_publishers_verdict_is_theirs() -> None:
-    trend = summaries.series_trend([], indicator("mean"))
+    trend = row_verdicts.series_trend([], indicator("mean"))
     sentence = summaries.verdict_sentence(
         area_name="Wolverhampton", period="2015 - 17", measure="life expectancy", formatted_value="76.1 years",
         comparison=Comparison.WORSE, trend=trend, published_by="OHID",
@@ -124,7 +124,7 @@ def rolling_rows(values: list[float], width: float, years: int = 3) -> list[cata
 def test_an_age_standardised_rate_gets_a_computed_trend_over_non_overlapping_periods() -> None:
     dsr = indicator("dsr", 100000, "low_is_good")
     falling = [500.0 - 10 * i for i in range(13)]  # non-overlapping: indexes 0, 3, 6, 9, 12
-    trend = summaries.series_trend(rolling_rows(falling, 4.0), dsr)
+    trend = row_verdicts.series_trend(rolling_rows(falling, 4.0), dsr)
     assert trend.direction.value == "Decreasing" and trend.label == "Decreasing and getting better"
     assert trend.p_value is not None  # computed, not read from the file
 
@@ -132,14 +132,14 @@ def test_an_age_standardised_rate_gets_a_computed_trend_over_non_overlapping_per
 def test_overlapping_periods_do_not_count_as_five_points() -> None:
     dsr = indicator("dsr", 100000, "low_is_good")
     seven = rolling_rows([500.0 - 10 * i for i in range(7)], 4.0)  # only 3 non-overlapping periods
-    assert summaries.series_trend(seven, dsr).label == "Cannot be calculated"
+    assert row_verdicts.series_trend(seven, dsr).label == "Cannot be calculated"
     published = [*seven[:-1], seven[-1]._replace(source_recent_trend="Decreasing and getting better")]
-    assert summaries.series_trend(published, dsr).label == "Decreasing and getting better"
+    assert row_verdicts.series_trend(published, dsr).label == "Decreasing and getting better"
 
 
 def sentence_for(rows: list[catalogue.Row], value_type: str = "mean") -> str:
     """The verdict sentence for a series of the home area's rows."""
-    trend = summaries.series_trend(rows, indicator(value_type))
+    trend = row_verdicts.series_trend(rows, indicator(value_type))
     return summaries.verdict_sentence(
         area_name="Wolverhampton", period=rows[-1].period, measure="average", formatted_value="1",
         comparison=Comparison.SIMILAR, trend=trend, publisher="OHID",
