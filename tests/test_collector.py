@@ -1,0 +1,58 @@
+"""The garbage collector is paused for a bulk job and always switched back on (a long-running worker left without it
+would keep every reference cycle it ever made)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from portal.collector import collection_paused
+
+
+@pytest.fixture(autouse=True)
+def collector_on() -> Iterator[None]:
+    gc.enable()
+    yield
+    gc.enable()
+
+
+def test_paused_inside_and_on_again_after() -> None:
+    with collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_on_again_after_the_job_fails() -> None:
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("the import failed")
+    assert gc.isenabled()
+
+
+def test_nested_jobs_keep_it_paused_until_the_outermost_ends() -> None:
+    with collection_paused():
+        with collection_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_left_off_when_it_was_off_before() -> None:
+    gc.disable()
+    with collection_paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_cycles_made_during_the_job_are_collected_at_its_end() -> None:
+    class Node:
+        pass
+
+    with collection_paused():
+        node = Node()
+        node.self = node  # type: ignore[attr-defined]
+        count_before = sum(isinstance(o, Node) for o in gc.get_objects())
+        del node
+    assert count_before == 1
+    assert not any(isinstance(o, Node) for o in gc.get_objects())
