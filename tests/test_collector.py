@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from portal.collector import collection_paused
+
+FINGERTIPS = Path(__file__).resolve().parents[1] / "data" / "fingertips"
+CAMPYLOBACTER = FINGERTIPS / "fingertips_campylobacter_93356_countyua_2015-2017.csv"
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +61,21 @@ def test_cycles_made_during_the_job_are_collected_at_its_end() -> None:
         del node
     assert count_before == 1
     assert not any(isinstance(o, Node) for o in gc.get_objects())
+
+
+def test_an_import_runs_with_the_collector_paused_and_restores_it_when_it_fails(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.indicators import file_import
+
+    seen: list[bool] = []
+
+    def failing_load(*args: Any, **kwargs: Any) -> None:
+        seen.append(gc.isenabled())
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(file_import, "load_import_result", failing_load)
+    with pytest.raises(RuntimeError):
+        file_import.import_file(CAMPYLOBACTER, "fingertips")
+    assert seen == [False]
+    assert gc.isenabled()

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from portal.collector import collection_paused
 from portal.extensions import db
 from portal.importers import FORMATS, detect_format, load_indicator_metadata, unrecognised_header_message
 from portal.importers.base import FileProblem, ImportResult, RowError, problem_report
@@ -77,7 +78,37 @@ def import_file(
     the source's latest complete import is not read again. ``prepare`` may filter the result before loading.
     Never raises for bad input: the outcome carries the row-numbered errors, and nothing is committed.
     """
-    path = Path(path)
+    # A million rows make millions of short-lived tuples, which the collector would keep scanning for nothing.
+    with collection_paused():
+        return _import_file(
+            Path(path),
+            fmt,
+            imported_by_id=imported_by_id,
+            progress=progress,
+            known_area_codes=known_area_codes,
+            source_key=source_key,
+            file_name=file_name,
+            data_import_id=data_import_id,
+            skip_if_unchanged=skip_if_unchanged,
+            reader_options=reader_options,
+            prepare=prepare,
+        )
+
+
+def _import_file(
+    path: Path,
+    fmt: str | None,
+    *,
+    imported_by_id: int | None,
+    progress: Progress | None,
+    known_area_codes: set[str] | None,
+    source_key: str | None,
+    file_name: str | None,
+    data_import_id: int | None,
+    skip_if_unchanged: bool,
+    reader_options: dict[str, Any] | None,
+    prepare: Callable[[ImportResult], ImportResult] | None,
+) -> ImportOutcome:
     name = file_name or path.name
     checksum = file_checksum(path)
     key = source_key or name
