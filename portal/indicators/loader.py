@@ -106,11 +106,14 @@ def load_import_result(
         progress("loading", 0, len(result.values))
     session = db.session
     detached: str | None = None
+    staged: partition_swap.StagedValues | None = None
     try:
         # PostgreSQL (partitioned by source): the rows go into a new table that replaces the source's partition.
         swap = bool(source_key) and partition_swap.is_partitioned(session.connection())
         if swap:
             partition_swap.take_import_lock(session.connection())
+            # Staged tables are committed before their import is: drop those a crashed import left behind.
+            partition_swap.sweep_staged(db.engine)
         record = _import_record(data_import_id, source_key, result.format, file_name, checksum, imported_by_id)
         _upsert_areas(result.areas)
         if not swap:  # the swap checks references with one anti-join over the loaded rows instead
@@ -121,9 +124,9 @@ def load_import_result(
                 select(DataImport.id).where(DataImport.source_key == source_key, DataImport.id != record.id)
             )
         )
-        staged = None
         if swap:
-            staged = _stage_values(result.values, record.id, source_key, progress)
+            staged = partition_swap.new_staged(record.id, source_key)
+            _stage_values(result.values, staged, progress)
         else:
             _check_clashes(result.values, previous_ids)
             if previous_ids:
@@ -165,27 +168,34 @@ def load_import_result(
                 (time.perf_counter() - swap_started) * 1000,
             )
     except partition_swap.SwapRejected as rejected:
-        session.rollback()
+        _roll_back(staged)
         raise ImportRejected(rejected.errors) from rejected
     except IntegrityError as exc:
         # The unique key is the last guard, e.g. when two imports of the same source run at once.
-        session.rollback()
+        _roll_back(staged)
         message = "Some values are already stored (another import may have run at the same time). Try again."
         raise ImportRejected([RowError(0, None, message)]) from exc
     except BaseException:
-        session.rollback()
+        _roll_back(staged)
         raise
     if detached is not None:
-        _drop_detached(detached)
+        # The source's old partition; if this fails, the next import's sweep drops it.
+        partition_swap.drop_quietly(db.engine, detached)
     if progress is not None:
         progress("done", len(result.values), len(result.values))
     return record
 
 
-def _stage_values(
-    values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None
-) -> partition_swap.StagedValues:
-    """The PostgreSQL swap's new table, filled with the values in key order (binary COPY) and checked."""
+def _roll_back(staged: partition_swap.StagedValues | None) -> None:
+    """Roll the import's transaction back, then drop its staged table (committed on other connections, so the
+    rollback leaves it; unattached, so no reader ever saw it). If the drop fails, the next import's sweep drops it."""
+    db.session.rollback()
+    if staged is not None:
+        partition_swap.drop_quietly(db.engine, staged.table)
+
+
+def _stage_values(values: pd.DataFrame, staged: partition_swap.StagedValues, progress: Progress | None) -> None:
+    """Fill the PostgreSQL swap's new table with the values in key order (binary COPY), index and check it."""
     total, done = len(values), 0
     if progress is not None:
         progress("loading", 0, total)
@@ -196,20 +206,8 @@ def _stage_values(
         if progress is not None:
             progress("loading", done, total)
 
-    rows = bulk_insert.value_chunks(values, import_id, source_key, with_source=False)
-    return partition_swap.stage_values(
-        db.session.connection(), rows, import_id=import_id, source_key=source_key, on_chunk=loaded
-    )
-
-
-def _drop_detached(table: str) -> None:
-    """Drop the source's old partition after the commit; a failure only leaves an unused table behind."""
-    try:
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{partition_swap.LOCK_TIMEOUT}'")
-            partition_swap.drop_detached(connection, table)
-    except Exception:  # the import itself is committed; the table can be dropped later
-        logger.warning("Could not drop the replaced values table %s", table, exc_info=True)
+    rows = bulk_insert.value_chunks(values, staged.import_id, staged.source_key, with_source=False)
+    partition_swap.stage_values(db.session.connection(), staged, rows, on_chunk=loaded)
 
 
 def database_problems(result: ImportResult, source_key: str) -> list[RowError]:
