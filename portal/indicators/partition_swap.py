@@ -105,7 +105,7 @@ def stage_values(
 
     Steps 1 and 2 run on other connections than ``connection`` (the loader's) and commit, so that two of them can
     build the indexes at once; the table is then committed but not attached, and the caller must drop it
-    (``drop_staged``) if its own transaction does not commit. Steps 3 and 4 need the loader's uncommitted areas and
+    (``drop_quietly``) if its own transaction does not commit. Steps 3 and 4 need the loader's uncommitted areas and
     indicators and run in ``connection``'s transaction."""
     table, source = staged.table, _literal(staged.source_key)
     with connection.engine.begin() as own:
