@@ -46,8 +46,10 @@ SWAP_ATTEMPTS = 10
 INDEX_BUILD_MEMORY = "256MB"
 # The names new_staged gives (the sweep drops only these, and only when they are not attached).
 STAGED_NAME = f"^{PARTITION_PREFIX}i[0-9]+_[0-9a-f]{{8}}$"
-# Connections building the new table's indexes at once (each build is one server process).
+# Connections building the new table's indexes at once, and the parallel workers each build may add: on the 2-core
+# server measured, two builds of one process each used both cores and beat one build with 2 workers (bench/README.md).
 INDEX_BUILDERS = 2
+WORKERS_PER_INDEX = 0
 FOREIGN_KEYS = (
     ("fk_{table}_area", "area_code", "areas (code)", ""),
     ("fk_{table}_import", "data_import_id", "data_imports (id)", " ON DELETE SET NULL"),
@@ -154,6 +156,7 @@ def _build_indexes(engine: Engine, table: str) -> None:
     def build(statement: str) -> None:
         with engine.begin() as own:
             own.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+            own.exec_driver_sql(f"SET LOCAL max_parallel_maintenance_workers = {WORKERS_PER_INDEX}")
             own.exec_driver_sql(statement)
 
     with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="index-build") as builders:
@@ -170,7 +173,10 @@ def _copy_rows(
     raw = connection.connection.dbapi_connection
     columns = ", ".join(f'"{c}"' for c in VALUE_COLUMNS)
     types = [COPY_TYPES.get(c, "float8" if c in FLOAT_COLUMNS else "text") for c in VALUE_COLUMNS]
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[union-attr]
+    # FREEZE (the table is new in this transaction): the rows are written frozen and the pages all-visible, so neither
+    # the index builds nor any later reader or vacuum rewrites every page to set hint bits or freeze them.
+    statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY, FREEZE)"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         copy.set_types(types)
         for chunk in rows:
             for row in chunk:
