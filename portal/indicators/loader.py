@@ -1,5 +1,10 @@
 """The bulk loader: one reader result written in ONE transaction (areas, indicators, this source's values and the
-DataImport record) or not at all, fast on SQLite and PostgreSQL."""
+DataImport record) or not at all, fast on SQLite and PostgreSQL.
+
+On PostgreSQL the new values are first staged in a table of their own that other connections fill, index and commit
+(portal/indicators/partition_swap.py); it is not attached, so readers do not see it, until this transaction swaps it
+in. An import that fails or is rejected drops its staged table after the rollback; one that crashed leaves it to the
+next import's sweep."""
 
 from __future__ import annotations
 
@@ -89,8 +94,9 @@ def load_import_result(
     uncurated: Mapping[str, Inferred] | None = None,
 ) -> DataImport:
     """Write a reader's result in ONE transaction: areas, indicators, this source's values (replacing its previous
-    rows) and a complete DataImport record. Raises ImportRejected (nothing committed) when the result has errors or
-    its rows clash with another source's; any other failure also rolls everything back and is re-raised.
+    rows) and a complete DataImport record. Raises ImportRejected (nothing committed; on PostgreSQL the staged table
+    is dropped) when the result has errors or its rows clash with another source's; any other failure also rolls
+    everything back (and drops the staged table) and is re-raised.
 
     ``data_import_id`` names a pending DataImport row created earlier (by a web upload) to complete instead of
     creating a new one. ``uncurated`` maps the ids of indicators the portal has no reviewed metadata for to what the

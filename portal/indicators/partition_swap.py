@@ -1,20 +1,31 @@
 """Replacing one source's indicator values on PostgreSQL by swapping a partition (issue 17).
 
 ``indicator_values`` is list-partitioned by ``source_key`` (migration 0027). Inserting a million rows into the live
-table fires three foreign-key checks per row; instead an import, inside the loader's one transaction:
+table fires three foreign-key checks per row; instead an import, holding the import lock (one import at a time):
 
-1. builds a standalone table shaped like ``indicator_values`` and fills it with binary COPY (no index, no trigger);
-2. creates its keys and indexes after loading;
-3. checks every area and indicator reference with one set-based anti-join, and that no row's key is held by another
-   source (both raise ``ImportRejected`` with the problems; nothing is committed);
-4. adds the foreign keys ``NOT VALID`` and then ``VALIDATE``s them (one set-based check each, no per-row trigger),
-   and a CHECK constraint matching the partition bound, so ATTACH need not scan the rows;
-5. swaps it in: DETACH the source's old partition, ATTACH the new one. Readers see the old rows until the transaction
-   commits and the new rows after, never a mixture; the DETACH takes the parent's ACCESS EXCLUSIVE lock, so it waits
-   at most ``LOCK_TIMEOUT`` at a time for running readers (new readers queue behind it for no longer), and is retried.
+1. creates a standalone "staged" table shaped like ``indicator_values`` and fills it with binary COPY FREEZE (no
+   index, no trigger), on a connection of its own whose transaction commits: the table is not attached, so no reader
+   of ``indicator_values`` sees it;
+2. builds its four indexes on two more connections at once (CREATE INDEX takes a SHARE lock, which does not conflict
+   with itself; each build commits), so the server uses two cores; these connections lock only the staged table, so
+   they never wait for a lock the loader's transaction holds;
+then, in the loader's one transaction, which can see this import's uncommitted areas and indicators:
+3. makes the unique and primary-key indexes constraints (``USING INDEX``: metadata only); checks every area and
+   indicator reference with one set-based anti-join, and that no row's key is held by another source (both raise
+   ``SwapRejected`` with the problems);
+4. adds the foreign keys ``NOT VALID`` and then ``VALIDATE``s them (one set-based check each, no per-row trigger); a
+   CHECK constraint matching the partition bound, made with the table, lets ATTACH skip its scan;
+5. swaps it in: DETACH the source's old partition, ATTACH the new one (its keys and indexes are attached to the
+   parent's, not rebuilt). Readers see the old rows until the transaction commits and the new rows after, never a
+   mixture; the DETACH takes the parent's ACCESS EXCLUSIVE lock, so it waits at most ``LOCK_TIMEOUT`` at a time for
+   running readers (new readers queue behind it for no longer), and is retried.
 
-The old table is dropped after the commit, in a short transaction of its own (dropping its foreign keys locks the
-tables they point at).
+The staged table is committed before its import is: if the import fails or is rejected, the loader drops it after
+its rollback (``drop_quietly``), and each import, once it holds the import lock, drops every unattached table named
+as this module stages them (``sweep_staged``), so a crash leaves nothing behind for longer than until the next import.
+The replaced partition is dropped after the commit the same way (dropping its foreign keys locks the tables they
+name, so in a short transaction of its own); if that fails, the next import's sweep drops it. Neither ever drops an
+attached partition.
 """
 
 from __future__ import annotations
