@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -132,39 +132,19 @@ def load_import_result(
         )
         if swap:
             staged = partition_swap.new_staged(record.id, source_key)
-            _stage_values(result.values, staged, progress)
-        else:
-            _check_clashes(result.values, previous_ids)
-            if previous_ids:
-                session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
-            bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
-        if previous_ids:
-            session.execute(
-                update(DataImport)
-                .where(DataImport.id.in_(previous_ids), DataImport.status == "complete")
-                .values(status="replaced")
-            )
-        record.row_count = len(result.values)
-        record.status = "complete"
-        record.progress_done = record.progress_total = len(result.values)
-        record.error_report = None
-        record.finished_at = utcnow()
-        session.flush()
-        # The stored summaries of the imported indicators are worked out from the source's new values and written in
-        # this transaction, so they commit together with them.
-        touched = imported_indicator_ids(result, [*previous_ids, record.id])
-        swap_started = time.perf_counter()
-        if staged is not None:
-            # Before the swap, from the values it is about to make visible (the staged table and the other sources'
-            # rows), so readers of indicator_values do not wait for it.
-            with reading_values_from(partition_swap.incoming_values(staged)):
-                refresh_summaries(touched)
+            # The summaries are worked out while the staged table's indexes are built on other connections.
+            finish = _completion(result, record, previous_ids, staged)
+            _stage_values(result.values, staged, progress, meanwhile=finish)
             # Last before the commit: the swap locks indicator_values, areas, indicators and data_imports (ACCESS
             # EXCLUSIVE) until the commit, so readers of them wait from here to there (the log line below).
             swap_started = time.perf_counter()
             detached = partition_swap.swap_in(session.connection(), staged)
         else:
-            refresh_summaries(touched)
+            _check_clashes(result.values, previous_ids)
+            if previous_ids:
+                session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
+            bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
+            _completion(result, record, previous_ids, None)()
         session.commit()
         if staged is not None:
             logger.info(
@@ -192,6 +172,38 @@ def load_import_result(
     return record
 
 
+def _completion(
+    result: ImportResult, record: DataImport, previous_ids: list[int], staged: partition_swap.StagedValues | None
+) -> Callable[[], None]:
+    """What completes an import once its values are written (or staged): the replaced imports' status, the record, and
+    the stored summaries of the imported indicators, worked out from the source's new values and written in this
+    transaction, so they commit together with them."""
+
+    def complete() -> None:
+        if previous_ids:
+            db.session.execute(
+                update(DataImport)
+                .where(DataImport.id.in_(previous_ids), DataImport.status == "complete")
+                .values(status="replaced")
+            )
+        record.row_count = len(result.values)
+        record.status = "complete"
+        record.progress_done = record.progress_total = len(result.values)
+        record.error_report = None
+        record.finished_at = utcnow()
+        db.session.flush()
+        touched = imported_indicator_ids(result, [*previous_ids, record.id])
+        if staged is None:
+            refresh_summaries(touched)
+            return
+        # Before the swap, from the values it is about to make visible (the staged table and the other sources'
+        # rows), so readers of indicator_values do not wait for it.
+        with reading_values_from(partition_swap.incoming_values(staged)):
+            refresh_summaries(touched)
+
+    return complete
+
+
 def _roll_back(staged: partition_swap.StagedValues | None) -> None:
     """Roll the import's transaction back, then drop its staged table (committed on other connections, so the
     rollback leaves it; unattached, so no reader ever saw it). If the drop fails, the next import's sweep drops it."""
@@ -200,8 +212,14 @@ def _roll_back(staged: partition_swap.StagedValues | None) -> None:
         partition_swap.drop_quietly(db.engine, staged.table)
 
 
-def _stage_values(values: pd.DataFrame, staged: partition_swap.StagedValues, progress: Progress | None) -> None:
-    """Fill the PostgreSQL swap's new table with the values in key order (binary COPY), index and check it."""
+def _stage_values(
+    values: pd.DataFrame,
+    staged: partition_swap.StagedValues,
+    progress: Progress | None,
+    meanwhile: Callable[[], None],
+) -> None:
+    """Fill the PostgreSQL swap's new table with the values in key order (binary COPY), index and check it; run
+    ``meanwhile`` in this transaction while its indexes are built."""
     total, done = len(values), 0
     if progress is not None:
         progress("loading", 0, total)
@@ -213,7 +231,7 @@ def _stage_values(values: pd.DataFrame, staged: partition_swap.StagedValues, pro
             progress("loading", done, total)
 
     rows = bulk_insert.value_chunks(values, staged.import_id, staged.source_key, with_source=False)
-    partition_swap.stage_values(db.session.connection(), staged, rows, on_chunk=loaded)
+    partition_swap.stage_values(db.session.connection(), staged, rows, on_chunk=loaded, meanwhile=meanwhile)
 
 
 def database_problems(result: ImportResult, source_key: str) -> list[RowError]:

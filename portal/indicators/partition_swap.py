@@ -113,13 +113,15 @@ def stage_values(
     rows: Iterable[list[tuple[Any, ...]]],
     *,
     on_chunk: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     """Steps 1-4: the staged table holding the rows (tuples in VALUE_COLUMNS order), keyed, indexed and checked.
 
     Steps 1 and 2 run on other connections than ``connection`` (the loader's) and commit, so that two of them can
     build the indexes at once; the table is then committed but not attached, and the caller must drop it
     (``drop_quietly``) if its own transaction does not commit. Steps 3 and 4 need the loader's uncommitted areas and
-    indicators and run in ``connection``'s transaction."""
+    indicators and run in ``connection``'s transaction. ``meanwhile`` runs in ``connection``'s transaction while the
+    indexes are built (it may read the staged table, whose rows are committed, but must not change it)."""
     table, source = staged.table, _literal(staged.source_key)
     with connection.engine.begin() as own:
         run = own.exec_driver_sql
@@ -135,7 +137,14 @@ def stage_values(
         run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_bound {bound}")
         _copy_rows(own, table, rows, on_chunk)
         run(f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT '', ALTER COLUMN data_import_id DROP DEFAULT")
-    _build_indexes(connection.engine, table)
+    with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="index-build") as builders:
+        builds = [builders.submit(_build, connection.engine, statement) for statement in _index_statements(table)]
+        # The builders lock only the staged table (SHARE); reading it here (ACCESS SHARE) does not conflict.
+        if meanwhile is not None:
+            meanwhile()
+    failed = [build.exception() for build in builds if build.exception() is not None]
+    if failed:
+        raise failed[0]  # type: ignore[misc]
     run = connection.exec_driver_sql
     # Metadata only: the indexes built above become the keys (ATTACH then merges them with the parent's).
     run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_key UNIQUE USING INDEX {table}_key")
@@ -152,29 +161,24 @@ def stage_values(
         run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}")
 
 
-def _build_indexes(engine: Engine, table: str) -> None:
-    """Build the staged table's four indexes on INDEX_BUILDERS connections at once, largest first (CREATE INDEX takes a
-    SHARE lock, which does not conflict with itself). Each build commits on its own; the first error is raised after
-    all have finished."""
+def _index_statements(table: str) -> list[str]:
+    """The staged table's four indexes, largest first: INDEX_BUILDERS connections take them in turn (CREATE INDEX takes
+    a SHARE lock, which does not conflict with itself)."""
     key = ", ".join(KEY_COLUMNS)
-    statements = [
+    return [
         f"CREATE UNIQUE INDEX {table}_key ON {table} ({key}, source_key)",
         f"CREATE INDEX {table}_area ON {table} (area_code, indicator_id)",
         f"CREATE UNIQUE INDEX {table}_pkey ON {table} (id, source_key)",
         f"CREATE INDEX {table}_import ON {table} (data_import_id)",
     ]
 
-    def build(statement: str) -> None:
-        with engine.begin() as own:
-            own.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-            own.exec_driver_sql(f"SET LOCAL max_parallel_maintenance_workers = {WORKERS_PER_INDEX}")
-            own.exec_driver_sql(statement)
 
-    with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="index-build") as builders:
-        futures = [builders.submit(build, statement) for statement in statements]
-    errors = [future.exception() for future in futures if future.exception() is not None]
-    if errors:
-        raise errors[0]  # type: ignore[misc]
+def _build(engine: Engine, statement: str) -> None:
+    """One index build on a connection of its own, committed."""
+    with engine.begin() as own:
+        own.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        own.exec_driver_sql(f"SET LOCAL max_parallel_maintenance_workers = {WORKERS_PER_INDEX}")
+        own.exec_driver_sql(statement)
 
 
 def _copy_rows(

@@ -347,7 +347,7 @@ def test_tables_left_by_a_crash_are_swept_by_the_next_import_and_partitions_neve
     # staged table was committed, before the loader could drop it: both tables outlive their import.
     monkeypatch.setattr(partition_swap, "drop_quietly", lambda engine, table: False)
     _load(SUICIDE)
-    monkeypatch.setattr(partition_swap, "_build_indexes", _fail)
+    monkeypatch.setattr(partition_swap, "_build", _fail)
     with pytest.raises(RuntimeError):
         _load(SUICIDE)
     monkeypatch.undo()
