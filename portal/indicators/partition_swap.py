@@ -10,9 +10,10 @@ table fires three foreign-key checks per row; instead an import, holding the imp
    with itself; each build commits), so the server uses two cores; these connections lock only the staged table, so
    they never wait for a lock the loader's transaction holds;
 then, in the loader's one transaction, which can see this import's uncommitted areas and indicators:
-3. makes the unique and primary-key indexes constraints (``USING INDEX``: metadata only); checks every area and
-   indicator reference with one set-based anti-join, and that no row's key is held by another source (both raise
-   ``SwapRejected`` with the problems);
+3. while the indexes are built, checks every area and indicator reference with one set-based anti-join (and, if none
+   is missing, runs the caller's work that only reads the staged table: the loader's stored summaries); then makes
+   the unique and primary-key indexes constraints (``USING INDEX``: metadata only) and checks that no row's key is
+   held by another source (both checks raise ``SwapRejected`` with the problems);
 4. adds the foreign keys ``NOT VALID`` and then ``VALIDATE``s them (one set-based check each, no per-row trigger); a
    CHECK constraint matching the partition bound, made with the table, lets ATTACH skip its scan;
 5. swaps it in: DETACH the source's old partition, ATTACH the new one (its keys and indexes are attached to the
@@ -120,8 +121,9 @@ def stage_values(
     Steps 1 and 2 run on other connections than ``connection`` (the loader's) and commit, so that two of them can
     build the indexes at once; the table is then committed but not attached, and the caller must drop it
     (``drop_quietly``) if its own transaction does not commit. Steps 3 and 4 need the loader's uncommitted areas and
-    indicators and run in ``connection``'s transaction. ``meanwhile`` runs in ``connection``'s transaction while the
-    indexes are built (it may read the staged table, whose rows are committed, but must not change it)."""
+    indicators and run in ``connection``'s transaction. While the indexes are built, ``connection``'s transaction
+    checks the references and, if none is missing, runs ``meanwhile`` (which may read the staged table, whose rows are
+    committed, but must not change it)."""
     table, source = staged.table, _literal(staged.source_key)
     with connection.engine.begin() as own:
         run = own.exec_driver_sql
@@ -140,7 +142,8 @@ def stage_values(
     with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="index-build") as builders:
         builds = [builders.submit(_build, connection.engine, statement) for statement in _index_statements(table)]
         # The builders lock only the staged table (SHARE); reading it here (ACCESS SHARE) does not conflict.
-        if meanwhile is not None:
+        problems = missing_references(connection, table)
+        if meanwhile is not None and not problems:
             meanwhile()
     failed = [build.exception() for build in builds if build.exception() is not None]
     if failed:
@@ -149,7 +152,7 @@ def stage_values(
     # Metadata only: the indexes built above become the keys (ATTACH then merges them with the parent's).
     run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_key UNIQUE USING INDEX {table}_key")
     run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY USING INDEX {table}_pkey")
-    problems = missing_references(connection, table) + clashes(connection, table, staged.source_key)
+    problems += clashes(connection, table, staged.source_key)
     if problems:
         raise SwapRejected(problems)
     for name, column, target, action in FOREIGN_KEYS:
