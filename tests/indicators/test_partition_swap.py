@@ -363,6 +363,38 @@ def test_tables_left_by_a_crash_are_swept_by_the_next_import_and_partitions_neve
     assert _count_elsewhere(db, SUICIDE.name) == 80
 
 
+def test_a_sweep_that_cannot_lock_gives_up_and_the_import_goes_on(
+    db: Any, areas: None, postgresql_only: None, reader: Any, monkeypatch: Any
+) -> None:
+    _load(SUICIDE)
+    monkeypatch.setattr(partition_swap, "drop_quietly", lambda engine, table: False)
+    _load(SUICIDE)  # the replaced partition, with its foreign keys, outlives the import
+    monkeypatch.undo()
+    leftover = _unattached(db)
+    assert len(leftover) == 1
+    # Dropping it locks the tables its foreign keys name; a reader of areas holds it back for the whole sweep.
+    monkeypatch.setattr(partition_swap, "LOCK_TIMEOUT", "50ms")
+    reader.begin()
+    reader.execute(text("SELECT count(*) FROM areas")).scalar()
+    sweep = partition_swap.sweep_staged
+    swept: list[list[str]] = []
+
+    def sweep_then_let_go(engine: Any) -> list[str]:
+        swept.append(sweep(engine))
+        reader.rollback()  # the swap needs the lock too
+        return swept[-1]
+
+    monkeypatch.setattr(partition_swap, "sweep_staged", sweep_then_let_go)
+    _load(SUICIDE, drop_last=2)
+
+    assert swept == [[]]
+    assert _unattached(db) == leftover  # left for the next import
+    assert _count_elsewhere(db, SUICIDE.name) == 78
+    monkeypatch.undo()
+    _load(SUICIDE)
+    assert _unattached(db) == set()
+
+
 def test_dropping_a_replaced_table_never_drops_an_attached_partition(
     db: Any, areas: None, postgresql_only: None
 ) -> None:
