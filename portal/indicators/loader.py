@@ -1,5 +1,10 @@
 """The bulk loader: one reader result written in ONE transaction (areas, indicators, this source's values and the
-DataImport record) or not at all, fast on SQLite and PostgreSQL."""
+DataImport record) or not at all, fast on SQLite and PostgreSQL.
+
+On PostgreSQL the new values are first staged in a table of their own that other connections fill, index and commit
+(portal/indicators/partition_swap.py); it is not attached, so readers do not see it, until this transaction swaps it
+in. An import that fails or is rejected drops its staged table after the rollback; one that crashed leaves it to the
+next import's sweep."""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -89,8 +94,9 @@ def load_import_result(
     uncurated: Mapping[str, Inferred] | None = None,
 ) -> DataImport:
     """Write a reader's result in ONE transaction: areas, indicators, this source's values (replacing its previous
-    rows) and a complete DataImport record. Raises ImportRejected (nothing committed) when the result has errors or
-    its rows clash with another source's; any other failure also rolls everything back and is re-raised.
+    rows) and a complete DataImport record. Raises ImportRejected (nothing committed; on PostgreSQL the staged table
+    is dropped) when the result has errors or its rows clash with another source's; any other failure also rolls
+    everything back (and drops the staged table) and is re-raised.
 
     ``data_import_id`` names a pending DataImport row created earlier (by a web upload) to complete instead of
     creating a new one. ``uncurated`` maps the ids of indicators the portal has no reviewed metadata for to what the
@@ -106,11 +112,14 @@ def load_import_result(
         progress("loading", 0, len(result.values))
     session = db.session
     detached: str | None = None
+    staged: partition_swap.StagedValues | None = None
     try:
         # PostgreSQL (partitioned by source): the rows go into a new table that replaces the source's partition.
         swap = bool(source_key) and partition_swap.is_partitioned(session.connection())
         if swap:
             partition_swap.take_import_lock(session.connection())
+            # Staged tables are committed before their import is: drop those a crashed import left behind.
+            partition_swap.sweep_staged(db.engine)
         record = _import_record(data_import_id, source_key, result.format, file_name, checksum, imported_by_id)
         _upsert_areas(result.areas)
         if not swap:  # the swap checks references with one anti-join over the loaded rows instead
@@ -121,41 +130,21 @@ def load_import_result(
                 select(DataImport.id).where(DataImport.source_key == source_key, DataImport.id != record.id)
             )
         )
-        staged = None
         if swap:
-            staged = _stage_values(result.values, record.id, source_key, progress)
-        else:
-            _check_clashes(result.values, previous_ids)
-            if previous_ids:
-                session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
-            bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
-        if previous_ids:
-            session.execute(
-                update(DataImport)
-                .where(DataImport.id.in_(previous_ids), DataImport.status == "complete")
-                .values(status="replaced")
-            )
-        record.row_count = len(result.values)
-        record.status = "complete"
-        record.progress_done = record.progress_total = len(result.values)
-        record.error_report = None
-        record.finished_at = utcnow()
-        session.flush()
-        # The stored summaries of the imported indicators are worked out from the source's new values and written in
-        # this transaction, so they commit together with them.
-        touched = imported_indicator_ids(result, [*previous_ids, record.id])
-        swap_started = time.perf_counter()
-        if staged is not None:
-            # Before the swap, from the values it is about to make visible (the staged table and the other sources'
-            # rows), so readers of indicator_values do not wait for it.
-            with reading_values_from(partition_swap.incoming_values(staged)):
-                refresh_summaries(touched)
+            staged = partition_swap.new_staged(record.id, source_key)
+            # The summaries are worked out while the staged table's indexes are built on other connections.
+            finish = _completion(result, record, previous_ids, staged)
+            _stage_values(result.values, staged, progress, meanwhile=finish)
             # Last before the commit: the swap locks indicator_values, areas, indicators and data_imports (ACCESS
             # EXCLUSIVE) until the commit, so readers of them wait from here to there (the log line below).
             swap_started = time.perf_counter()
             detached = partition_swap.swap_in(session.connection(), staged)
         else:
-            refresh_summaries(touched)
+            _check_clashes(result.values, previous_ids)
+            if previous_ids:
+                session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
+            bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
+            _completion(result, record, previous_ids, None)()
         session.commit()
         if staged is not None:
             logger.info(
@@ -165,27 +154,72 @@ def load_import_result(
                 (time.perf_counter() - swap_started) * 1000,
             )
     except partition_swap.SwapRejected as rejected:
-        session.rollback()
+        _roll_back(staged)
         raise ImportRejected(rejected.errors) from rejected
     except IntegrityError as exc:
         # The unique key is the last guard, e.g. when two imports of the same source run at once.
-        session.rollback()
+        _roll_back(staged)
         message = "Some values are already stored (another import may have run at the same time). Try again."
         raise ImportRejected([RowError(0, None, message)]) from exc
     except BaseException:
-        session.rollback()
+        _roll_back(staged)
         raise
     if detached is not None:
-        _drop_detached(detached)
+        # The source's old partition; if this fails, the next import's sweep drops it.
+        partition_swap.drop_quietly(db.engine, detached)
     if progress is not None:
         progress("done", len(result.values), len(result.values))
     return record
 
 
+def _completion(
+    result: ImportResult, record: DataImport, previous_ids: list[int], staged: partition_swap.StagedValues | None
+) -> Callable[[], None]:
+    """What completes an import once its values are written (or staged): the replaced imports' status, the record, and
+    the stored summaries of the imported indicators, worked out from the source's new values and written in this
+    transaction, so they commit together with them."""
+
+    def complete() -> None:
+        if previous_ids:
+            db.session.execute(
+                update(DataImport)
+                .where(DataImport.id.in_(previous_ids), DataImport.status == "complete")
+                .values(status="replaced")
+            )
+        record.row_count = len(result.values)
+        record.status = "complete"
+        record.progress_done = record.progress_total = len(result.values)
+        record.error_report = None
+        record.finished_at = utcnow()
+        db.session.flush()
+        touched = imported_indicator_ids(result, [*previous_ids, record.id])
+        if staged is None:
+            refresh_summaries(touched)
+            return
+        # Before the swap, from the values it is about to make visible (the staged table and the other sources'
+        # rows), so readers of indicator_values do not wait for it.
+        with reading_values_from(partition_swap.incoming_values(staged)):
+            refresh_summaries(touched)
+
+    return complete
+
+
+def _roll_back(staged: partition_swap.StagedValues | None) -> None:
+    """Roll the import's transaction back, then drop its staged table (committed on other connections, so the
+    rollback leaves it; unattached, so no reader ever saw it). If the drop fails, the next import's sweep drops it."""
+    db.session.rollback()
+    if staged is not None:
+        partition_swap.drop_quietly(db.engine, staged.table)
+
+
 def _stage_values(
-    values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None
-) -> partition_swap.StagedValues:
-    """The PostgreSQL swap's new table, filled with the values in key order (binary COPY) and checked."""
+    values: pd.DataFrame,
+    staged: partition_swap.StagedValues,
+    progress: Progress | None,
+    meanwhile: Callable[[], None],
+) -> None:
+    """Fill the PostgreSQL swap's new table with the values in key order (binary COPY), index and check it; run
+    ``meanwhile`` in this transaction while its indexes are built."""
     total, done = len(values), 0
     if progress is not None:
         progress("loading", 0, total)
@@ -196,20 +230,8 @@ def _stage_values(
         if progress is not None:
             progress("loading", done, total)
 
-    rows = bulk_insert.value_chunks(values, import_id, source_key, with_source=False)
-    return partition_swap.stage_values(
-        db.session.connection(), rows, import_id=import_id, source_key=source_key, on_chunk=loaded
-    )
-
-
-def _drop_detached(table: str) -> None:
-    """Drop the source's old partition after the commit; a failure only leaves an unused table behind."""
-    try:
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{partition_swap.LOCK_TIMEOUT}'")
-            partition_swap.drop_detached(connection, table)
-    except Exception:  # the import itself is committed; the table can be dropped later
-        logger.warning("Could not drop the replaced values table %s", table, exc_info=True)
+    rows = bulk_insert.value_chunks(values, staged.import_id, staged.source_key, with_source=False)
+    partition_swap.stage_values(db.session.connection(), staged, rows, on_chunk=loaded, meanwhile=meanwhile)
 
 
 def database_problems(result: ImportResult, source_key: str) -> list[RowError]:

@@ -1,20 +1,32 @@
 """Replacing one source's indicator values on PostgreSQL by swapping a partition (issue 17).
 
 ``indicator_values`` is list-partitioned by ``source_key`` (migration 0027). Inserting a million rows into the live
-table fires three foreign-key checks per row; instead an import, inside the loader's one transaction:
+table fires three foreign-key checks per row; instead an import, holding the import lock (one import at a time):
 
-1. builds a standalone table shaped like ``indicator_values`` and fills it with binary COPY (no index, no trigger);
-2. creates its keys and indexes after loading;
-3. checks every area and indicator reference with one set-based anti-join, and that no row's key is held by another
-   source (both raise ``ImportRejected`` with the problems; nothing is committed);
-4. adds the foreign keys ``NOT VALID`` and then ``VALIDATE``s them (one set-based check each, no per-row trigger),
-   and a CHECK constraint matching the partition bound, so ATTACH need not scan the rows;
-5. swaps it in: DETACH the source's old partition, ATTACH the new one. Readers see the old rows until the transaction
-   commits and the new rows after, never a mixture; the DETACH takes the parent's ACCESS EXCLUSIVE lock, so it waits
-   at most ``LOCK_TIMEOUT`` at a time for running readers (new readers queue behind it for no longer), and is retried.
+1. creates a standalone "staged" table shaped like ``indicator_values`` and fills it with binary COPY FREEZE (no
+   index, no trigger), on a connection of its own whose transaction commits: the table is not attached, so no reader
+   of ``indicator_values`` sees it;
+2. builds its four indexes on two more connections at once (CREATE INDEX takes a SHARE lock, which does not conflict
+   with itself; each build commits), so the server uses two cores; these connections lock only the staged table, so
+   they never wait for a lock the loader's transaction holds;
+then, in the loader's one transaction, which can see this import's uncommitted areas and indicators:
+3. while the indexes are built, checks every area and indicator reference with one set-based anti-join (and, if none
+   is missing, runs the caller's work that only reads the staged table: the loader's stored summaries); then makes
+   the unique and primary-key indexes constraints (``USING INDEX``: metadata only) and checks that no row's key is
+   held by another source (both checks raise ``SwapRejected`` with the problems);
+4. adds the foreign keys ``NOT VALID`` and then ``VALIDATE``s them (one set-based check each, no per-row trigger); a
+   CHECK constraint matching the partition bound, made with the table, lets ATTACH skip its scan;
+5. swaps it in: DETACH the source's old partition, ATTACH the new one (its keys and indexes are attached to the
+   parent's, not rebuilt). Readers see the old rows until the transaction commits and the new rows after, never a
+   mixture; the DETACH takes the parent's ACCESS EXCLUSIVE lock, so it waits at most ``LOCK_TIMEOUT`` at a time for
+   running readers (new readers queue behind it for no longer), and is retried.
 
-The old table is dropped after the commit, in a short transaction of its own (dropping its foreign keys locks the
-tables they point at).
+The staged table is committed before its import is: if the import fails or is rejected, the loader drops it after
+its rollback (``drop_quietly``), and each import, once it holds the import lock, drops every unattached table named
+as this module stages them (``sweep_staged``), so a crash leaves nothing behind for longer than until the next import.
+The replaced partition is dropped after the commit the same way (dropping its foreign keys locks the tables they
+name, so in a short transaction of its own); if that fails, the next import's sweep drops it. Neither ever drops an
+attached partition.
 """
 
 from __future__ import annotations
@@ -22,11 +34,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, sql, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Subquery
 
@@ -41,8 +54,14 @@ PARENT = "indicator_values"
 IMPORT_LOCK_KEY = 7_170_017
 LOCK_TIMEOUT = "1s"
 SWAP_ATTEMPTS = 10
-# Memory for building the new table's indexes (the server's, for this transaction only).
+# Memory for building each of the new table's indexes (the server's, for that build's transaction only).
 INDEX_BUILD_MEMORY = "256MB"
+# The names new_staged gives (the sweep drops only these, and only when they are not attached).
+STAGED_NAME = f"^{PARTITION_PREFIX}i[0-9]+_[0-9a-f]{{8}}$"
+# Connections building the new table's indexes at once, and the parallel workers each build may add: on the 2-core
+# server measured, two builds of one process each used both cores and beat one build with 2 workers (bench/README.md).
+INDEX_BUILDERS = 2
+WORKERS_PER_INDEX = 0
 FOREIGN_KEYS = (
     ("fk_{table}_area", "area_code", "areas (code)", ""),
     ("fk_{table}_import", "data_import_id", "data_imports (id)", " ON DELETE SET NULL"),
@@ -63,10 +82,11 @@ class SwapRejected(Exception):
 
 @dataclass
 class StagedValues:
-    """A filled, indexed and checked table, ready to replace ``source_key``'s partition."""
+    """The table a PostgreSQL import fills, indexes and checks, to replace ``source_key``'s partition."""
 
     table: str
     source_key: str
+    import_id: int
 
 
 def is_partitioned(connection: Connection) -> bool:
@@ -82,36 +102,57 @@ def take_import_lock(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
 
 
+def new_staged(import_id: int, source_key: str) -> StagedValues:
+    """The name of the table that will hold an import's rows (made by ``stage_values``)."""
+    # Unique even after a reset sequence; STAGED_NAME matches it (the sweep).
+    return StagedValues(f"{PARTITION_PREFIX}i{int(import_id)}_{secrets.token_hex(4)}", source_key, int(import_id))
+
+
 def stage_values(
     connection: Connection,
+    staged: StagedValues,
     rows: Iterable[list[tuple[Any, ...]]],
     *,
-    import_id: int,
-    source_key: str,
     on_chunk: Callable[[int], None] | None = None,
-) -> StagedValues:
-    """Steps 1-4: a new table holding the rows (tuples in VALUE_COLUMNS order), keyed, indexed and checked."""
-    table = f"{PARTITION_PREFIX}i{int(import_id)}_{secrets.token_hex(4)}"  # unique even after a reset sequence
-    source = _literal(source_key)
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    """Steps 1-4: the staged table holding the rows (tuples in VALUE_COLUMNS order), keyed, indexed and checked.
+
+    Steps 1 and 2 run on other connections than ``connection`` (the loader's) and commit, so that two of them can
+    build the indexes at once; the table is then committed but not attached, and the caller must drop it
+    (``drop_quietly``) if its own transaction does not commit. Steps 3 and 4 need the loader's uncommitted areas and
+    indicators and run in ``connection``'s transaction. While the indexes are built, ``connection``'s transaction
+    checks the references and, if none is missing, runs ``meanwhile`` (which may read the staged table, whose rows are
+    committed, but must not change it)."""
+    table, source = staged.table, _literal(staged.source_key)
+    with connection.engine.begin() as own:
+        run = own.exec_driver_sql
+        run(f"CREATE TABLE {table} (LIKE {PARENT} INCLUDING DEFAULTS)")
+        # Every row of this import has the same source and import: the table's defaults fill them in.
+        run(
+            f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT {source}, "
+            f"ALTER COLUMN data_import_id SET DEFAULT {staged.import_id}"
+        )
+        # The partition bound as a constraint lets ATTACH skip its scan; made now, COPY checks it row by row as it
+        # writes (adding it afterwards would read the whole table once more).
+        bound = f"CHECK (source_key IS NOT NULL AND source_key = {source})"
+        run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_bound {bound}")
+        _copy_rows(own, table, rows, on_chunk)
+        run(f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT '', ALTER COLUMN data_import_id DROP DEFAULT")
+    with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="index-build") as builders:
+        builds = [builders.submit(_build, connection.engine, statement) for statement in _index_statements(table)]
+        # The builders lock only the staged table (SHARE); reading it here (ACCESS SHARE) does not conflict.
+        problems = missing_references(connection, table)
+        if meanwhile is not None and not problems:
+            meanwhile()
+    failed = [build.exception() for build in builds if build.exception() is not None]
+    if failed:
+        raise failed[0]  # type: ignore[misc]
     run = connection.exec_driver_sql
-    run(f"CREATE TABLE {table} (LIKE {PARENT} INCLUDING DEFAULTS)")
-    # Every row of this import has the same source and import: the table's defaults fill them in.
-    run(
-        f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT {source}, "
-        f"ALTER COLUMN data_import_id SET DEFAULT {int(import_id)}"
-    )
-    # The partition bound as a constraint lets ATTACH skip its scan; made now, COPY checks it row by row as it
-    # writes (adding it afterwards would read the whole table once more).
-    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_bound CHECK (source_key IS NOT NULL AND source_key = {source})")
-    _copy_rows(connection, table, rows, on_chunk)
-    run(f"ALTER TABLE {table} ALTER COLUMN source_key SET DEFAULT '', ALTER COLUMN data_import_id DROP DEFAULT")
-    run(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-    key = ", ".join(KEY_COLUMNS)
-    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_key UNIQUE ({key}, source_key)")
-    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, source_key)")
-    run(f"CREATE INDEX {table}_area ON {table} (area_code, indicator_id)")
-    run(f"CREATE INDEX {table}_import ON {table} (data_import_id)")
-    problems = missing_references(connection, table) + clashes(connection, table, source_key)
+    # Metadata only: the indexes built above become the keys (ATTACH then merges them with the parent's).
+    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_key UNIQUE USING INDEX {table}_key")
+    run(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY USING INDEX {table}_pkey")
+    problems += clashes(connection, table, staged.source_key)
     if problems:
         raise SwapRejected(problems)
     for name, column, target, action in FOREIGN_KEYS:
@@ -121,7 +162,26 @@ def stage_values(
             f"FOREIGN KEY ({column}) REFERENCES {target}{action} NOT VALID"
         )
         run(f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}")
-    return StagedValues(table, source_key)
+
+
+def _index_statements(table: str) -> list[str]:
+    """The staged table's four indexes, largest first: INDEX_BUILDERS connections take them in turn (CREATE INDEX takes
+    a SHARE lock, which does not conflict with itself)."""
+    key = ", ".join(KEY_COLUMNS)
+    return [
+        f"CREATE UNIQUE INDEX {table}_key ON {table} ({key}, source_key)",
+        f"CREATE INDEX {table}_area ON {table} (area_code, indicator_id)",
+        f"CREATE UNIQUE INDEX {table}_pkey ON {table} (id, source_key)",
+        f"CREATE INDEX {table}_import ON {table} (data_import_id)",
+    ]
+
+
+def _build(engine: Engine, statement: str) -> None:
+    """One index build on a connection of its own, committed."""
+    with engine.begin() as own:
+        own.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        own.exec_driver_sql(f"SET LOCAL max_parallel_maintenance_workers = {WORKERS_PER_INDEX}")
+        own.exec_driver_sql(statement)
 
 
 def _copy_rows(
@@ -131,7 +191,10 @@ def _copy_rows(
     raw = connection.connection.dbapi_connection
     columns = ", ".join(f'"{c}"' for c in VALUE_COLUMNS)
     types = [COPY_TYPES.get(c, "float8" if c in FLOAT_COLUMNS else "text") for c in VALUE_COLUMNS]
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[union-attr]
+    # FREEZE (the table is new in this transaction): the rows are written frozen and the pages all-visible, so neither
+    # the index builds nor any later reader or vacuum rewrites every page to set hint bits or freeze them.
+    statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY, FREEZE)"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         copy.set_types(types)
         for chunk in rows:
             for row in chunk:
@@ -244,10 +307,43 @@ def partition_of(connection: Connection, source_key: str) -> str | None:
 
 
 def drop_detached(connection: Connection, table: str) -> None:
-    """Drop a detached partition (its own short transaction: dropping its foreign keys locks the tables they name)."""
+    """Drop a detached partition or a staged table that was never attached (its own short transaction: dropping
+    foreign keys locks the tables they name). Never drops a partition of indicator_values."""
     if not table.startswith(PARTITION_PREFIX) or table == PARENT:
         raise ValueError(f"{table} is not a partition of {PARENT}")
-    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    # IF EXISTS, and only while not attached: the next import's sweep may drop the same table first.
+    connection.exec_driver_sql(
+        "DO $$ BEGIN IF EXISTS (SELECT FROM pg_class WHERE oid = to_regclass(" + _literal(table) + ") "
+        f"AND NOT relispartition) THEN DROP TABLE IF EXISTS {table}; END IF; END $$"
+    )
+
+
+def drop_quietly(engine: Engine, table: str) -> bool:
+    """``drop_detached`` in a transaction of its own; a failure (e.g. readers holding a table its foreign keys name
+    past LOCK_TIMEOUT) is logged and leaves the table for the next import's sweep. True when dropped."""
+    try:
+        with engine.begin() as connection:
+            drop_detached(connection, table)
+    except Exception:  # whatever failed, the next import sweeps the table
+        logger.warning("Could not drop the unattached values table %s", table, exc_info=True)
+        return False
+    return True
+
+
+def sweep_staged(engine: Engine) -> list[str]:
+    """Drop every table this module staged that is not a partition of indicator_values: left by a crash between
+    staging and the end of an import, or a replaced partition whose drop failed. Call it while holding the import
+    lock (no other import is staging); each drop is a short transaction of its own on another connection. Returns the
+    tables dropped."""
+    with engine.connect() as connection:
+        orphans = connection.exec_driver_sql(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
+            "AND relnamespace = current_schema()::regnamespace AND relname ~ %(pattern)s ORDER BY relname",
+            {"pattern": STAGED_NAME},
+        ).scalars()
+        names = list(orphans)
+    return [table for table in names if drop_quietly(engine, table)]
 
 
 def _literal(value: str) -> str:

@@ -281,3 +281,188 @@ def test_foreign_keys_are_valid_after_an_import(db: Any, areas: None, postgresql
         text("SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid = 'indicator_values'::regclass")
     ).scalar()
     assert parent is True
+
+
+def _unattached(db: Any) -> set[str]:
+    """Tables named as the import stages them that are not partitions of indicator_values (committed, seen from
+    another connection)."""
+    with db.engine.connect() as connection:
+        query = "SELECT relname FROM pg_class WHERE relkind = 'r' AND NOT relispartition AND relname ~ :pattern"
+        return set(connection.execute(text(query), {"pattern": partition_swap.STAGED_NAME}).scalars())
+
+
+def _fail(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError("the import failed here")
+
+
+@pytest.mark.parametrize(
+    ("failing", "raised"),
+    [("missing_references", RuntimeError), ("refresh_summaries", RuntimeError), ("swap_in", RuntimeError)],
+)
+def test_an_import_that_fails_after_staging_leaves_no_staged_table_and_the_old_rows(
+    db: Any, areas: None, postgresql_only: None, monkeypatch: Any, failing: str, raised: type[Exception]
+) -> None:
+    from portal.indicators import loader
+
+    first = _load(SUICIDE)
+    module = loader if failing == "refresh_summaries" else partition_swap
+    monkeypatch.setattr(module, failing, _fail)
+
+    with pytest.raises(raised):
+        _load(SUICIDE, drop_last=5)
+
+    assert _unattached(db) == set()  # the staged table, committed before the failure, was dropped after it
+    assert _count_elsewhere(db, SUICIDE.name) == 80
+    db.session.expire_all()
+    assert [(d.id, d.status) for d in db.session.scalars(select(DataImport))] == [(first.id, "complete")]
+
+
+def test_a_rejected_import_and_a_swap_that_cannot_lock_leave_no_staged_table(
+    db: Any, areas: None, postgresql_only: None, reader: Any, monkeypatch: Any
+) -> None:
+    _load(SUICIDE)
+    result = read_fingertips(SUICIDE)
+    result.areas = result.areas.iloc[0:0]
+    result.values.loc[3, "area_code"] = "E99999999"
+    with pytest.raises(ImportRejected):
+        load_import_result(result, source_key=SUICIDE.name, file_name=SUICIDE.name, checksum="9" * 64)
+    assert _unattached(db) == set()
+
+    monkeypatch.setattr(partition_swap, "SWAP_ATTEMPTS", 1)
+    monkeypatch.setattr(partition_swap, "LOCK_TIMEOUT", "50ms")
+    reader.begin()
+    reader.execute(text("SELECT count(*) FROM indicator_values")).scalar()
+    with pytest.raises(ImportRejected):
+        _load(SUICIDE, drop_last=5)
+    reader.rollback()
+    assert _unattached(db) == set()
+
+
+def test_tables_left_by_a_crash_are_swept_by_the_next_import_and_partitions_never_are(
+    db: Any, areas: None, postgresql_only: None, monkeypatch: Any
+) -> None:
+    _load(CAMPYLOBACTER)
+    _load(SUICIDE)
+    # A swap that committed but whose process died before it dropped the replaced partition, then a crash after a
+    # staged table was committed, before the loader could drop it: both tables outlive their import.
+    monkeypatch.setattr(partition_swap, "drop_quietly", lambda engine, table: False)
+    _load(SUICIDE)
+    monkeypatch.setattr(partition_swap, "_build", _fail)
+    with pytest.raises(RuntimeError):
+        _load(SUICIDE)
+    monkeypatch.undo()
+    leftovers = _unattached(db)
+    assert len(leftovers) == 2
+    attached = _partitions(db)
+
+    _load(CAMPYLOBACTER, drop_last=1)
+
+    assert _unattached(db) == set()
+    replaced = attached - _partitions(db)
+    assert len(replaced) == 1 and partition_swap.partition_of(db.session.connection(), SUICIDE.name) in attached
+    assert _count_elsewhere(db, SUICIDE.name) == 80
+
+
+def test_a_sweep_that_cannot_lock_gives_up_and_the_import_goes_on(
+    db: Any, areas: None, postgresql_only: None, reader: Any, monkeypatch: Any
+) -> None:
+    _load(SUICIDE)
+    monkeypatch.setattr(partition_swap, "drop_quietly", lambda engine, table: False)
+    _load(SUICIDE)  # the replaced partition, with its foreign keys, outlives the import
+    monkeypatch.undo()
+    leftover = _unattached(db)
+    assert len(leftover) == 1
+    # Dropping it locks the tables its foreign keys name; a reader of areas holds it back for the whole sweep.
+    monkeypatch.setattr(partition_swap, "LOCK_TIMEOUT", "50ms")
+    reader.begin()
+    reader.execute(text("SELECT count(*) FROM areas")).scalar()
+    sweep = partition_swap.sweep_staged
+    swept: list[list[str]] = []
+
+    def sweep_then_let_go(engine: Any) -> list[str]:
+        swept.append(sweep(engine))
+        reader.rollback()  # the swap needs the lock too
+        return swept[-1]
+
+    monkeypatch.setattr(partition_swap, "sweep_staged", sweep_then_let_go)
+    _load(SUICIDE, drop_last=2)
+
+    assert swept == [[]]
+    assert _unattached(db) == leftover  # left for the next import
+    assert _count_elsewhere(db, SUICIDE.name) == 78
+    monkeypatch.undo()
+    _load(SUICIDE)
+    assert _unattached(db) == set()
+
+
+def test_dropping_a_replaced_table_never_drops_an_attached_partition(
+    db: Any, areas: None, postgresql_only: None
+) -> None:
+    _load(SUICIDE)
+    partition = partition_swap.partition_of(db.session.connection(), SUICIDE.name)
+    db.session.commit()
+
+    assert partition_swap.drop_quietly(db.engine, partition) is True  # nothing to drop: it is attached
+    assert partition_swap.drop_quietly(db.engine, partition + "0") is True  # already gone (e.g. swept)
+
+    assert partition_swap.partition_of(db.session.connection(), SUICIDE.name) == partition
+    assert _count_elsewhere(db, SUICIDE.name) == 80
+
+
+def _index_and_constraint_shape(db: Any, table: str) -> dict[str, Any]:
+    """A table's indexes and constraints with its own name taken out of their definitions, and the parent's index
+    and constraint each is attached to."""
+    indexes = db.session.execute(
+        text(
+            "SELECT x.indisunique, x.indisprimary, replace(regexp_replace(pg_get_indexdef(x.indexrelid), "
+            "'^.* ON (ONLY )?', ''), :table, 'T'), "
+            "coalesce(p.inhparent::regclass::text, '') FROM pg_index x "
+            "LEFT JOIN pg_inherits p ON p.inhrelid = x.indexrelid WHERE x.indrelid = to_regclass(:table)"
+        ),
+        {"table": table},
+    ).all()
+    constraints = db.session.execute(
+        text(
+            "SELECT contype, pg_get_constraintdef(oid), convalidated, "
+            "coalesce((SELECT conname FROM pg_constraint p WHERE p.oid = c.conparentid), '') "
+            "FROM pg_constraint c WHERE conrelid = to_regclass(:table)"
+        ),
+        {"table": table},
+    ).all()
+    return {"indexes": sorted(indexes), "constraints": sorted(constraints)}
+
+
+def test_the_swapped_in_partition_has_the_parents_keys_and_indexes_attached_not_rebuilt(
+    db: Any, areas: None, postgresql_only: None, monkeypatch: Any
+) -> None:
+    before_swap: list[set[tuple[int, int]]] = []
+    files = "SELECT x.indexrelid::int, c.relfilenode::int FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+    original = partition_swap.swap_in
+
+    def swap_in(connection: Any, staged: partition_swap.StagedValues) -> str | None:
+        query = text(files + "WHERE x.indrelid = to_regclass(:t)")
+        before_swap.append(set(connection.execute(query, {"t": staged.table}).all()))
+        return original(connection, staged)
+
+    monkeypatch.setattr(partition_swap, "swap_in", swap_in)
+    _load(SUICIDE)
+
+    partition = partition_swap.partition_of(db.session.connection(), SUICIDE.name)
+    after = set(db.session.execute(text(files + "WHERE x.indrelid = to_regclass(:t)"), {"t": partition}).all())
+    assert len(after) == 4 and after == before_swap[0]  # the same indexes and files: attaching rebuilt nothing
+    shape = _index_and_constraint_shape(db, partition)
+    parent = _index_and_constraint_shape(db, "indicator_values")
+    # Each of the parent's indexes has one on the partition, attached to it and defined the same way.
+    assert [index[:3] for index in parent["indexes"]] == [index[:3] for index in shape["indexes"]]
+    assert sorted(index[3] for index in shape["indexes"]) == sorted(
+        db.session.scalars(
+            text("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'indicator_values'::regclass")
+        )
+    )
+    # Each of the parent's constraints (unique, primary and foreign keys) is on the partition, valid and attached.
+    assert [(kind, definition, valid) for kind, definition, valid, _ in shape["constraints"]] == [
+        (kind, definition, True) for kind, definition, _, _ in parent["constraints"]
+    ]
+    assert sorted(name for *_, name in shape["constraints"]) == sorted(
+        db.session.scalars(text("SELECT conname FROM pg_constraint WHERE conrelid = 'indicator_values'::regclass"))
+    )
