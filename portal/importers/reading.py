@@ -245,7 +245,8 @@ def _read_chunks_once(
             frame[clean] = np.concatenate([p[raw].to_numpy(dtype="float64") for p in parts])
         else:
             # Each chunk has its own categories; union them rather than concatenating to (slow) plain text.
-            frame[clean] = pd.Series(union_categoricals([p[raw] for p in parts]), index=frame.index)
+            joined = union_categoricals([p[raw] for p in parts])
+            frame[clean] = pd.Series(_in_order_of_appearance(joined), index=frame.index)
     for column in columns:
         if column not in frame.columns:
             frame[column] = np.nan if column in float_set else pd.Categorical([""] * len(frame))
@@ -283,7 +284,7 @@ def _numeric_looking(csv: CsvFile, encoding: str, text_columns: Sequence[str]) -
         )
     except ValueError:  # parser, encoding and empty-file errors alike
         return set(text_columns)
-    return {raw for raw in text_columns if _in_order_of_appearance(sample[raw]) is None}
+    return {raw for raw in text_columns if _parsed_text(sample[raw]) is None}
 
 
 def _read_parts(
@@ -315,7 +316,7 @@ def _read_parts(
                 if raw in as_objects:
                     chunk[raw] = text_categorical(chunk[raw])
                     continue
-                categorical = _in_order_of_appearance(chunk[raw])
+                categorical = _parsed_text(chunk[raw])
                 if categorical is None:
                     if raw not in inferred:
                         inferred.append(raw)
@@ -327,19 +328,30 @@ def _read_parts(
     return parts, inferred
 
 
-def _in_order_of_appearance(series: pd.Series) -> pd.Categorical | None:
-    """A parsed categorical column with its categories in order of first appearance, as text_categorical gives them
-    (the parser sorts them), or None when pandas converted the text to numbers or booleans."""
+def _parsed_text(series: pd.Series) -> pd.Categorical | None:
+    """A chunk's column parsed as dtype="category", with str categories, or None when pandas converted the text to
+    numbers or booleans."""
     categories = series.cat.categories
     if len(categories) and pd.api.types.infer_dtype(categories, skipna=False) != "string":
         return None
-    codes = series.cat.codes.to_numpy()
+    if categories.dtype == "str":
+        return series.array
+    # A chunk with no text at all (every cell missing) gets object categories, which union_categoricals would refuse.
+    return pd.Categorical.from_codes(series.cat.codes.to_numpy(), categories=pd.Index(categories, dtype="str"))
+
+
+def _in_order_of_appearance(categorical: pd.Categorical) -> pd.Categorical:
+    """The categorical with its categories in order of first appearance, as factorizing the file's strings gives
+    them (the parser sorts each chunk's categories). Done once on the joined column: 868 times per chunk cost 0.3 s
+    of a million-row read, once per column 0.1 s."""
+    codes = categorical.codes
     order = pd.unique(codes[codes >= 0])  # category numbers in order of first appearance
+    if len(order) == len(categorical.categories) and (order == np.arange(len(order))).all():
+        return categorical
     # One slot more than there are categories: code -1 (missing) picks it and stays -1.
-    renumber = np.full(len(categories) + 1, -1, dtype=codes.dtype)
+    renumber = np.full(len(categorical.categories) + 1, -1, dtype=codes.dtype)
     renumber[order] = np.arange(len(order), dtype=codes.dtype)
-    codes = renumber[codes]
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories.take(order), dtype="str"))
+    return pd.Categorical.from_codes(renumber[codes], categories=categorical.categories.take(order))
 
 
 def _parser_message(exc: Exception) -> str:
