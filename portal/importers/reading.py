@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,8 @@ SNIFF_BYTES = 64 * 1024
 # Rows per read_csv chunk: small enough for the tokenizer's buffers to stay in the CPU cache. 20,000 rows read a
 # million-row Fingertips file twice as fast as 200,000 (bench/bench_import.py) and still report progress often.
 CHUNK_ROWS = 20_000
+# Rows read first to find the text columns that pandas would take for numbers (see _read_parts).
+SAMPLE_ROWS = 1_000
 
 
 def _open(source: Source) -> tuple[BinaryIO, bool]:
@@ -217,37 +219,20 @@ def _read_chunks(
 def _read_chunks_once(
     csv: CsvFile, encoding: str, columns: Sequence[str], float_set: set[str], progress: ProgressCallback | None
 ) -> pd.DataFrame:
-    """One pass over the file with a fixed encoding."""
+    """One pass over the file with a fixed encoding (two when pandas took a text column for numbers part-way)."""
     wanted = set(columns)
     selected = {raw: clean for raw, clean in zip(csv.raw_header, csv.header, strict=True) if clean in wanted}
-    # Text is read as Python strings (object), never dtype="category": pandas 3 infers numeric categories ("0252"
-    # would become 252, and a chunk of numbers could not be joined to a chunk of words). Each chunk is then made
-    # categorical on its own. Not dtype="str": pandas would check every cell is a string and copy the column back
-    # to objects to factorize it (10 % of a million-row read), for the same categories.
-    dtype = {raw: ("float64" if clean in float_set else object) for raw, clean in selected.items()}
-    text_columns = [raw for raw, clean in selected.items() if clean not in float_set]
-    parts = []
+    floats = {raw for raw, clean in selected.items() if clean in float_set}
     try:
-        reader = pd.read_csv(
-            csv.handle,
-            skiprows=csv.skiprows,
-            usecols=list(selected),
-            dtype=dtype,
-            encoding=encoding,
-            encoding_errors="strict",
-            keep_default_na=False,
-            na_values={raw: [""] for raw, clean in selected.items() if clean in float_set},
-            skip_blank_lines=False,
-            chunksize=CHUNK_ROWS,
-            low_memory=False,
-        )
-        with reader:
-            for chunk in reader:
-                for raw in text_columns:
-                    chunk[raw] = text_categorical(chunk[raw])
-                parts.append(chunk)
-                if progress is not None:
-                    progress(min(csv.handle.tell(), csv.size), csv.size)
+        as_objects = _numeric_looking(csv, encoding, [raw for raw in selected if raw not in floats])
+        parts, inferred = _read_parts(csv, encoding, list(selected), floats, as_objects, progress)
+        if inferred:
+            # A chunk of a text column held only numbers (or True/False), which pandas converted and so lost the text
+            # as written ("0252" became 252): read those columns again as Python strings.
+            again, _ = _read_parts(csv, encoding, inferred, set(), set(inferred), None)
+            for part, redone in zip(parts, again, strict=True):
+                for raw in inferred:
+                    part[raw] = redone[raw]
     except pd.errors.ParserError as exc:
         raise FileProblem(f"The file could not be read as CSV: {_parser_message(exc)}") from exc
     except pd.errors.EmptyDataError as exc:
@@ -260,13 +245,113 @@ def _read_chunks_once(
             frame[clean] = np.concatenate([p[raw].to_numpy(dtype="float64") for p in parts])
         else:
             # Each chunk has its own categories; union them rather than concatenating to (slow) plain text.
-            frame[clean] = pd.Series(union_categoricals([p[raw] for p in parts]), index=frame.index)
+            joined = union_categoricals([p[raw] for p in parts])
+            frame[clean] = pd.Series(_in_order_of_appearance(joined), index=frame.index)
     for column in columns:
         if column not in frame.columns:
             frame[column] = np.nan if column in float_set else pd.Categorical([""] * len(frame))
     if progress is not None:
         progress(csv.size, csv.size)
     return frame
+
+
+def _read_options(csv: CsvFile, encoding: str, usecols: Sequence[str], floats: set[str]) -> dict[str, Any]:
+    """read_csv's options for the named columns: text kept as written ("" is text, not missing), blank lines kept."""
+    return {
+        "skiprows": csv.skiprows,
+        "usecols": list(usecols),
+        "encoding": encoding,
+        "encoding_errors": "strict",
+        "keep_default_na": False,
+        "na_values": {raw: [""] for raw in usecols if raw in floats},
+        "skip_blank_lines": False,
+        "low_memory": False,
+    }
+
+
+def _numeric_looking(csv: CsvFile, encoding: str, text_columns: Sequence[str]) -> set[str]:
+    """The text columns whose first SAMPLE_ROWS rows pandas would take for numbers or booleans (Fingertips' indicator
+    ids), to be read as Python strings; all of them when the sample cannot be read (the full read reports why)."""
+    if not text_columns:
+        return set()
+    csv.handle.seek(0)
+    try:
+        sample = pd.read_csv(
+            csv.handle,
+            **_read_options(csv, encoding, text_columns, set()),
+            dtype=dict.fromkeys(text_columns, "category"),
+            nrows=SAMPLE_ROWS,
+        )
+    except ValueError:  # parser, encoding and empty-file errors alike
+        return set(text_columns)
+    return {raw for raw in text_columns if _parsed_text(sample[raw]) is None}
+
+
+def _read_parts(
+    csv: CsvFile,
+    encoding: str,
+    usecols: Sequence[str],
+    floats: set[str],
+    as_objects: set[str],
+    progress: ProgressCallback | None,
+) -> tuple[list[pd.DataFrame], list[str]]:
+    """The file's chunks with text columns categorical, and the text columns that pandas took for numbers in a chunk.
+
+    Text columns are read as dtype="category": the C parser then builds each chunk's categories from the raw bytes,
+    without a Python string per cell (a million-row Fingertips file read 1 s faster). pandas 3 infers numeric and
+    boolean categories, though, so columns in ``as_objects`` are read as Python strings (object, never dtype="str":
+    pandas would check every cell is a string and copy the column back to objects to factorize it) and made
+    categorical here; a chunk where the parser inferred anyway is reported, for the caller to read it again.
+    """
+    csv.handle.seek(0)
+    text_columns = [raw for raw in usecols if raw not in floats]
+    dtype: dict[str, Any] = {raw: "float64" for raw in floats} | {
+        raw: (object if raw in as_objects else "category") for raw in text_columns
+    }
+    parts, inferred = [], []
+    reader = pd.read_csv(csv.handle, **_read_options(csv, encoding, usecols, floats), dtype=dtype, chunksize=CHUNK_ROWS)
+    with reader:
+        for chunk in reader:
+            for raw in text_columns:
+                if raw in as_objects:
+                    chunk[raw] = text_categorical(chunk[raw])
+                    continue
+                categorical = _parsed_text(chunk[raw])
+                if categorical is None:
+                    if raw not in inferred:
+                        inferred.append(raw)
+                else:
+                    chunk[raw] = categorical
+            parts.append(chunk)
+            if progress is not None:
+                progress(min(csv.handle.tell(), csv.size), csv.size)
+    return parts, inferred
+
+
+def _parsed_text(series: pd.Series) -> pd.Categorical | None:
+    """A chunk's column parsed as dtype="category", with str categories, or None when pandas converted the text to
+    numbers or booleans."""
+    categories = series.cat.categories
+    if len(categories) and pd.api.types.infer_dtype(categories, skipna=False) != "string":
+        return None
+    if categories.dtype == "str":
+        return series.array
+    # A chunk with no text at all (every cell missing) gets object categories, which union_categoricals would refuse.
+    return pd.Categorical.from_codes(series.cat.codes.to_numpy(), categories=pd.Index(categories, dtype="str"))
+
+
+def _in_order_of_appearance(categorical: pd.Categorical) -> pd.Categorical:
+    """The categorical with its categories in order of first appearance, as factorizing the file's strings gives
+    them (the parser sorts each chunk's categories). Done once on the joined column: 868 times per chunk cost 0.3 s
+    of a million-row read, once per column 0.1 s."""
+    codes = categorical.codes
+    order = pd.unique(codes[codes >= 0])  # category numbers in order of first appearance
+    if len(order) == len(categorical.categories) and (order == np.arange(len(order))).all():
+        return categorical
+    # One slot more than there are categories: code -1 (missing) picks it and stays -1.
+    renumber = np.full(len(categorical.categories) + 1, -1, dtype=codes.dtype)
+    renumber[order] = np.arange(len(order), dtype=codes.dtype)
+    return pd.Categorical.from_codes(renumber[codes], categories=categorical.categories.take(order))
 
 
 def _parser_message(exc: Exception) -> str:

@@ -268,3 +268,21 @@ def test_the_fixture_loads_the_real_dataset(seeded_indicators, db) -> None:
     suppressed = db.session.scalars(select(IndicatorValue).where(IndicatorValue.suppressed.is_(True))).all()
     assert suppressed and all(v.value is None for v in suppressed)
     assert pd.notna(seeded_indicators.imports[SUICIDE.name].finished_at)
+
+
+def test_import_file_hashes_the_file_it_reads_refused_or_not(db, areas, tmp_path: Path) -> None:
+    # The checksum is computed beside the reading: it must still be the whole file's sha256, on success and on
+    # refusal, and a file that cannot be read at all still raises.
+    import hashlib
+
+    from portal.indicators.file_import import import_file
+
+    loaded = import_file(SUICIDE, "fingertips")
+    assert loaded.ok and loaded.data_import is not None
+    assert loaded.checksum == loaded.data_import.checksum_sha256 == hashlib.sha256(SUICIDE.read_bytes()).hexdigest()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(SUICIDE.read_bytes().replace(b"E08000031", b"E08000031\x00", 1))
+    refused = import_file(bad, "fingertips")
+    assert not refused.ok and refused.checksum == hashlib.sha256(bad.read_bytes()).hexdigest()
+    with pytest.raises(FileNotFoundError):
+        import_file(tmp_path / "missing.csv", "fingertips")
