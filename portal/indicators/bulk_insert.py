@@ -31,10 +31,19 @@ FLOAT_COLUMNS = frozenset({"value", "lower_ci95", "upper_ci95", "lower_ci998", "
 
 
 def key_order(values: pd.DataFrame) -> np.ndarray:
-    """Row positions sorted by the unique key, so each index (above all the 7-column unique one) grows in order
-    instead of being written all over: 2-3 times faster for a million rows."""
-    codes = [pd.factorize(values[column], sort=True)[0] for column in reversed(KEY_COLUMNS)]
-    return np.lexsort(codes)
+    """Row positions sorted by the unique key (each text column in code point order), so each index (above all the
+    7-column unique one) grows in order instead of being written all over: 2-3 times faster for a million rows. On
+    PostgreSQL a unique key built from rows already in its order skips the sort's work: 0.8 s instead of 2 s."""
+    return np.lexsort([_sorted_codes(values[column]) for column in reversed(KEY_COLUMNS)])
+
+
+def _sorted_codes(column: pd.Series) -> np.ndarray:
+    """Integer codes that sort as the column's values do. The readers' categories are in order of first appearance,
+    and factorize(sort=True) keeps a categorical's category order, so they are sorted first (missing cells: -1)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        return column.cat.reorder_categories(categories.sort_values()).cat.codes.to_numpy()
+    return pd.factorize(column, sort=True)[0]
 
 
 def value_chunks(

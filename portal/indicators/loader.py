@@ -12,6 +12,7 @@ import hashlib
 import logging
 import math
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 # Values per IN (...) list: SQLite allows 32,766 bound parameters per statement, and England has 32,844 LSOAs.
 IN_BATCH = 5_000
+# The row count ending a reference problem's message (" (1 row)", " (1,234 rows)").
+ROW_COUNT = re.compile(r" \([0-9,]+ rows?\)$")
 # Area types from the widest down (the order reference areas are listed in).
 AREA_ORDER = {area_type: rank for rank, area_type in enumerate(AREA_TYPE_ORDER)}
 INDICATOR_FIELDS = ("name", "definition", "unit", "value_type", "multiplier", "polarity", "topic", "source",
@@ -122,8 +125,9 @@ def load_import_result(
             partition_swap.sweep_staged(db.engine)
         record = _import_record(data_import_id, source_key, result.format, file_name, checksum, imported_by_id)
         _upsert_areas(result.areas)
-        if not swap:  # the swap checks references with one anti-join over the loaded rows instead
-            _check_references(result)
+        # On the file's distinct codes, before anything is staged (on PostgreSQL the swap's foreign keys, validated
+        # set-based, are the guarantee).
+        _check_references(result)
         _upsert_indicators(result.indicators, record.id, uncurated or {})
         previous_ids = list(
             session.scalars(
@@ -251,7 +255,7 @@ def database_problems(result: ImportResult, source_key: str) -> list[RowError]:
     finally:
         db.session.rollback()
     reported = {error.message for error in result.errors}  # e.g. unknown areas the reader already found by row
-    return [problem for problem in problems if problem.message not in reported]
+    return [problem for problem in problems if ROW_COUNT.sub("", problem.message) not in reported]
 
 
 def _import_record(
@@ -348,15 +352,30 @@ def _check_references(result: ImportResult) -> None:
     known = {
         code for batch in _batches(codes) for code in db.session.scalars(select(Area.code).where(Area.code.in_(batch)))
     }
-    errors = [RowError(0, "area_code", f"Area code {code!r} is not a known area") for code in sorted(codes - known)]
+    unknown = codes - known
     indicator_ids = set(pd.unique(values["indicator_id"]))
     defined = set(result.indicators["indicator_id"]) if not result.indicators.empty else set()
     undefined = indicator_ids - defined
     if undefined:
         undefined -= set(db.session.scalars(select(Indicator.id).where(Indicator.id.in_(undefined))))
-    errors += [RowError(0, "indicator_id", f"Indicator {i!r} has no metadata") for i in sorted(undefined)]
-    if errors:
-        raise ImportRejected(errors)
+    if not unknown and not undefined:
+        return
+    rows_with_area = values["area_code"][values["area_code"].isin(unknown)].value_counts()
+    rows_with_indicator = values["indicator_id"][values["indicator_id"].isin(undefined)].value_counts()
+    errors = [
+        RowError(0, "area_code", f"Area code {code!r} is not a known area ({_rows(rows_with_area[code])})")
+        for code in sorted(unknown)
+    ]
+    errors += [
+        RowError(0, "indicator_id", f"Indicator {i!r} has no metadata ({_rows(rows_with_indicator[i])})")
+        for i in sorted(undefined)
+    ]
+    raise ImportRejected(errors)
+
+
+def _rows(count: int) -> str:
+    """How many rows a problem is in (ROW_COUNT matches what it adds to a message)."""
+    return "1 row" if count == 1 else f"{count:,} rows"
 
 
 def _upsert_indicators(indicators: pd.DataFrame, import_id: int, uncurated: Mapping[str, Inferred]) -> None:

@@ -110,19 +110,23 @@ def test_a_source_key_with_a_quote_is_replaced_too(db: Any, areas: None) -> None
     assert {v.data_import_id for v in db.session.scalars(select(IndicatorValue))} == {second.id}
 
 
-def test_a_file_with_an_unknown_reference_is_refused_and_the_old_rows_stay(db: Any, areas: None) -> None:
+def test_a_file_with_an_unknown_reference_is_refused_before_staging_and_the_old_rows_stay(
+    db: Any, areas: None, monkeypatch: Any
+) -> None:
     first = _load(SUICIDE)
     result = read_fingertips(SUICIDE)
     result.areas = result.areas.iloc[0:0]
-    result.values.loc[3, "area_code"] = "E99999999"
+    result.values.loc[[3, 4], "area_code"] = "E99999999"
     result.values.loc[5, "indicator_id"] = "no-such-indicator"
+    # Refused on the file's distinct codes: nothing is copied to PostgreSQL for a file that cannot load.
+    monkeypatch.setattr(partition_swap, "stage_values", _fail)
 
     with pytest.raises(ImportRejected) as raised:
         load_import_result(result, source_key=SUICIDE.name, file_name=SUICIDE.name, checksum="9" * 64)
 
     messages = [error.message for error in raised.value.errors]
-    assert any("Area code 'E99999999' is not a known area" in message for message in messages), messages
-    assert any("Indicator 'no-such-indicator' has no metadata" in message for message in messages), messages
+    assert "Area code 'E99999999' is not a known area (2 rows)" in messages, messages
+    assert "Indicator 'no-such-indicator' has no metadata (1 row)" in messages, messages
     assert _count_elsewhere(db, SUICIDE.name) == 80
     db.session.expire_all()
     assert {v.data_import_id for v in db.session.scalars(select(IndicatorValue))} == {first.id}
@@ -297,7 +301,7 @@ def _fail(*args: Any, **kwargs: Any) -> None:
 
 @pytest.mark.parametrize(
     ("failing", "raised"),
-    [("missing_references", RuntimeError), ("refresh_summaries", RuntimeError), ("swap_in", RuntimeError)],
+    [("clashes", RuntimeError), ("refresh_summaries", RuntimeError), ("swap_in", RuntimeError)],
 )
 def test_an_import_that_fails_after_staging_leaves_no_staged_table_and_the_old_rows(
     db: Any, areas: None, postgresql_only: None, monkeypatch: Any, failing: str, raised: type[Exception]

@@ -1,0 +1,56 @@
+"""The loader writes rows in the unique key's order (code point order of each text column), whatever order the
+readers' categories are in: indexes then grow at their ends, and PostgreSQL's unique key build finds them sorted."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+
+from portal.importers.base import KEY_COLUMNS
+from portal.indicators.bulk_insert import key_order
+
+
+def _frame(rows: list[tuple[str, ...]], *, categorical: bool) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=KEY_COLUMNS)
+    if categorical:
+        # As the readers give them: categories in order of first appearance, not sorted.
+        for column in KEY_COLUMNS:
+            frame[column] = pd.Categorical(frame[column], categories=list(dict.fromkeys(frame[column])))
+    return frame
+
+
+def _rows(count: int, seed: int) -> list[tuple[str, ...]]:
+    generator = random.Random(seed)
+    choices = {
+        "indicator_id": ["93356", "41001", "90366", "108"],
+        "area_code": ["E92000001", "E08000031", "E06000019", "E12000005"],
+        "period": ["2019/20", "2015 - 17", "2020", "S0402 2017"],
+        "sex": ["Persons", "Male", "Female"],
+        "age": ["All ages", "10+ yrs", "0-9 yrs", "65+ yrs"],
+        "category_type": ["", "Ethnic groups", "District & UA deprivation deciles in England (IMD2015)"],
+        "category": ["", "Most deprived decile (IMD2015)", "Asian", "White", "Least deprived decile (IMD2015)"],
+    }
+    unique = {tuple(generator.choice(choices[column]) for column in KEY_COLUMNS) for _ in range(count)}
+    ordered = list(unique)
+    generator.shuffle(ordered)
+    return ordered
+
+
+def test_rows_come_in_code_point_key_order_from_categories_in_first_appearance_order() -> None:
+    rows = _rows(3_000, seed=17)
+    frame = _frame(rows, categorical=True)
+    assert list(frame["indicator_id"].cat.categories) != sorted(frame["indicator_id"].cat.categories)
+
+    ordered = [tuple(str(cell) for cell in row) for row in frame.iloc[key_order(frame)].itertuples(index=False)]
+
+    assert ordered == sorted(rows)
+
+
+def test_plain_text_columns_are_put_in_the_same_order() -> None:
+    rows = _rows(2_000, seed=5)
+    frame = _frame(rows, categorical=False)
+
+    ordered = [tuple(row) for row in frame.iloc[key_order(frame)].itertuples(index=False)]
+
+    assert ordered == sorted(rows)
