@@ -10,6 +10,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
+from portal.importers import halves
 from portal.importers.base import FileProblem, HeaderProblem, RowError
 from portal.importers.cells import text_categorical
 
@@ -302,16 +304,80 @@ def _read_parts(
     boolean categories, though, so columns in ``as_objects`` are read as Python strings (object, never dtype="str":
     pandas would check every cell is a string and copy the column back to objects to factorize it) and made
     categorical here; a chunk where the parser inferred anyway is reported, for the caller to read it again.
+    A large file is parsed as two halves at once (portal/importers/halves.py), the same chunks in the same order.
     """
-    csv.handle.seek(0)
     text_columns = [raw for raw in usecols if raw not in floats]
     dtype: dict[str, Any] = {raw: "float64" for raw in floats} | {
         raw: (object if raw in as_objects else "category") for raw in text_columns
     }
-    parts, inferred = [], []
-    reader = pd.read_csv(csv.handle, **_read_options(csv, encoding, usecols, floats), dtype=dtype, chunksize=CHUNK_ROWS)
-    with reader:
+    options = {**_read_options(csv, encoding, usecols, floats), "dtype": dtype, "chunksize": CHUNK_ROWS}
+    split = halves.split_point(csv.handle, csv.size, encoding)
+    if split is not None:
+        try:
+            return _read_halves(csv, split, options, text_columns, as_objects, progress)
+        except ValueError:
+            pass  # e.g. the split fell inside a quoted cell: one pass reports any real problem as it always did
+    csv.handle.seek(0)
+    inferred: list[str] = []
+
+    def report() -> None:
+        if progress is not None:
+            progress(min(csv.handle.tell(), csv.size), csv.size)
+
+    return _parse_chunks(csv.handle, options, text_columns, as_objects, inferred, report), inferred
+
+
+def _read_halves(
+    csv: CsvFile,
+    split: int,
+    options: dict[str, Any],
+    text_columns: list[str],
+    as_objects: set[str],
+    progress: ProgressCallback | None,
+) -> tuple[list[pd.DataFrame], list[str]]:
+    """The first half in this thread and the second in another (raising ValueError if either cannot be parsed)."""
+    # The second half has no header: its columns are named as the first half's header names them.
+    tail_options = {**options, "skiprows": 0, "header": None, "names": csv.raw_header}
+    head_inferred: list[str] = []
+    tail_inferred: list[str] = []
+    with (
+        halves.second_half(csv.handle, split, csv.size) as tail,
+        ThreadPoolExecutor(1, thread_name_prefix="csv-second-half") as pool,
+    ):
+        later = pool.submit(_parse_chunks, tail, tail_options, text_columns, as_objects, tail_inferred, None)
+        head, head_range = halves.first_half(csv.handle, split)
+
+        def report() -> None:
+            # Progress through the first half, as a share of the file (the halves go at about the same pace).
+            if progress is not None:
+                progress(min(head_range.consumed() * csv.size // split, csv.size), csv.size)
+
+        try:
+            parts = _parse_chunks(head, options, text_columns, as_objects, head_inferred, report)
+        finally:
+            tail_parts = later.result() if later.exception() is None else None
+        if tail_parts is None:
+            raise ValueError("the second half could not be parsed on its own")
+    return parts + tail_parts, list(dict.fromkeys(head_inferred + tail_inferred))
+
+
+def _parse_chunks(
+    stream: BinaryIO,
+    options: dict[str, Any],
+    text_columns: list[str],
+    as_objects: set[str],
+    inferred: list[str],
+    on_chunk: Callable[[], None] | None,
+) -> list[pd.DataFrame]:
+    """read_csv's chunks of a stream with the text columns made categorical; appends to ``inferred`` the text columns
+    the parser took for numbers in some chunk."""
+    parts = []
+    with pd.read_csv(stream, **options) as reader:
         for chunk in reader:
+            if not isinstance(chunk.index, pd.RangeIndex):
+                # A first row longer than the header makes pandas use its first cells as the index; mid-file, as in a
+                # second half, that row is an error instead.
+                raise ValueError("a row has more fields than the header")
             for raw in text_columns:
                 if raw in as_objects:
                     chunk[raw] = text_categorical(chunk[raw])
@@ -323,9 +389,9 @@ def _read_parts(
                 else:
                     chunk[raw] = categorical
             parts.append(chunk)
-            if progress is not None:
-                progress(min(csv.handle.tell(), csv.size), csv.size)
-    return parts, inferred
+            if on_chunk is not None:
+                on_chunk()
+    return parts
 
 
 def _parsed_text(series: pd.Series) -> pd.Categorical | None:
