@@ -315,7 +315,7 @@ def _read_parts(
     if split is not None:
         try:
             return _read_halves(csv, split, options, text_columns, as_objects, progress)
-        except ValueError:
+        except (ValueError, OSError):
             pass  # e.g. the split fell inside a quoted cell: one pass reports any real problem as it always did
     csv.handle.seek(0)
     inferred: list[str] = []

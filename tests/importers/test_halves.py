@@ -180,3 +180,18 @@ def test_the_shipped_exports_read_the_same_in_halves(path: Path, split_small_fil
     assert split_small_files
     pd.testing.assert_frame_equal(halved.values, whole.values)
     assert halved.errors == whole.errors
+
+
+def test_a_file_that_cannot_be_opened_again_is_read_in_one_pass(
+    tmp_path: Path, split_small_files: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "values.csv", HEADER + "".join(_rows(120)))
+    whole, _ = _frame(path, split=False)
+
+    def gone(handle: BinaryIO, split: int, size: int) -> Iterator[BinaryIO]:
+        raise FileNotFoundError(handle.name)
+
+    monkeypatch.setattr(halves, "second_half", contextmanager(gone))
+    halved, parsed = _frame(path, split=True)
+
+    assert parsed and _plain(halved) == _plain(whole)
