@@ -2,8 +2,8 @@
 
 Importers are pure (pandas only). Each reader returns an ImportResult whose `values` frame has exactly
 VALUE_COLUMNS; problems are returned as RowError objects, never raised. The work shared by every reader lives beside
-this module: ``reading`` (safe CSV reading), ``cells`` (cleaning and parsing cells), ``frames`` (contract-shaped
-frames and indicator metadata) and ``validation`` (the checks every value row gets).
+this module: ``reading`` (safe CSV reading; ``halves`` for large files), ``cells`` (cleaning and parsing cells),
+``frames`` (contract-shaped frames and indicator metadata) and ``validation`` (the checks every value row gets).
 
 Row numbers in errors are spreadsheet rows: the header is row 1 and the first data record is row 2 (plus any
 preamble lines skipped before the header). A record whose quoted text contains a newline still counts as one row,
