@@ -1,6 +1,6 @@
-"""SQLite: a load at least as large as the table drops indicator_values' own indexes and builds them again after its
-rows are in, inside the loader's transaction, so the indexes always come back as they were, and a failure restores
-them with the old rows."""
+"""SQLite: a load at least as large as what the table will hold besides it drops indicator_values' own indexes
+(before deleting the source's previous rows) and builds them again after its rows are in, inside the loader's
+transaction, so the indexes always come back as they were, and a failure restores them with the old rows."""
 
 from __future__ import annotations
 
@@ -102,3 +102,21 @@ def test_a_load_smaller_than_the_table_keeps_its_indexes(db: Any, sqlite_areas: 
 
     assert not any(statement.startswith("DROP INDEX") for statement in seen)
     assert value_count() > 6_000
+
+
+def test_reimporting_a_large_source_sets_them_aside_before_deleting_its_old_rows(
+    db: Any, sqlite_areas: None, monkeypatch: Any
+) -> None:
+    _load(SUICIDE)  # another source's 80 rows stay
+    _load(SCREENING)
+    before = _indexes(db)
+    monkeypatch.setattr(bulk_insert, "BULK_SETTINGS_ROWS", 1_000)
+    seen = _statements(db)
+
+    second = _load(SCREENING)
+
+    drop = next(i for i, statement in enumerate(seen) if statement.startswith("DROP INDEX"))
+    delete = next(i for i, statement in enumerate(seen) if statement.startswith("DELETE FROM indicator_values"))
+    assert drop < delete
+    assert _indexes(db) == before
+    assert value_count() == second.row_count + 80
