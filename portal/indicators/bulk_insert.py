@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.importers.base import KEY_COLUMNS, VALUE_COLUMNS
+from portal.models import IndicatorValue
 
 # (stage, done, total): stage is "reading" (bytes), "loading" (rows) or "done".
 Progress = Callable[[str, int, int], None]
@@ -190,16 +192,9 @@ def indexes_set_aside(rows: int, replaced_import_ids: list[int]) -> Iterator[Non
     if connection.dialect.name != "sqlite" or rows < BULK_SETTINGS_ROWS:
         yield
         return
-    held = connection.exec_driver_sql("SELECT count(*) FROM indicator_values").scalar() or 0
-    replaced = sum(
-        connection.exec_driver_sql(
-            f"SELECT count(*) FROM indicator_values WHERE data_import_id IN ({', '.join('?' * len(batch))})",  # noqa: S608
-            tuple(batch),
-        ).scalar()
-        or 0
-        for batch in _batches(replaced_import_ids)
-    )
-    if held - replaced > rows:
+    # The rows the table keeps besides the new ones: every row but the replaced imports' (a source has a few).
+    kept = IndicatorValue.data_import_id.is_(None) | IndicatorValue.data_import_id.not_in(replaced_import_ids)
+    if (db.session.scalar(select(func.count()).select_from(IndicatorValue).where(kept)) or 0) > rows:
         yield
         return
     # SQLite's own CREATE INDEX text for each (a constraint's index has none and stays), so they come back as made.
@@ -211,9 +206,3 @@ def indexes_set_aside(rows: int, replaced_import_ids: list[int]) -> Iterator[Non
     yield  # on an exception the loader rolls the transaction back, which restores them
     for _, statement in indexes:
         connection.exec_driver_sql(statement)
-
-
-def _batches(ids: list[int], size: int = 500) -> Iterator[list[int]]:
-    """The ids a few hundred at a time (SQLite's bound-parameter limit)."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
