@@ -1,13 +1,13 @@
 """Writing an import's values fast in the loader's transaction (split from ``loader`` by job): rows as plain tuples in
-unique-key order, binary COPY into a table that is not partitioned on PostgreSQL, several rows per INSERT with a
-helper thread building the next batch on SQLite."""
+unique-key order, binary COPY into a table that is not partitioned on PostgreSQL, several rows per INSERT on SQLite
+with the values a chunk's rows share bound once."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,9 @@ Progress = Callable[[str, int, int], None]
 
 CHUNK_ROWS = 10_000
 INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id", "source_key"]
-# Rows per INSERT statement on SQLite (23 parameters each; SQLite allows 32,766 per statement).
-ROWS_PER_STATEMENT = 20
+# Rows per INSERT statement on SQLite (at most 21 parameters each besides those shared; SQLite allows 32,766 per
+# statement). For a million rows 80 insert 1 s faster than 20; 160 are no faster.
+ROWS_PER_STATEMENT = 80
 # SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
 BULK_SETTINGS_ROWS = 50_000
 BULK_PRAGMAS = {"cache_size": -262_144, "mmap_size": 268_435_456}
@@ -53,11 +54,21 @@ def value_chunks(
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``: the import id and
     source are then filled in by the database) and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
+    for rows, columns, _ in _column_chunks(values, shorten_single=False):
+        if with_source:
+            columns = [*columns, [import_id] * rows, [source_key] * rows]
+        yield list(zip(*columns, strict=True))
+
+
+def _column_chunks(values: pd.DataFrame, *, shorten_single: bool) -> Iterator[tuple[int, list[list[Any]], list[bool]]]:
+    """The values in key order, CHUNK_ROWS rows at a time: the chunk's number of rows, one list of Python values per
+    VALUE_COLUMNS column (NaN becomes None and missing text ''), and whether each column holds a single value
+    throughout the chunk; with ``shorten_single`` such a column's list has just that value."""
     total, size = len(values), CHUNK_ROWS
     # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
     # unique key from already sorted rows.
     order = key_order(values)
-    arrays = []
+    arrays: list[tuple[str, np.ndarray]] = []
     for column in VALUE_COLUMNS:
         series = values[column]
         if column in FLOAT_COLUMNS:
@@ -71,22 +82,47 @@ def value_chunks(
     for start in range(0, total, size):
         positions = order[start : start + size]
         columns: list[list[Any]] = []
+        single: list[bool] = []
         for kind, array in arrays:
             part = array[positions]
             if kind == "float":
                 missing = np.isnan(part)
-                if missing.any():
+                some_missing = bool(missing.any())
+                same = bool(missing.all()) if some_missing else bool(part.min() == part.max())
+                if same and shorten_single:
+                    part, missing = part[:1], missing[:1]
+                if some_missing:
                     # Python floats with None put in by numpy: twice as fast as testing each float in a comprehension.
                     boxed = part.astype(object)
                     boxed[missing] = None
                     part = boxed
-                columns.append(part.tolist())
+            elif kind == "plain":
+                same = bool(part.min() == part.max())
             else:
-                columns.append(part.tolist())
-        if with_source:
-            columns.append([import_id] * len(positions))
-            columns.append([source_key] * len(positions))
-        yield list(zip(*columns, strict=True))
+                same = bool((part == part[0]).all())  # numpy compares the strings without making a list
+            single.append(same)
+            columns.append((part[:1] if same and shorten_single else part).tolist())
+        yield len(positions), columns, single
+
+
+def _sqlite_chunks(values: pd.DataFrame) -> Iterator[tuple[list[str], list[Any], list[str], list[tuple[Any, ...]]]]:
+    """For each chunk: the columns that hold one value in all its rows with those values, then the other columns'
+    names and rows. In key order a chunk mostly shares its indicator, sex, category and note, and often has no 99.8 %
+    limits: binding those once per statement instead of once per row halves the values bound for a Fingertips
+    export, and spares making them into Python values at all (the two are most of the insert's time)."""
+    for rows, columns, single in _column_chunks(values, shorten_single=True):
+        if all(single):
+            # One row, or identical rows (a duplicate key, which the readers refuse first): every column is bound
+            # per row, each row as its own, so the unique key refuses duplicates as it would any others.
+            yield [], [], list(VALUE_COLUMNS), [tuple(column[0] for column in columns)] * rows
+            continue
+        pairs = list(zip(VALUE_COLUMNS, columns, single, strict=True))
+        yield (
+            [name for name, _, same in pairs if same],
+            [column[0] for _, column, same in pairs if same],
+            [name for name, _, same in pairs if not same],
+            list(zip(*(column for _, column, same in pairs if not same), strict=True)),
+        )
 
 
 def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None) -> None:
@@ -117,49 +153,52 @@ def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, pr
             # The raw cursor bypasses SQLAlchemy's exception wrapping; wrap it as the ORM path would.
             raise IntegrityError(statement, None, exc) from exc
         return
-    columns = ", ".join(f'"{c}"' for c in INSERT_COLUMNS)
-    insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
-    one_row, many_rows = insert + _sqlite_row_marks(1), insert + _sqlite_row_marks(ROWS_PER_STATEMENT)
-    # The next chunk is built in a helper thread while SQLite inserts this one (sqlite3 releases the GIL while it
-    # writes); the thread never touches the database. Several rows per INSERT save a statement step per row; the
-    # import id and source, the same in every row, are bound once per statement (?1 and ?2).
-    constants = (import_id, source_key)
-    batches = (
-        _statement_batches(rows, constants) for rows in value_chunks(values, import_id, source_key, with_source=False)
-    )
-    with _sqlite_bulk_settings(connection, total), ThreadPoolExecutor(1, thread_name_prefix="import-rows") as pool:
-        upcoming = pool.submit(next, batches, None)
-        while (batch := upcoming.result()) is not None:
-            upcoming = pool.submit(next, batches, None)
-            grouped, remainder = batch
-            if grouped:
-                connection.exec_driver_sql(many_rows, grouped)
-            if remainder:
-                connection.exec_driver_sql(one_row, remainder)
-            done += len(grouped) * ROWS_PER_STATEMENT + len(remainder)
+    # Several rows per INSERT save a statement step per row; values the same in every row of a chunk (always the
+    # import id and source) are bound once per statement. Building the next chunk in a helper thread meanwhile was
+    # no faster: both halves hold the GIL most of the time (see bench/README.md).
+    with _sqlite_bulk_settings(connection, total):
+        for constant_names, constants, varying_names, rows in _sqlite_chunks(values):
+            for statement, parameters, rows_each in _sqlite_batch(
+                constant_names, [import_id, source_key, *constants], varying_names, rows
+            ):
+                connection.exec_driver_sql(statement, parameters)
+                done += len(parameters) * rows_each
             if progress is not None:
                 progress("loading", done, total)
 
 
-def _sqlite_row_marks(rows: int) -> str:
-    """``(?3, …, ?23, ?1, ?2), (?24, …)``: numbered parameters for ``rows`` rows of VALUE_COLUMNS, each ending with
-    the import id (?1) and source key (?2) that every row shares."""
-    width = len(VALUE_COLUMNS)
-    return ", ".join(
-        "(" + ", ".join(f"?{3 + row * width + column}" for column in range(width)) + ", ?1, ?2)" for row in range(rows)
-    )
-
-
-def _statement_batches(
-    rows: list[tuple[Any, ...]], constants: tuple[Any, ...]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Parameter tuples (the shared constants, then ROWS_PER_STATEMENT rows), and those of the rows left over."""
+def _sqlite_batch(
+    constant_names: list[str], constants: list[Any], varying_names: list[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[str, list[tuple[Any, ...]], int]]:
+    """One chunk's INSERT statements with their parameter tuples and rows per tuple: ROWS_PER_STATEMENT rows per
+    statement, then one row per statement for those left over. Each tuple starts with the constants (?1, ?2, …),
+    which every row of the statement shares, and goes on with each row's varying values."""
+    columns = ", ".join(f'"{name}"' for name in [*varying_names, "data_import_id", "source_key", *constant_names])
+    insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
+    shared, width = tuple(constants), len(varying_names)
     whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
-    grouped = [
-        tuple(itertools.chain(constants, *rows[start : start + ROWS_PER_STATEMENT]))
-        for start in range(0, whole, ROWS_PER_STATEMENT)
-    ]
-    return grouped, [constants + row for row in rows[whole:]]
+    batch = []
+    if whole:
+        grouped = [
+            tuple(itertools.chain(shared, *rows[start : start + ROWS_PER_STATEMENT]))
+            for start in range(0, whole, ROWS_PER_STATEMENT)
+        ]
+        batch.append((insert + _sqlite_row_marks(ROWS_PER_STATEMENT, len(shared), width), grouped, ROWS_PER_STATEMENT))
+    if whole < len(rows):
+        batch.append((insert + _sqlite_row_marks(1, len(shared), width), [shared + row for row in rows[whole:]], 1))
+    return batch
+
+
+@cache
+def _sqlite_row_marks(rows: int, shared: int, width: int) -> str:
+    """``(?4, …, ?1, ?2, ?3), (…)``: numbered parameters for ``rows`` rows of ``width`` values each, every row
+    ending with the ``shared`` parameters ?1 … that all rows bind alike."""
+    tail = "".join(f", ?{number}" for number in range(1, shared + 1))
+    first = shared + 1
+    return ", ".join(
+        "(" + ", ".join(f"?{first + row * width + column}" for column in range(width)) + tail + ")"
+        for row in range(rows)
+    )
 
 
 @contextmanager
