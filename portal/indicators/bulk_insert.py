@@ -156,15 +156,14 @@ def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, pr
     # Several rows per INSERT save a statement step per row; values the same in every row of a chunk (always the
     # import id and source) are bound once per statement. Building the next chunk in a helper thread meanwhile was
     # no faster: both halves hold the GIL most of the time (see bench/README.md).
-    with _sqlite_bulk_settings(connection, total):
-        for constant_names, constants, varying_names, rows in _sqlite_chunks(values):
-            for statement, parameters, rows_each in _sqlite_batch(
-                constant_names, [import_id, source_key, *constants], varying_names, rows
-            ):
-                connection.exec_driver_sql(statement, parameters)
-                done += len(parameters) * rows_each
-            if progress is not None:
-                progress("loading", done, total)
+    for constant_names, constants, varying_names, rows in _sqlite_chunks(values):
+        for statement, parameters, rows_each in _sqlite_batch(
+            constant_names, [import_id, source_key, *constants], varying_names, rows
+        ):
+            connection.exec_driver_sql(statement, parameters)
+            done += len(parameters) * rows_each
+        if progress is not None:
+            progress("loading", done, total)
 
 
 def _sqlite_batch(
@@ -202,10 +201,13 @@ def _sqlite_row_marks(rows: int, shared: int, width: int) -> str:
 
 
 @contextmanager
-def _sqlite_bulk_settings(connection: Any, rows: int) -> Iterator[None]:
-    """A bigger page cache and memory-mapped reads for a large load, restored afterwards. Neither touches durability
-    (journal_mode and synchronous stay WAL and FULL); they only spare the page reads a large index needs."""
-    if rows < BULK_SETTINGS_ROWS:
+def sqlite_bulk_settings(rows: int) -> Iterator[None]:
+    """On SQLite, for a load of at least BULK_SETTINGS_ROWS rows, a bigger page cache and memory-mapped reads for the
+    block, restored afterwards. Neither touches durability (journal_mode and synchronous stay WAL and FULL); they
+    spare the page reads a large index needs, while rows go in and while indexes set aside are built again (1.3 s
+    of a million-row import with the default cache, 0.7 s with this one)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite" or rows < BULK_SETTINGS_ROWS:
         yield
         return
     previous = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in BULK_PRAGMAS}
@@ -214,8 +216,8 @@ def _sqlite_bulk_settings(connection: Any, rows: int) -> Iterator[None]:
             connection.exec_driver_sql(f"PRAGMA {name}={value}")
         yield
     finally:
-        for name, value in previous.items():
-            connection.exec_driver_sql(f"PRAGMA {name}={int(value or 0)}")
+        for name, before in previous.items():
+            connection.exec_driver_sql(f"PRAGMA {name}={int(before or 0)}")
 
 
 @contextmanager

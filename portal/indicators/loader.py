@@ -145,11 +145,12 @@ def load_import_result(
             detached = partition_swap.swap_in(session.connection(), staged)
         else:
             _check_clashes(result.values, previous_ids)
-            with bulk_insert.indexes_set_aside(len(result.values), previous_ids):
-                if previous_ids:
-                    session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
-                bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
-            _completion(result, record, previous_ids, None)()
+            with bulk_insert.sqlite_bulk_settings(len(result.values)):
+                with bulk_insert.indexes_set_aside(len(result.values), previous_ids):
+                    if previous_ids:
+                        session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
+                    bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
+                _completion(result, record, previous_ids, None)()
         session.commit()
         if staged is not None:
             logger.info(

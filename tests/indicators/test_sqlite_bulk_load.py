@@ -120,3 +120,19 @@ def test_reimporting_a_large_source_sets_them_aside_before_deleting_its_old_rows
     assert drop < delete
     assert _indexes(db) == before
     assert value_count() == second.row_count + 80
+
+
+def test_a_large_load_has_the_big_page_cache_while_its_indexes_are_built_again_and_then_the_usual_one(
+    db: Any, sqlite_areas: None, monkeypatch: Any
+) -> None:
+    usual = db.session.execute(text("PRAGMA cache_size")).scalar()
+    monkeypatch.setattr(bulk_insert, "BULK_SETTINGS_ROWS", 1_000)
+    seen = _statements(db)
+
+    _load(SCREENING)
+
+    bigger = seen.index(f"PRAGMA cache_size={bulk_insert.BULK_PRAGMAS['cache_size']}")
+    restored = seen.index(f"PRAGMA cache_size={usual}")
+    rebuilt = [i for i, statement in enumerate(seen) if statement.startswith("CREATE INDEX")]
+    assert rebuilt and bigger < min(rebuilt) and max(rebuilt) < restored
+    assert db.session.execute(text("PRAGMA cache_size")).scalar() == usual
