@@ -63,7 +63,7 @@ def value_chunks(
 def _column_chunks(values: pd.DataFrame, *, shorten_single: bool) -> Iterator[tuple[int, list[list[Any]], list[bool]]]:
     """The values in key order, CHUNK_ROWS rows at a time: the chunk's number of rows, one list of Python values per
     VALUE_COLUMNS column (NaN becomes None and missing text ''), and whether each column holds a single value
-    throughout the chunk; with ``shorten_single`` such a column's list has just that value."""
+    throughout the chunk. Only with ``shorten_single`` are those found, each given as a list of just that value."""
     total, size = len(values), CHUNK_ROWS
     # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
     # unique key from already sorted rows.
@@ -88,8 +88,8 @@ def _column_chunks(values: pd.DataFrame, *, shorten_single: bool) -> Iterator[tu
             if kind == "float":
                 missing = np.isnan(part)
                 some_missing = bool(missing.any())
-                same = bool(missing.all()) if some_missing else bool(part.min() == part.max())
-                if same and shorten_single:
+                same = shorten_single and (bool(missing.all()) if some_missing else bool(part.min() == part.max()))
+                if same:
                     part, missing = part[:1], missing[:1]
                 if some_missing:
                     # Python floats with None put in by numpy: twice as fast as testing each float in a comprehension.
@@ -97,11 +97,11 @@ def _column_chunks(values: pd.DataFrame, *, shorten_single: bool) -> Iterator[tu
                     boxed[missing] = None
                     part = boxed
             elif kind == "plain":
-                same = bool(part.min() == part.max())
+                same = shorten_single and bool(part.min() == part.max())
             else:
-                same = bool((part == part[0]).all())  # numpy compares the strings without making a list
+                same = shorten_single and bool((part == part[0]).all())  # numpy compares without making a list
             single.append(same)
-            columns.append((part[:1] if same and shorten_single else part).tolist())
+            columns.append((part[:1] if same else part).tolist())
         yield len(positions), columns, single
 
 
