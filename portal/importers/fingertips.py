@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from portal.importers.base import ENGLAND, INDICATOR_NAME_LIMIT, OGL, FileProblem, ImportResult, RowError
+from portal.importers.base import ENGLAND, INDICATOR_NAME_LIMIT, OGL, FileProblem, ImportResult, RowError, key_order
 from portal.importers.cells import clean_text, map_text, parse_numbers, sortable_from_period
 from portal.importers.fingertips_areas import export_areas
 from portal.importers.fingertips_layouts import (
@@ -166,6 +166,7 @@ def _read_fingertips(
     )
     errors.sort(key=lambda e: e.row)
     result = ImportResult(FORMAT, indicators, finalise_values(values).reset_index(drop=True), areas, errors)
+    result.remember_key_order(key_order(values))  # the same rows, in the same order, still categorical
     result.variant = detect_variant(csv.header) or ""
     return result
 

@@ -56,6 +56,7 @@ from portal.importers.base import (
     ImportResult,
     RowError,
     area_type_from_code,
+    key_order,
 )
 from portal.importers.cells import clean_text, map_text, parse_numbers, sortable_from_period
 from portal.importers.frames import areas_frame, failed, finalise_values, metadata_rows
@@ -235,7 +236,9 @@ def _read(
     # Areas are referenced, not defined, by a generic file; only codes of a recognisable type are listed.
     areas = areas[areas["area_type"] != ""].reset_index(drop=True)
     errors.sort(key=lambda e: e.row)
-    return ImportResult(FORMAT, indicators, finalise_values(values).reset_index(drop=True), areas, errors)
+    result = ImportResult(FORMAT, indicators, finalise_values(values).reset_index(drop=True), areas, errors)
+    result.remember_key_order(key_order(values))  # the same rows, in the same order, still categorical
+    return result
 
 
 def _period_sortable(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.importers.base import KEY_COLUMNS, VALUE_COLUMNS
+from portal.importers.base import VALUE_COLUMNS, key_order
 from portal.models import IndicatorValue
 
 # (stage, done, total): stage is "reading" (bytes), "loading" (rows) or "done".
@@ -33,41 +33,33 @@ BULK_PRAGMAS = {"cache_size": -262_144, "mmap_size": 268_435_456}
 FLOAT_COLUMNS = frozenset({"value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "count", "denominator"})
 
 
-def key_order(values: pd.DataFrame) -> np.ndarray:
-    """Row positions sorted by the unique key (each text column in code point order), so each index (above all the
-    7-column unique one) grows in order instead of being written all over: 2-3 times faster for a million rows. On
-    PostgreSQL a unique key built from rows already in its order skips the sort's work: 0.8 s instead of 2 s."""
-    return np.lexsort([_sorted_codes(values[column]) for column in reversed(KEY_COLUMNS)])
-
-
-def _sorted_codes(column: pd.Series) -> np.ndarray:
-    """Integer codes that sort as the column's values do. The readers' categories are in order of first appearance,
-    and factorize(sort=True) keeps a categorical's category order, so they are sorted first (missing cells: -1)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        categories = column.cat.categories
-        return column.cat.reorder_categories(categories.sort_values()).cat.codes.to_numpy()
-    return pd.factorize(column, sort=True)[0]
-
-
 def value_chunks(
-    values: pd.DataFrame, import_id: int, source_key: str, *, with_source: bool = True
+    values: pd.DataFrame,
+    import_id: int,
+    source_key: str,
+    *,
+    with_source: bool = True,
+    order: np.ndarray | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Rows as plain tuples in INSERT_COLUMNS order (VALUE_COLUMNS alone when not ``with_source``: the import id and
     source are then filled in by the database) and key order, CHUNK_ROWS at a time; NaN becomes None (NULL)."""
-    for rows, columns, _ in _column_chunks(values, shorten_single=False):
+    for rows, columns, _ in _column_chunks(values, order, shorten_single=False):
         if with_source:
             columns = [*columns, [import_id] * rows, [source_key] * rows]
         yield list(zip(*columns, strict=True))
 
 
-def _column_chunks(values: pd.DataFrame, *, shorten_single: bool) -> Iterator[tuple[int, list[list[Any]], list[bool]]]:
+def _column_chunks(
+    values: pd.DataFrame, order: np.ndarray | None, *, shorten_single: bool
+) -> Iterator[tuple[int, list[list[Any]], list[bool]]]:
     """The values in key order, CHUNK_ROWS rows at a time: the chunk's number of rows, one list of Python values per
     VALUE_COLUMNS column (NaN becomes None and missing text ''), and whether each column holds a single value
     throughout the chunk. Only with ``shorten_single`` are those found, each given as a list of just that value."""
     total, size = len(values), CHUNK_ROWS
     # Key order keeps a live table's indexes growing at their ends (SQLite), and lets PostgreSQL build the swap's
     # unique key from already sorted rows.
-    order = key_order(values)
+    if order is None:
+        order = key_order(values)
     arrays: list[tuple[str, np.ndarray]] = []
     for column in VALUE_COLUMNS:
         series = values[column]
@@ -105,12 +97,14 @@ def _column_chunks(values: pd.DataFrame, *, shorten_single: bool) -> Iterator[tu
         yield len(positions), columns, single
 
 
-def _sqlite_chunks(values: pd.DataFrame) -> Iterator[tuple[list[str], list[Any], list[str], list[tuple[Any, ...]]]]:
+def _sqlite_chunks(
+    values: pd.DataFrame, order: np.ndarray | None
+) -> Iterator[tuple[list[str], list[Any], list[str], list[tuple[Any, ...]]]]:
     """For each chunk: the columns that hold one value in all its rows with those values, then the other columns'
     names and rows. In key order a chunk mostly shares its indicator, sex, category and note, and often has no 99.8 %
     limits: binding those once per statement instead of once per row halves the values bound for a Fingertips
     export, and spares making them into Python values at all (the two are most of the insert's time)."""
-    for rows, columns, single in _column_chunks(values, shorten_single=True):
+    for rows, columns, single in _column_chunks(values, order, shorten_single=True):
         if all(single):
             # One row, or identical rows (a duplicate key, which the readers refuse first): every column is bound
             # per row, each row as its own, so the unique key refuses duplicates as it would any others.
@@ -125,9 +119,15 @@ def _sqlite_chunks(values: pd.DataFrame) -> Iterator[tuple[list[str], list[Any],
         )
 
 
-def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, progress: Progress | None) -> None:
+def bulk_insert_values(
+    values: pd.DataFrame,
+    import_id: int,
+    source_key: str,
+    progress: Progress | None,
+    order: np.ndarray | None = None,
+) -> None:
     """Insert the values fast on the session's connection (same transaction): COPY on PostgreSQL, executemany of
-    plain tuples on SQLite."""
+    plain tuples on SQLite. ``order``: the rows' positions in key order, when the reader worked them out."""
     total = len(values)
     if progress is not None:
         progress("loading", 0, total)
@@ -143,7 +143,7 @@ def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, pr
         statement = f"COPY indicator_values ({columns}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-                for rows in value_chunks(values, import_id, source_key):
+                for rows in value_chunks(values, import_id, source_key, order=order):
                     for row in rows:
                         copy.write_row(row)
                     done += len(rows)
@@ -156,7 +156,7 @@ def bulk_insert_values(values: pd.DataFrame, import_id: int, source_key: str, pr
     # Several rows per INSERT save a statement step per row; values the same in every row of a chunk (always the
     # import id and source) are bound once per statement. Building the next chunk in a helper thread meanwhile was
     # no faster: both halves hold the GIL most of the time (see bench/README.md).
-    for constant_names, constants, varying_names, rows in _sqlite_chunks(values):
+    for constant_names, constants, varying_names, rows in _sqlite_chunks(values, order):
         for statement, parameters, rows_each in _sqlite_batch(
             constant_names, [import_id, source_key, *constants], varying_names, rows
         ):

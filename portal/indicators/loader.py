@@ -138,7 +138,7 @@ def load_import_result(
             staged = partition_swap.new_staged(record.id, source_key)
             # The summaries are worked out while the staged table's indexes are built on other connections.
             finish = _completion(result, record, previous_ids, staged)
-            _stage_values(result.values, staged, progress, meanwhile=finish)
+            _stage_values(result, staged, progress, meanwhile=finish)
             # Last before the commit: the swap locks indicator_values, areas, indicators and data_imports (ACCESS
             # EXCLUSIVE) until the commit, so readers of them wait from here to there (the log line below).
             swap_started = time.perf_counter()
@@ -149,7 +149,7 @@ def load_import_result(
                 with bulk_insert.indexes_set_aside(len(result.values), previous_ids):
                     if previous_ids:
                         session.execute(delete(IndicatorValue).where(IndicatorValue.data_import_id.in_(previous_ids)))
-                    bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress)
+                    bulk_insert.bulk_insert_values(result.values, record.id, source_key, progress, result.key_order())
                 _completion(result, record, previous_ids, None)()
         session.commit()
         if staged is not None:
@@ -219,14 +219,14 @@ def _roll_back(staged: partition_swap.StagedValues | None) -> None:
 
 
 def _stage_values(
-    values: pd.DataFrame,
+    result: ImportResult,
     staged: partition_swap.StagedValues,
     progress: Progress | None,
     meanwhile: Callable[[], None],
 ) -> None:
     """Fill the PostgreSQL swap's new table with the values in key order (binary COPY), index and check it; run
     ``meanwhile`` in this transaction while its indexes are built."""
-    total, done = len(values), 0
+    total, done = len(result.values), 0
     if progress is not None:
         progress("loading", 0, total)
 
@@ -236,7 +236,9 @@ def _stage_values(
         if progress is not None:
             progress("loading", done, total)
 
-    rows = bulk_insert.value_chunks(values, staged.import_id, staged.source_key, with_source=False)
+    rows = bulk_insert.value_chunks(
+        result.values, staged.import_id, staged.source_key, with_source=False, order=result.key_order()
+    )
     partition_swap.stage_values(db.session.connection(), staged, rows, on_chunk=loaded, meanwhile=meanwhile)
 
 

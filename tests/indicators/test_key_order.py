@@ -4,11 +4,15 @@ readers' categories are in: indexes then grow at their ends, and PostgreSQL's un
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from portal.importers.base import KEY_COLUMNS
-from portal.indicators.bulk_insert import key_order
+from portal.importers.base import KEY_COLUMNS, key_order
+from portal.importers.fingertips import read_fingertips
+from portal.importers.generic import read_generic_long
 
 
 def _frame(rows: list[tuple[str, ...]], *, categorical: bool) -> pd.DataFrame:
@@ -54,3 +58,38 @@ def test_plain_text_columns_are_put_in_the_same_order() -> None:
     ordered = [tuple(row) for row in frame.iloc[key_order(frame)].itertuples(index=False)]
 
     assert ordered == sorted(rows)
+
+
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "data" / "fingertips").glob("*.csv"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[path.stem for path in SHIPPED])
+def test_the_order_a_fingertips_reader_remembers_is_the_key_order_of_the_text_it_returns(path: Path) -> None:
+    result = read_fingertips(path)
+
+    assert np.array_equal(result.key_order(), key_order(result.values))
+
+
+def test_a_generic_reader_remembers_the_same_key_order_as_its_text_gives(tmp_path: Path) -> None:
+    rows = [(indicator, area, period) for indicator in ("90366", "108") for area in ("E12000005", "E08000031")
+            for period in ("2019/20", "2015 - 17")]  # fmt: skip
+    random.Random(3).shuffle(rows)
+    path = tmp_path / "local.csv"
+    path.write_text("Indicator ID,Area Code,Period,Value\n" + "".join(f"{i},{a},{p},1.5\n" for i, a, p in rows))
+    result = read_generic_long(path, {"E12000005", "E08000031"})
+    assert result.ok, result.errors
+
+    assert np.array_equal(result.key_order(), key_order(result.values))
+    assert list(zip(*(result.values[c].iloc[result.key_order()] for c in KEY_COLUMNS[:3]), strict=True)) == sorted(rows)
+
+
+def test_values_replaced_after_reading_are_ordered_afresh() -> None:
+    result = read_fingertips(SHIPPED[0])
+    remembered = result.key_order()
+
+    result.values = result.values.iloc[::-1].reset_index(drop=True)  # e.g. a prepare step's new frame
+    assert np.array_equal(result.key_order(), key_order(result.values))
+    assert not np.array_equal(result.key_order(), remembered)
+
+    result.values = result.values.iloc[10:]  # e.g. rows filtered out
+    assert np.array_equal(result.key_order(), key_order(result.values))

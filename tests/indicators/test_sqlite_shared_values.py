@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
-from portal.importers.base import VALUE_COLUMNS
+from portal.importers.base import VALUE_COLUMNS, key_order
 from portal.importers.fingertips import read_fingertips
 from portal.indicators import bulk_insert, reference_data
 from portal.indicators.loader import file_checksum, load_import_result
@@ -69,7 +69,7 @@ def test_every_row_is_stored_as_read_whatever_its_chunk_shares(db: Any, sqlite_a
 def test_a_chunk_with_a_missing_value_among_equal_ones_keeps_both(db: Any, sqlite_areas: None, monkeypatch) -> None:
     monkeypatch.setattr(bulk_insert, "CHUNK_ROWS", 4)
     first = read_fingertips(CAMPYLOBACTER).values.head(8)
-    values = first.iloc[bulk_insert.key_order(first)].reset_index(drop=True)  # as stored, so chunks are these fours
+    values = first.iloc[key_order(first)].reset_index(drop=True)  # as stored, so chunks are these fours
     values["value"] = [1.5, 1.5, 1.5, None, 2.0, 2.0, 2.0, 2.0]  # the first chunk differs only by a missing value
     values["value_note"] = ["", "", "", "", "a", "a", "a", "a"]
     values["suppressed"] = [False, False, False, True, False, False, False, False]
