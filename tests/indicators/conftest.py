@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
+from portal.indicators import reference_data
 from portal.models import DataImport
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -70,3 +72,13 @@ def seeded_indicators(app: Flask) -> SeededIndicators:
         seeded.imports[path.name] = outcome.data_import
     seeded.value_count = value_count()
     return seeded
+
+
+@pytest.fixture
+def sqlite_areas(app: Flask, db: Any) -> None:
+    """Reference areas and comparator groups on SQLite; skips on PostgreSQL, whose imports build a new partition
+    instead of inserting into the table."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL imports build a new partition instead")
+    reference_data.seed_reference_areas()
+    reference_data.seed_comparator_groups()

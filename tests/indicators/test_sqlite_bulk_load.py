@@ -11,21 +11,13 @@ import pytest
 from sqlalchemy import event, select, text
 
 from portal.importers.fingertips import read_fingertips
-from portal.indicators import bulk_insert, reference_data
+from portal.indicators import bulk_insert
 from portal.indicators.loader import file_checksum, load_import_result, value_count
 from portal.models import IndicatorValue
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "fingertips"
 SCREENING = DATA / "fingertips_cervical_screening_93560_25-49_all_areas.csv"  # about 6,100 rows
 SUICIDE = DATA / "fingertips_suicide_west_midlands_countyua.csv"  # 80 rows
-
-
-@pytest.fixture
-def sqlite_areas(app: Any, db: Any) -> None:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL swaps a partition instead")
-    reference_data.seed_reference_areas()
-    reference_data.seed_comparator_groups()
 
 
 def _load(path: Path, **kw: Any) -> Any:

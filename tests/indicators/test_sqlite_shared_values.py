@@ -14,21 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.importers.base import VALUE_COLUMNS, key_order
 from portal.importers.fingertips import read_fingertips
-from portal.indicators import bulk_insert, reference_data
+from portal.indicators import bulk_insert
 from portal.indicators.loader import file_checksum, load_import_result
 from portal.models import IndicatorValue
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "fingertips"
 SCREENING = DATA / "fingertips_cervical_screening_93560_25-49_all_areas.csv"  # about 6,100 rows
 CAMPYLOBACTER = DATA / "fingertips_campylobacter_93356_countyua_2015-2017.csv"  # 852 rows
-
-
-@pytest.fixture
-def sqlite_areas(app: Any, db: Any) -> None:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL copies whole rows into a new partition")
-    reference_data.seed_reference_areas()
-    reference_data.seed_comparator_groups()
 
 
 def _inserts(db: Any) -> list[str]:
