@@ -5,6 +5,7 @@ with the values a chunk's rows share bound once."""
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -24,8 +25,9 @@ Progress = Callable[[str, int, int], None]
 
 CHUNK_ROWS = 10_000
 INSERT_COLUMNS = [*VALUE_COLUMNS, "data_import_id", "source_key"]
-# Rows per INSERT statement on SQLite (at most 21 parameters each besides those shared; SQLite allows 32,766 per
-# statement). For a million rows 80 insert 1 s faster than 20; 160 are no faster.
+# Rows per INSERT statement on SQLite (at most 21 parameters each besides those shared): for a million rows 80 insert
+# 1 s faster than 20, and 160 are no faster. Fewer when the SQLite library allows fewer parameters per statement
+# (999 before SQLite 3.32, still found on long-term-support systems).
 ROWS_PER_STATEMENT = 80
 # SQLite settings for loads of at least BULK_SETTINGS_ROWS rows: 256 MB of page cache, 256 MB memory-mapped.
 BULK_SETTINGS_ROWS = 50_000
@@ -156,9 +158,13 @@ def bulk_insert_values(
     # Several rows per INSERT save a statement step per row; values the same in every row of a chunk (always the
     # import id and source) are bound once per statement. Building the next chunk in a helper thread meanwhile was
     # no faster: both halves hold the GIL most of the time (see bench/README.md).
+    raw_sqlite: sqlite3.Connection = connection.connection.dbapi_connection  # type: ignore[assignment]
+    most_parameters = raw_sqlite.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     for constant_names, constants, varying_names, rows in _sqlite_chunks(values, order):
+        shared = [import_id, source_key, *constants]
+        per_statement = max(1, min(ROWS_PER_STATEMENT, (most_parameters - len(shared)) // len(varying_names)))
         for statement, parameters, rows_each in _sqlite_batch(
-            constant_names, [import_id, source_key, *constants], varying_names, rows
+            constant_names, shared, varying_names, rows, per_statement
         ):
             connection.exec_driver_sql(statement, parameters)
             done += len(parameters) * rows_each
@@ -167,22 +173,26 @@ def bulk_insert_values(
 
 
 def _sqlite_batch(
-    constant_names: list[str], constants: list[Any], varying_names: list[str], rows: list[tuple[Any, ...]]
+    constant_names: list[str],
+    constants: list[Any],
+    varying_names: list[str],
+    rows: list[tuple[Any, ...]],
+    per_statement: int,
 ) -> list[tuple[str, list[tuple[Any, ...]], int]]:
-    """One chunk's INSERT statements with their parameter tuples and rows per tuple: ROWS_PER_STATEMENT rows per
+    """One chunk's INSERT statements with their parameter tuples and rows per tuple: ``per_statement`` rows per
     statement, then one row per statement for those left over. Each tuple starts with the constants (?1, ?2, …),
     which every row of the statement shares, and goes on with each row's varying values."""
     columns = ", ".join(f'"{name}"' for name in [*varying_names, "data_import_id", "source_key", *constant_names])
     insert = f"INSERT INTO indicator_values ({columns}) VALUES "  # noqa: S608 - fixed column names
     shared, width = tuple(constants), len(varying_names)
-    whole = len(rows) - len(rows) % ROWS_PER_STATEMENT
+    whole = len(rows) - len(rows) % per_statement
     batch = []
     if whole:
         grouped = [
-            tuple(itertools.chain(shared, *rows[start : start + ROWS_PER_STATEMENT]))
-            for start in range(0, whole, ROWS_PER_STATEMENT)
+            tuple(itertools.chain(shared, *rows[start : start + per_statement]))
+            for start in range(0, whole, per_statement)
         ]
-        batch.append((insert + _sqlite_row_marks(ROWS_PER_STATEMENT, len(shared), width), grouped, ROWS_PER_STATEMENT))
+        batch.append((insert + _sqlite_row_marks(per_statement, len(shared), width), grouped, per_statement))
     if whole < len(rows):
         batch.append((insert + _sqlite_row_marks(1, len(shared), width), [shared + row for row in rows[whole:]], 1))
     return batch

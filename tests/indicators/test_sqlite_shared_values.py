@@ -4,6 +4,8 @@ as the reader gave it, in every column."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +89,31 @@ def test_rows_identical_in_every_column_are_refused_by_the_unique_key(db: Any, s
     with pytest.raises(IntegrityError, match="UNIQUE"):
         bulk_insert.bulk_insert_values(twice, 1, "twice.csv", None)
     db.session.rollback()
+
+
+def test_an_sqlite_library_allowing_fewer_parameters_gets_fewer_rows_a_statement(db: Any, sqlite_areas: None) -> None:
+    # SQLite before 3.32 allows 999 parameters per statement; 80 rows of up to 21 values would be refused there.
+    limit = 999
+
+    def fewer_parameters(dbapi_connection: Any, *args: Any) -> None:
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+
+    event.listen(db.engine, "checkout", fewer_parameters)
+    db.session.close()  # the next checkout has the limit
+    inserts = _inserts(db)
+    try:
+        result = read_fingertips(SCREENING)
+        import_id = load_import_result(
+            result, source_key=SCREENING.name, file_name=SCREENING.name, checksum=file_checksum(SCREENING)
+        ).id
+    finally:
+        event.remove(db.engine, "checkout", fewer_parameters)
+        db.session.close()
+        db.engine.dispose()  # the pooled connections keep their limit; later tests get new ones
+
+    expected = [row for rows in bulk_insert.value_chunks(result.values, import_id, SCREENING.name) for row in rows]
+    assert _stored(db) == expected
+    # Numbered parameters: the highest number is how many a statement binds.
+    numbers = [int(number) for statement in inserts for number in re.findall(r"\?(\d+)", statement)]
+    assert numbers and max(numbers) <= limit
+    assert any(statement.count("), (") for statement in inserts)  # still several rows a statement
