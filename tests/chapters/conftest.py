@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from portal.chapters import services
+from portal.clock import LONDON, london_today
 from portal.extensions import db
 from portal.models import (
     Area,
@@ -196,3 +198,10 @@ def known_series(app: Flask) -> Indicator:
 def population_at(age: int) -> float:
     """The known test population at a single year of age (90 means 90 and over)."""
     return 500.0 if age == 90 else 1000.0 + age
+
+
+def london_days_ago(days: int) -> datetime:
+    """Noon in the UK on the calendar date ``days`` days before today's. The response period counts UK dates, so a
+    moment ``days`` × 24 hours ago can fall on the date after when it crosses the clocks going back (between 23:00
+    and midnight UTC in winter for a moment in summer)."""
+    return datetime.combine(london_today() - timedelta(days=days), time(12), tzinfo=LONDON)

@@ -31,7 +31,7 @@ from portal.models import (
 )
 from portal.models.base import utcnow
 from portal.stats.comparison import Comparison, compare_to_benchmark
-from tests.chapters.conftest import HOME, Setup
+from tests.chapters.conftest import HOME, Setup, london_days_ago
 from tests.helpers import ClientRequest
 from tests.test_performance_queries import counted_queries
 
@@ -187,7 +187,7 @@ def test_the_public_tracker_shows_each_indicator_then_and_now_and_flags_overdue_
     ]
 
     # The ICB answered; the provider and the council did not, and the response period has passed.
-    setup.chapter.published_at = utcnow() - timedelta(days=61)
+    setup.chapter.published_at = london_days_ago(61)
     db.session.commit()
     text = client_request.get(f"/chapters/{setup.chapter.slug}/recommendations").get_text(" ", strip=True)
     assert f"{setup.provider.name} has not responded yet" in text and "No response due" in text

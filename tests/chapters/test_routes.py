@@ -24,9 +24,8 @@ from portal.models import (
     Role,
     User,
 )
-from portal.models.base import utcnow
 from portal.stats.forecast import LINEAR, MODEL_WORDS, pool_for, series_kind, shipped_pools
-from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, Setup
+from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, Setup, london_days_ago
 from tests.conftest import sign_in
 from tests.helpers import ClientRequest, email_body, error_summary_texts
 
@@ -255,7 +254,7 @@ def test_the_overdue_page_flags_missing_responses(
     client: FlaskClient, client_request: ClientRequest, make_chapter: Callable[..., Setup]
 ) -> None:
     setup = make_chapter("published")
-    setup.chapter.published_at = utcnow() - timedelta(days=61)
+    setup.chapter.published_at = london_days_ago(61)
     db.session.commit()
     sign_in(client, setup.analyst.email)
     rows = client_request.get("/chapters/overdue").select("#overdue-responses tbody tr")

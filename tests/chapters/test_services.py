@@ -24,9 +24,8 @@ from portal.models import (
     Role,
     User,
 )
-from portal.models.base import utcnow
 from portal.models.chapters import AppendOnlyError
-from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, Setup
+from tests.chapters.conftest import LINEAR_ID, REQUIRED_TEXT, Setup, london_days_ago
 from tests.helpers import email_body, links_in
 
 
@@ -409,7 +408,7 @@ def test_only_a_stakeholder_of_an_addressed_organisation_can_acknowledge(
 
 
 def _published_days_ago(chapter: Chapter, days: int) -> None:
-    chapter.published_at = utcnow() - timedelta(days=days)
+    chapter.published_at = london_days_ago(days)
     db.session.commit()
 
 
