@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
+from portal.allocator import freed_memory_kept
 from portal.collector import collection_paused
 from portal.extensions import db
 from portal.importers import FORMATS, detect_format, load_indicator_metadata, unrecognised_header_message
@@ -82,8 +83,13 @@ def import_file(
     path = Path(path)
     # sha256 releases the GIL on large blocks, so a helper thread hashes the file while the reader parses it (0.2 s
     # of a million-row import); the checksum is only needed up front to skip an unchanged file.
-    # A million rows make millions of short-lived tuples, which the collector would keep scanning for nothing.
-    with collection_paused(), ThreadPoolExecutor(1, thread_name_prefix="import-checksum") as pool:
+    # A million rows make millions of short-lived tuples, which the collector would keep scanning for nothing, and
+    # arrays of many megabytes made and freed over and over, which glibc would otherwise map afresh each time.
+    with (
+        collection_paused(),
+        freed_memory_kept(),
+        ThreadPoolExecutor(1, thread_name_prefix="import-checksum") as pool,
+    ):
         hashing = pool.submit(file_checksum, path)
         outcome = _read_and_load(
             path,
