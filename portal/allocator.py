@@ -26,8 +26,8 @@ M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 # glibc's documented starting values of both thresholds.
 DEFAULT_THRESHOLD = 128 * 1024
-# During a job: blocks up to this size come from the heap and stay there when freed. glibc before 2.35 caps the mmap
-# threshold at 32 MB (mallopt then fails); the largest allowed value is used.
+# During a job: blocks up to this size come from the heap and stay there when freed. Older glibc refuses an mmap
+# threshold above 32 MB (mallopt returns 0), so the largest value it accepts is used.
 JOB_THRESHOLDS = (1 << 30, 32 * 1024 * 1024)
 
 _lock = threading.Lock()

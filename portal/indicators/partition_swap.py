@@ -210,12 +210,14 @@ def _ids_taken_in_blocks(connection: Connection) -> Iterator[None]:
     and nothing else adds values), and putting the cache back clears this backend's unused values, so at most
     ID_BLOCK - 1 ids are skipped per import."""
     run = connection.exec_driver_sql
-    sequence = run(f"SELECT pg_get_serial_sequence('{PARENT}', 'id')").scalar()
-    if sequence is None:
+    found = run(
+        f"SELECT seqrelid::regclass::text, seqcache FROM pg_sequence "  # noqa: S608 - PARENT is a constant
+        f"WHERE seqrelid = pg_get_serial_sequence('{PARENT}', 'id')::regclass"
+    ).first()
+    if found is None:
         yield
         return
-    cache = run("SELECT seqcache FROM pg_sequence WHERE seqrelid = %(sequence)s::regclass", {"sequence": sequence})
-    previous = int(cache.scalar_one())
+    sequence, previous = found[0], int(found[1])
     run(f"ALTER SEQUENCE {sequence} CACHE {max(previous, ID_BLOCK)}")
     # No finally: if the block raises, the transaction's rollback puts the cache back.
     yield
