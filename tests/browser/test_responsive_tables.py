@@ -1,12 +1,16 @@
-"""Tables at 320 CSS px and at 1280 px (issue 14 item 12, WCAG 1.4.10 Reflow): the page never scrolls sideways; a
-table wider than the screen scrolls inside its own labelled region, which keyboard users can reach and which says so;
-at 1280 px the overview's "Recent trend" column is in view without scrolling."""
+"""Tables and long names at 320 CSS px and at 1280 px (issue 14 item 12, WCAG 1.4.10 Reflow): the page never scrolls
+sideways; a table wider than the screen scrolls inside its own labelled region, which keyboard users can reach and
+which says so; a heading with a long file name wraps; at 1280 px the overview's "Recent trend" column is in view
+without scrolling."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from portal.extensions import db
+from portal.models import DataImport, Role
+from tests.conftest import TEST_PASSWORD
 from tests.indicators import conftest as indicator_fixtures
 
 seeded_indicators = indicator_fixtures.seeded_indicators
@@ -73,3 +77,26 @@ def test_without_javascript_tables_still_scroll_in_their_region(
         assert region.get_attribute("tabindex") == "0" and region.get_attribute("role") == "region"
     finally:
         context.close()
+
+
+def test_at_320_px_an_import_of_a_file_with_a_long_name_does_not_widen_the_page(
+    app: Any, page: Any, make_user: Callable[..., Any]
+) -> None:
+    # A real Fingertips export's name: one word of 59 characters, wider than a phone screen in the page heading.
+    name = "fingertips_cervical_screening_93560_25-49_all_areas_2024.csv"
+    record = DataImport(source_key=name, format="fingertips", file_name=name, checksum_sha256="0" * 64,
+                        row_count=6102, status="complete")  # fmt: skip
+    db.session.add(record)
+    db.session.commit()
+    analyst = make_user(Role.ANALYST)
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(analyst.email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/account")
+
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"/indicators/imports/{record.id}")
+    page.get_by_role("heading", level=1).wait_for()
+    assert name in page.get_by_role("heading", level=1).inner_text().replace("\n", "")
+    assert page.evaluate(PAGE_OVERFLOW) <= 0, "the page itself must not scroll sideways at 320 px"
