@@ -72,7 +72,7 @@ def _column_chunks(
         elif column in {"suppressed", "derived"}:
             arrays.append(("plain", series.to_numpy(dtype="bool")))
         else:
-            arrays.append(("text", series.fillna("").astype(str).to_numpy(dtype=object)))
+            arrays.append(("text", _text_array(series)))
     for start in range(0, total, size):
         positions = order[start : start + size]
         columns: list[list[Any]] = []
@@ -97,6 +97,16 @@ def _column_chunks(
             single.append(same)
             columns.append((part[:1] if same else part).tolist())
         yield len(positions), columns, single
+
+
+def _text_array(series: pd.Series) -> np.ndarray:
+    """A text column as an object array of str, missing values as ''. Read only: it may be the column's own array."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "python":
+        # The readers' text columns: every value is already a str (or missing), held in an object array that needs no
+        # copy; converting eleven columns of a million rows as below took 0.2 s.
+        held = np.asarray(series.array, dtype=object)
+        return np.where(series.isna().to_numpy(), "", held) if series.hasnans else held
+    return series.fillna("").astype(str).to_numpy(dtype=object)
 
 
 def _sqlite_chunks(

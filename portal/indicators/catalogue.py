@@ -124,7 +124,12 @@ def _values_query(query: ValuesQuery) -> ValuesQuery:
 def stored_rows(*conditions: Any) -> list[Row]:
     """Value rows matching the conditions, oldest period first, as the small-numbers policy lets them be shown."""
     query = select(*_ROW_COLUMNS).where(*conditions).order_by(IndicatorValue.period_sortable, IndicatorValue.period)
-    return [released(Row(*r)) for r in db.session.execute(_values_query(query))]
+    session = db.session
+    if session.autoflush:
+        session.flush()  # as the session's own execute would
+    # On the session's connection, the rows come back as plain tuples, without the ORM's per-row loading: a fifth of
+    # the time of reading the 100,000 rows a summary of a big indicator reads (each import's summaries read them).
+    return [released(Row(*r)) for r in session.connection().execute(_values_query(query)).all()]
 
 
 PUBLISHED = "published"
@@ -269,13 +274,15 @@ def published_levels(indicator_ids: Sequence[str], area_code: str) -> dict[str, 
     if not indicator_ids:
         return {}
     wards, lsoas = small_area_codes(area_code)
+    # The small areas first: with the two lists as subqueries joined by OR, PostgreSQL read every value of the
+    # indicators (0.13 s for a million-row import's summaries); with the codes, it looks each one up in the area index.
+    codes = list(db.session.scalars(select(Area.code).where(Area.code.in_(wards) | Area.code.in_(lsoas))))
+    if not codes:
+        return {}
     query = (
         select(IndicatorValue.indicator_id, Area.area_type)
         .join(Area, Area.code == IndicatorValue.area_code)
-        .where(
-            IndicatorValue.indicator_id.in_(list(indicator_ids)),
-            IndicatorValue.area_code.in_(wards) | IndicatorValue.area_code.in_(lsoas),
-        )
+        .where(IndicatorValue.indicator_id.in_(list(indicator_ids)), IndicatorValue.area_code.in_(codes))
         .distinct()
     )
     levels: dict[str, str] = {}

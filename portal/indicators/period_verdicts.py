@@ -31,12 +31,13 @@ def period_verdicts(
         return {}
     own: dict[str, Row] = {}
     england: dict[str, float | None] = {}
+    area_code, england_code = places.area.code, places.england.code  # read once: ORM attributes, per row in the loop
     for r in rows:
         if r.category_type or r.sex != sex or r.age != age:
             continue
-        if r.area_code == places.area.code:
+        if r.area_code == area_code:
             own[r.period] = r
-        if r.area_code == places.england.code:
+        if r.area_code == england_code:
             england[r.period] = r.value
     return {
         period: row_verdict(row, england.get(period), indicator, row.source_compared_to_england)

@@ -214,13 +214,14 @@ def summarise(
     published_for: str = "",
 ) -> IndicatorSummary:
     """Build the summary from the indicator's rows (no categories) for the area and its comparators."""
-    headline = headline_breakdown([r for r in rows if r.area_code == places.area.code]) or headline_breakdown(rows)
+    area_code = places.area.code  # an ORM attribute: read once, not per row
+    headline = headline_breakdown([r for r in rows if r.area_code == area_code]) or headline_breakdown(rows)
     sex, age = headline or ("Persons", "All ages")
     by_area: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         if not r.category_type and r.sex == sex and r.age == age:
             by_area[r.area_code].append(r)
-    own = by_area.get(places.area.code, [])
+    own = by_area.get(area_code, [])
     with_value = [r for r in own if r.value is not None]
     latest = with_value[-1] if with_value else None
 
@@ -351,7 +352,8 @@ def summaries_with_rows(
     by_indicator: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_indicator[r.indicator_id].append(r)
-    own = {r.indicator_id for r in rows if r.area_code == places.area.code and r.value is not None}
+    area_code = places.area.code  # an ORM attribute: read once, not per row
+    own = {r.indicator_id for r in rows if r.area_code == area_code and r.value is not None}
     # A pair may have no value where the headline has one: then its sentence, too, says where the data is published.
     levels = published_levels([i.id for i in indicators if every_pair or i.id not in own], places.area.code)
     out: list[tuple[Pair | None, IndicatorSummary, list[Row]]] = []
@@ -363,8 +365,9 @@ def summaries_with_rows(
         by_pair: dict[Pair, list[Row]] = defaultdict(list)
         for r in mine:
             by_pair[(r.sex, r.age)].append(r)
-        area_pairs = {(r.sex, r.age) for r in mine if r.area_code == places.area.code}
-        headline = headline_breakdown([r for r in mine if r.area_code == places.area.code])
+        area_rows = [r for r in mine if r.area_code == area_code]
+        area_pairs = {(r.sex, r.age) for r in area_rows}
+        headline = headline_breakdown(area_rows)
         for pair in sorted(area_pairs - {headline}):
             out.append((pair, summarise(indicator, by_pair[pair], places, published_for=level), by_pair[pair]))
     return out

@@ -53,6 +53,8 @@ _PHRASES: dict[Comparison, str] = {
 
 def _as_float(x: float | NAType | None) -> float:
     """The value as a float, with None and pandas' missing markers as NaN."""
+    if type(x) is float:
+        return x  # the usual case, first: the checks below cost more than the comparison they guard
     if x is None or x is pd.NA:
         return math.nan
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
