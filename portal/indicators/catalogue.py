@@ -115,7 +115,7 @@ def reading_values_from(values: FromClause) -> Iterator[None]:
         _VALUES.reset(token)
 
 
-def _values_query(query: ValuesQuery) -> ValuesQuery:
+def values_query(query: ValuesQuery) -> ValuesQuery:
     """The query as is, or reading the selectable ``reading_values_from`` set instead of indicator_values."""
     values = _VALUES.get()
     return query if values is None else ClauseAdapter(values).traverse(query)
@@ -129,7 +129,7 @@ def stored_rows(*conditions: Any) -> list[Row]:
         session.flush()  # as the session's own execute would
     # On the session's connection, the rows come back as plain tuples, without the ORM's per-row loading: a fifth of
     # the time of reading the 100,000 rows a summary of a big indicator reads (each import's summaries read them).
-    return [released(Row(*r)) for r in session.connection().execute(_values_query(query)).all()]
+    return [released(Row(*r)) for r in session.connection().execute(values_query(query)).all()]
 
 
 PUBLISHED = "published"
@@ -286,7 +286,7 @@ def published_levels(indicator_ids: Sequence[str], area_code: str) -> dict[str, 
         .distinct()
     )
     levels: dict[str, str] = {}
-    found = db.session.execute(_values_query(query)).all()
+    found = db.session.execute(values_query(query)).all()
     for indicator_id, area_type in sorted(found, key=lambda r: r[1] != "ward"):
         levels.setdefault(indicator_id, SMALL_AREA_WORDS.get(area_type, area_type))
     return levels

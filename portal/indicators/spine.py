@@ -4,13 +4,12 @@ area-profile spine chart), with the table and CSV of exactly what it draws, and 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from bokeh.model import Model
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from portal.charts.spine import SpineBar, spine_chart
 from portal.charts.tables import format_number, to_csv
@@ -19,19 +18,15 @@ from portal.indicators.catalogue import TOPIC_LABELS, list_indicators
 from portal.indicators.compare import COMPARISON_SHAPES
 from portal.indicators.formatting import decimals_for, format_value
 from portal.indicators.reference_data import reference_areas
+from portal.indicators.spine_values import UPPER_TIER, SpineFacts, facts_for, spine_key
+from portal.indicators.stored_summaries import stored_spine_facts
 from portal.indicators.summaries import IndicatorSummary
 from portal.indicators.summary_cache import overview as indicator_overview
 from portal.indicators.themes import THEMES, theme_indicator_ids
-from portal.models import Area, Indicator, IndicatorValue
+from portal.models import Indicator
 from portal.stats.comparison import Comparison, Polarity
-from portal.stats.spine import Band, OrientedRange, SpinePositions, SpineRange, band, orient, positions, rank
-from portal.stats.spine import spine_range as summarise_range
+from portal.stats.spine import Band, OrientedRange, SpinePositions, SpineRange, band, orient, positions
 
-UPPER_TIER = "county_ua"
-# (indicator, period, sex, age) keys per query: 4 bound parameters each, and SQLite allows 32,766 per statement.
-KEYS_PER_QUERY = 2_000
-# England's value of a count is the national total, not a benchmark for one authority: no spine for counts.
-NO_SPINE_TYPES = frozenset({"count"})
 VIEWS = ("table", "spine")
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -258,70 +253,37 @@ class Spine:
         return spine_chart(self.title, bars, self.area_name)
 
 
-def _authority_values(summaries: Sequence[IndicatorSummary]) -> dict[tuple[str, str, str, str], list[float]]:
-    """Every upper-tier authority's value for each summary's indicator, period, sex and age."""
-    wanted = sorted({(s.indicator_id, s.period or "", s.sex, s.age) for s in summaries})
-    key = tuple_(IndicatorValue.indicator_id, IndicatorValue.period, IndicatorValue.sex, IndicatorValue.age)
-    values: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
-    for start in range(0, len(wanted), KEYS_PER_QUERY):
-        query = (
-            select(
-                IndicatorValue.indicator_id,
-                IndicatorValue.period,
-                IndicatorValue.sex,
-                IndicatorValue.age,
-                IndicatorValue.value,
-            )
-            .join(Area, Area.code == IndicatorValue.area_code)
-            .where(
-                Area.area_type == UPPER_TIER,
-                # Each summary's own period, sex and age only: the ids and the periods in separate lists fetched
-                # every indicator at every period any of them has (376,000 rows for 345 summaries on the bench data).
-                key.in_(wanted[start : start + KEYS_PER_QUERY]),
-                IndicatorValue.category_type == "",
-                IndicatorValue.value.is_not(None),
-            )
-        )
-        for indicator_id, period, sex, age, value in db.session.execute(query):
-            if value is not None:  # excluded by the query; the column itself may hold NULLs
-                values[(indicator_id, period, sex, age)].append(float(value))
-    return values
-
-
-def spine_row(summary: IndicatorSummary, indicator: Indicator, values: Sequence[float]) -> SpineRow:
-    """One indicator's spine row from the authorities' values (the home area's among them)."""
-    spread = summarise_range(values)
+def spine_row(summary: IndicatorSummary, indicator: Indicator, facts: SpineFacts) -> SpineRow:
+    """One indicator's spine row from its place among the authorities (the home area among them)."""
+    spread = facts.spread
     if spread is None or summary.value is None or summary.england_value is None:
-        return SpineRow(summary, indicator, len(values), None, None, None, None, None)
+        return SpineRow(summary, indicator, facts.authorities, None, None, None, None, None)
     polarity = summary.polarity
     return SpineRow(
         summary,
         indicator,
-        len(values),
+        facts.authorities,
         spread,
         orient(spread, polarity),
         positions(spread, summary.value, summary.england_value, polarity),
         band(spread, summary.value, polarity),
-        rank(values, summary.value, polarity),
+        facts.position,
     )
 
 
 def build_spine(groups: list[tuple[str, list[IndicatorSummary]]], area_name: str) -> Spine:
     """The spine of every summary with a value and England's value for its latest period, in the overview's order
     (counts excepted: England's total is no benchmark for an authority's count)."""
-    compared = [
-        s
-        for _, items in groups
-        for s in items
-        if s.period and s.value is not None and s.england_value is not None and s.value_type not in NO_SPINE_TYPES
-    ]
-    values = _authority_values(compared)
-    ids = [s.indicator_id for s in compared]
+    compared = [(s, key) for _, items in groups for s in items if (key := spine_key(s)) is not None]
+    ids = [s.indicator_id for s, _ in compared]
+    # Stored with the summaries when the data was imported; computed only for summaries stored before they were.
+    stored = stored_spine_facts(ids)
+    computed = facts_for([s for s, _ in compared if s.indicator_id not in stored])
     indicators = {i.id: i for i in db.session.scalars(select(Indicator).where(Indicator.id.in_(ids)))}
     title = f"{area_name} within the range of English authorities"
     spine = Spine(area_name, current_authority_count(), [], title=title)
-    for summary in compared:
-        key = (summary.indicator_id, summary.period or "", summary.sex, summary.age)
-        row = spine_row(summary, indicators[summary.indicator_id], values.get(key, []))
+    for summary, key in compared:
+        facts = stored.get(summary.indicator_id) or computed[key]
+        row = spine_row(summary, indicators[summary.indicator_id], facts)
         (spine.rows if row.spread is not None else spine.undrawn).append(row)
     return spine

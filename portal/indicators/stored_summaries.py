@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, insert, select
 from portal.deployment import home_area_code
 from portal.extensions import db
 from portal.importers.base import ImportResult
-from portal.indicators import period_verdicts, summaries
+from portal.indicators import period_verdicts, spine_values, summaries
 from portal.indicators.breakdowns import InequalityGap
 from portal.indicators.catalogue import PUBLISHED, TOPIC_ORDER, TOPICS, Comparators, Row, comparators
 from portal.indicators.headline_gaps import headline_gaps
@@ -42,6 +42,8 @@ HEADLINE = ""  # the ``breakdown`` key of the headline sex and age ("sex|age" fo
 # saying its ``inequality_gap`` was worked out (summaries stored before these keys existed have neither).
 VERDICTS = "period_verdicts"
 WITH_GAP = "with_gap"
+# And (headline only) where the area sits among every upper-tier authority, for the spine view (spine_values).
+SPINE = "spine"
 # Indicator ids per IN (...) list (SQLite allows 32,766 bound parameters per statement).
 ID_BATCH = 5_000
 
@@ -124,6 +126,7 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
     found = summaries.summaries_with_rows(indicators, places)
     headlines = {summary.indicator_id: (summary.sex, summary.age) for pair, summary, _ in found if pair is None}
     gaps = headline_gaps(indicators, places, headlines)
+    spines = spine_values.facts_for([summary for pair, summary, _ in found if pair is None])
     rows = [
         {
             "indicator_id": summary.indicator_id,
@@ -131,7 +134,7 @@ def refresh_summaries(indicator_ids: Iterable[str] | None = None) -> int:
             "breakdown": breakdown_key(pair),
             "topic": summary.topic,
             "compared_to_england": summary.compared_to_england.value,
-            "summary": _stored_form(by_id[summary.indicator_id], places, pair, summary, values, gaps),
+            "summary": _stored_form(by_id[summary.indicator_id], places, pair, summary, values, gaps, spines),
             "computed_at": now,
         }
         for pair, summary, values in found
@@ -147,9 +150,11 @@ def _stored_form(
     summary: IndicatorSummary,
     rows: list[Row],
     gaps: Mapping[str, InequalityGap | None],
+    spines: Mapping[spine_values.SpineKey, spine_values.SpineFacts],
 ) -> dict[str, Any]:
     """The JSON stored for one summary: the summary (the headline's with its inequality gap, as
-    ``summaries.indicator_summary`` gives it) and each period's verdict against England for its sex and age."""
+    ``summaries.indicator_summary`` gives it), each period's verdict against England for its sex and age, and (the
+    headline's, where it has a spine row) its place among the authorities."""
     if pair is None:
         summary = summaries.with_gap(summary, gaps[indicator.id])
     data = to_json(summary)
@@ -157,6 +162,9 @@ def _stored_form(
         data[WITH_GAP] = True
     verdicts = period_verdicts.period_verdicts(indicator, places, rows, summary.sex, summary.age)
     data[VERDICTS] = period_verdicts.to_json(verdicts)
+    key = spine_values.spine_key(summary) if pair is None else None
+    if key is not None:
+        data[SPINE] = spine_values.to_json(spines[key])
     return data
 
 
@@ -250,6 +258,23 @@ def stored_page_summary(
     if data is None:
         return None
     return from_json(data), period_verdicts.from_json(data.get(VERDICTS))
+
+
+def stored_spine_facts(indicator_ids: Iterable[str]) -> dict[str, spine_values.SpineFacts]:
+    """The stored place among the authorities of these indicators' headline summaries (home area), by id, in one
+    query reading only that part of each summary; those stored without one are left out (the caller computes them)."""
+    ids = sorted(set(indicator_ids))
+    record = IndicatorSummaryRecord
+    found: dict[str, spine_values.SpineFacts] = {}
+    for batch in _batches(ids):
+        query = select(record.indicator_id, record.summary[SPINE]).where(
+            record.indicator_id.in_(batch), record.area_code == home_area_code(), record.breakdown == HEADLINE
+        )
+        for indicator_id, data in db.session.execute(query):
+            facts = spine_values.from_json(data)
+            if facts is not None:
+                found[indicator_id] = facts
+    return found
 
 
 def _published_json(indicator_ids: Iterable[str]) -> dict[str, dict[str, Any]]:

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import delete, event, select
 
 from portal.data_version import current_data_version
-from portal.indicators import spine
+from portal.indicators import spine_values, stored_summaries
 from portal.indicators.spine import ordinal
+from portal.indicators.stored_summaries import refresh_summaries
+from portal.models import IndicatorSummaryRecord, IndicatorValue
 from tests import test_performance_cache
 from tests.indicators.test_routes import load_ward_imd, table_rows
 
@@ -157,13 +160,88 @@ def test_spine_pages_are_cached_until_the_data_changes(seeded_indicators, cachin
     assert client.get("/indicators?view=spine").headers["X-Page-Cache"] == "miss"
 
 
-def test_the_spine_is_the_same_when_its_values_are_read_a_few_keys_at_a_time(
-    seeded_indicators, client_request, monkeypatch
+def _without_stored_spines(db) -> None:
+    """Drop the stored place among the authorities from every stored summary, as in a database whose summaries were
+    stored before it was (the spine view then works it out per request)."""
+    for record in db.session.scalars(select(IndicatorSummaryRecord)):
+        if stored_summaries.SPINE in record.summary:
+            record.summary = {k: v for k, v in record.summary.items() if k != stored_summaries.SPINE}
+    db.session.commit()
+
+
+def _value_queries(db) -> list[str]:
+    seen: list[str] = []
+
+    def record(conn, cursor, statement: str, *args) -> None:
+        if "indicator_values" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_the_spine_view_reads_the_place_among_authorities_stored_at_import(seeded_indicators, client_request, db):
+    """An import stores each headline summary's place among the authorities: the spine view reads no value."""
+    stored = db.session.scalars(
+        select(IndicatorSummaryRecord).where(IndicatorSummaryRecord.indicator_id == "93356")
+    ).all()
+    headline = next(r for r in stored if r.breakdown == stored_summaries.HEADLINE and r.area_code == "E08000031")
+    facts = spine_values.from_json(headline.summary[stored_summaries.SPINE])
+    values = campylobacter_2017()
+    assert facts is not None and facts.spread is not None
+    assert facts.authorities == facts.spread.count == len(values)
+    assert (facts.spread.lowest, facts.spread.highest) == (min(values), max(values))
+    assert facts.spread.q25 == pytest.approx(by_hand(values, 0.25))
+    assert facts.position == 1 + sum(1 for v in values if v < 61.1797163910982)  # low is good
+    # Another sex and age, and counts, have no spine row, so nothing is stored for them.
+    assert all(stored_summaries.SPINE not in r.summary for r in stored if r.breakdown != stored_summaries.HEADLINE)
+
+    queries = _value_queries(db)
+    page = client_request.get("/indicators?view=spine")
+    assert spine_row(page, "Campylobacter")[9] == f"{len(values)} of 153"
+    assert queries == []
+
+
+def test_the_spine_is_the_same_when_worked_out_per_request_a_few_keys_at_a_time(
+    seeded_indicators, client_request, monkeypatch, db
 ) -> None:
-    # SQLite allows 32,766 bound parameters per statement: a portal with thousands of indicators reads the
-    # authorities' values in batches of keys, which must not change a single row of the spine.
-    whole = client_request.response("/indicators/spine.csv").get_data(as_text=True)
-    monkeypatch.setattr(spine, "KEYS_PER_QUERY", 3)
+    # Summaries stored before the place among the authorities was have it worked out per request, in batches of
+    # keys (SQLite allows 32,766 bound parameters per statement), which must not change a single row of the spine.
+    stored = client_request.response("/indicators/spine.csv").get_data(as_text=True)
+    _without_stored_spines(db)
+    queries = _value_queries(db)
+    computed = client_request.response("/indicators/spine.csv").get_data(as_text=True)
+    assert queries, "the values were not read: the stored figures were used after all"
+    monkeypatch.setattr(spine_values, "KEYS_PER_QUERY", 3)
     batched = client_request.response("/indicators/spine.csv").get_data(as_text=True)
-    assert len(list(csv.reader(io.StringIO(whole)))) > 4
-    assert batched == whole
+    assert len(list(csv.reader(io.StringIO(stored)))) > 4
+    assert computed == stored
+    assert batched == stored
+
+
+def test_the_spine_leaves_out_values_the_portal_withholds(seeded_indicators, client_request, db) -> None:
+    """A figure the portal derived from too few events is shown nowhere, so the spine does not place it either."""
+    before = spine_row(client_request.get("/indicators?view=spine"), "Campylobacter")
+    db.session.add(
+        IndicatorValue(
+            indicator_id="93356", area_code="E06000001", period="2017", period_sortable=2017, value=1.0,
+            count=2, derived=True, source_key="",
+        )
+    )  # fmt: skip
+    db.session.execute(
+        delete(IndicatorValue).where(
+            IndicatorValue.indicator_id == "93356",
+            IndicatorValue.area_code == "E06000001",
+            IndicatorValue.period == "2017",
+            IndicatorValue.sex == "Persons",
+            IndicatorValue.age == "All ages",
+            IndicatorValue.category_type == "",
+            IndicatorValue.source_key != "",
+        )
+    )
+    refresh_summaries(["93356"])
+    db.session.commit()
+
+    after = spine_row(client_request.get("/indicators?view=spine"), "Campylobacter")
+    count = int(before[9].split()[0])
+    assert after[9] == f"{count - 1} of 153"  # Hartlepool's figure is withheld, so it is not among them
