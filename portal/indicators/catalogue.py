@@ -127,8 +127,8 @@ def stored_rows(*conditions: Any) -> list[Row]:
     session = db.session
     if session.autoflush:
         session.flush()  # as the session's own execute would
-    # On the session's connection, the rows come back as plain tuples, without the ORM's per-row loading: a fifth of
-    # the time of reading the 100,000 rows a summary of a big indicator reads (each import's summaries read them).
+    # On the session's connection, the rows come back as plain tuples, without the ORM's per-row loading: the
+    # 100,000 rows of a big indicator's summaries (which each import works out) in 0.34 s instead of 0.42 s.
     return [released(Row(*r)) for r in session.connection().execute(values_query(query)).all()]
 
 
