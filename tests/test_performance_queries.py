@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,10 @@ from sqlalchemy import event, select
 
 from portal.evidence import services as evidence_services
 from portal.extensions import db
-from portal.models import Proposal, ProposalStatus
+from portal.models import Proposal, ProposalStatus, Role
 from tests.chapters.conftest import make_chapter, make_prioritised, quick_proposals  # noqa: F401 (fixtures)
 from tests.evidence.conftest import briefing_input
-from tests.prioritisation.conftest import make_proposal, round_setup  # noqa: F401 (fixtures)
+from tests.prioritisation.conftest import make_proposal, round_setup, score_all  # noqa: F401 (fixtures)
 from tests.surveys.conftest import build_survey
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -89,7 +90,7 @@ def _add_indicators(count: int, start: int) -> None:
 
 def _add_outcomes(count: int, start: int) -> None:
     """Published outcome pages, alternately of a closed survey and of a closed prioritisation round."""
-    from datetime import UTC, date, datetime
+    from datetime import date
 
     from portal.models import CriteriaSet, Outcome, PrioritisationRound
 
@@ -158,3 +159,30 @@ def test_home_and_prioritisation_queries_do_not_grow_with_data(
     _add_briefings(6, 2)
     at_large = {url: queries_for(client, url) for url in ("/", "/prioritisation/")}
     assert at_large == at_small
+
+
+def _published_round(round_setup: Callable[..., Any], members: int, topics: int) -> int:  # noqa: F811
+    """A closed round with every score given and its summary published."""
+    setup = round_setup(members=members, proposals=topics)
+    score_all(setup, [[[3] * len(setup.criteria)] * topics] * members)
+    setup.round.status = "closed"
+    setup.round.summary_published_at = datetime.now(UTC)
+    db.session.commit()
+    return setup.round.id
+
+
+def test_round_results_queries_do_not_grow_with_members_or_topics(
+    app: Flask,
+    client: FlaskClient,
+    round_setup: Callable[..., Any],  # noqa: F811
+    login_as: Callable[..., Any],
+) -> None:
+    """The published summary, the staff results and every member's scores read each member's user and each topic's
+    proposal with the round, not one query per member and per topic."""
+    small = _published_round(round_setup, members=2, topics=2)
+    large = _published_round(round_setup, members=5, topics=7)
+    login_as(Role.ANALYST)
+    for page in ("summary", "results", "individual-scores"):
+        at_small = queries_for(client, f"/prioritisation/rounds/{small}/{page}")
+        at_large = queries_for(client, f"/prioritisation/rounds/{large}/{page}")
+        assert at_large == at_small, f"{page}: {at_small} queries with 2 members × 2 topics, {at_large} with 5 × 7"
