@@ -75,10 +75,10 @@ class RoundArrays:
         return scores
 
 
-def _with_people_and_topics(round_: PrioritisationRound) -> None:
-    """Load the round's members' users and its entries' proposals in one query each, onto the members and entries: the
-    results pages read every one, and loading each on first use ran a query per member and per topic (238 for a
-    round of 200 topics and 15 members)."""
+def _with_people_and_topics(round_: PrioritisationRound) -> tuple[list[User], list[RoundProposal]]:
+    """The round's members' users and its entries, each entry's proposal loaded with them: one query for the users and
+    one for the proposals, set onto the members and entries, where loading each on first use (the results pages read
+    every one) ran a query per member and per topic (238 for a round of 200 topics and 15 members)."""
     members, entries = list(round_.members), list(round_.proposals)
     user_ids = {member.user_id for member in members}
     proposal_ids = {entry.proposal_id for entry in entries}
@@ -88,13 +88,12 @@ def _with_people_and_topics(round_: PrioritisationRound) -> None:
         set_committed_value(member, "user", users.get(member.user_id))
     for entry in entries:
         set_committed_value(entry, "proposal", proposals.get(entry.proposal_id))
+    return [member.user for member in members], entries
 
 
 def load_arrays(round_: PrioritisationRound) -> RoundArrays:
     """Read every score of a round into arrays."""
-    _with_people_and_topics(round_)
-    members = [member.user for member in round_.members]
-    entries = list(round_.proposals)
+    members, entries = _with_people_and_topics(round_)
     criteria = list(round_.criteria_set.criteria)
     m_index = {user.id: i for i, user in enumerate(members)}
     p_index = {entry.proposal_id: j for j, entry in enumerate(entries)}
