@@ -22,7 +22,6 @@ from portal.stats.small_areas import (
     DeprivationCount,
     HousePrice,
     TenureMix,
-    ward_profiles,
 )
 
 CENSUS = "Census 2021 (21 March 2021)"
@@ -232,8 +231,7 @@ def _figures(ward: AreaProfile, city: AreaProfile, england: AreaProfile) -> list
 
 def facts_for(frames: SmallAreaFrames, ward_code: str, city_name: str) -> WardFacts | None:
     """The ward's figures from loaded frames; None if the ward is not in the lookup."""
-    profiles = ward_profiles(frames.lookup, frames.lsoa2021, frames.lsoa2011)
-    ward = profiles.get(ward_code)
+    ward = frames.ward_profiles.get(ward_code)
     if ward is None:
         return None
     city = _comparator(frames.lad_code, city_name, frames.city)
