@@ -41,6 +41,8 @@ COMPARISON_SHAPES: dict[Comparison, str] = {
     Comparison.NOT_COMPARED: "○",
 }
 GROUPS: dict[str, str] = {"region": "West Midlands authorities", "neighbours": "Statistical neighbours"}
+# Within a sentence: "West Midlands" is a name and keeps its capitals.
+GROUPS_IN_TEXT: dict[str, str] = {"region": "West Midlands authorities", "neighbours": "statistical neighbours"}
 PER_TOPIC = 5  # indicators shown of each topic when no topic is chosen (a rug row is wide: one cell per area)
 PAGE_SIZE = 25  # indicators per page of one topic
 CSV_CHUNK = 100  # indicators whose values the CSV reads at a time
@@ -97,6 +99,11 @@ class Rug:
     first: int = 0  # position (from 1) of the first indicator shown, when paged
     last: int = 0
     per_topic: int = PER_TOPIC
+
+    @property
+    def group_in_text(self) -> str:
+        """The group's name as written within a sentence."""
+        return GROUPS_IN_TEXT[self.group]
 
     def by_topic(self) -> list[tuple[str, list[RugRow]]]:
         """The rows shown, grouped by topic in the overview's topic order."""

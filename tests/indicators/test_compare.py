@@ -31,6 +31,10 @@ def test_rug_of_the_west_midlands_authorities(seeded_indicators, client_request)
     page = client_request.get("/indicators/compare")
     header, body = _table(page)
     assert header[:4] == ["Indicator", "Period", "England", "Wolverhampton"]
+    lead = page.select_one("p.govuk-body-l").get_text(" ", strip=True)
+    assert "for Wolverhampton and the West Midlands authorities," in lead  # a name keeps its capitals
+    neighbours = client_request.get("/indicators/compare?group=neighbours").select_one("p.govuk-body-l")
+    assert "for Wolverhampton and the statistical neighbours," in neighbours.get_text(" ", strip=True)
     assert len(header) == 3 + 14  # the 14 West Midlands upper-tier authorities, Wolverhampton first
     assert "Sandwell" in header and "Walsall" in header
     # Suicide rate: the latest period of Wolverhampton's headline series, each value as the file has it.
