@@ -244,7 +244,7 @@ def _shown_rows(ids: Sequence[str], codes: Sequence[str], england: str) -> dict[
         for value in stored_rows(
             IndicatorValue.indicator_id.in_(list(shown)),
             IndicatorValue.area_code.in_(others),
-            IndicatorValue.period.in_({period for *_, period in shown.values()}),
+            IndicatorValue.period.in_(sorted({period for *_, period in shown.values()})),
             plain,
             key.in_([(indicator_id, *chosen) for indicator_id, chosen in shown.items()]),
         ):

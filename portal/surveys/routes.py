@@ -306,8 +306,8 @@ def results_page(survey_id: int) -> str:
     )
 
 
-def _public_question(survey_id: int, question_id: int) -> tuple[Survey, Any, int, list[dict[str, Any]]]:
-    """A published question and its answers, or 404 (unpublished results are not public)."""
+def _public_question(survey_id: int, question_id: int) -> tuple[Survey, Any]:
+    """A published question with its result, or 404 (unpublished results are not public)."""
     survey = _open_survey_or_404(survey_id)
     view = results.published_results(survey)
     if view.suppressed:
@@ -315,18 +315,19 @@ def _public_question(survey_id: int, question_id: int) -> tuple[Survey, Any, int
     match = next((r for r in view.questions if r.question.id == question_id), None)
     if match is None or not match.chartable:
         abort(404)
-    return survey, match, match.number, results.load_answers(survey.id)
+    return survey, match
 
 
 @bp.route("/surveys/<int:survey_id>/results/<int:question_id>/chart.json")
 @public
 def public_chart(survey_id: int, question_id: int) -> Response:
     """A published question's chart as Bokeh JSON."""
-    survey, match, number, answers = _public_question(survey_id, question_id)
+    survey, match = _public_question(survey_id, question_id)
     body = cached_chart_json(
         key=f"surveys:{survey.id}:q{question_id}:all",
         data_version=results.data_version(survey),
-        build=lambda: results.build_figure(match.question, number, answers),
+        # The answers are read again only when the chart is not cached (the CSV never needs them).
+        build=lambda: results.build_figure(match.question, match.number, results.load_answers(survey.id)),
         cache_dir=current_app.config["CHART_CACHE_DIR"],
     )
     return Response(body, mimetype=CHART_JSON_MIMETYPE)
@@ -336,7 +337,7 @@ def public_chart(survey_id: int, question_id: int) -> Response:
 @public
 def public_chart_csv(survey_id: int, question_id: int) -> Response:
     """A published question's table as CSV."""
-    survey, match, _, _ = _public_question(survey_id, question_id)
+    survey, match = _public_question(survey_id, question_id)
     assert match.table is not None
     return download_response(
         to_csv(match.table.plain_columns(), match.table.rows), f"survey-{survey.id}-question-{match.number}.csv"
