@@ -22,8 +22,8 @@ from portal.stats.small_areas import (
     AreaProfile,
     deprivation_counts,
     median_house_price,
-    ward_profiles,
 )
+from portal.stats.small_areas import ward_profiles as all_ward_profiles  # the frames' own is a cached property
 
 CENSUS_MEASURES = ["total", *AGE_BANDS, "households", *TENURE_COUNTS]
 LSOA2011_MEASURES = [
@@ -135,7 +135,7 @@ class SmallAreaFrames:
     def ward_profiles(self) -> dict[str, AreaProfile]:
         """Every ward's profile, worked out once per load in this process (read only): each ward page and each of its
         chart CSVs needs one, and working out all 20 took 60 ms a request."""
-        return ward_profiles(self.lookup, self.lsoa2021, self.lsoa2011)
+        return all_ward_profiles(self.lookup, self.lsoa2021, self.lsoa2011)
 
 
 _cache: dict[tuple[int, str, str], SmallAreaFrames] = {}
