@@ -241,6 +241,9 @@ def _shown_rows(ids: Sequence[str], codes: Sequence[str], england: str) -> dict[
             IndicatorValue.period_sortable,
             IndicatorValue.period,
         )
+        # The row-value IN picks each indicator's own period, sex and age; the plain lists beside it, which it implies,
+        # let the database probe the unique key on (indicator, area, period), where alone it read every value of the
+        # group's areas through the area index (SQLite's query plan).
         for value in stored_rows(
             IndicatorValue.indicator_id.in_(list(shown)),
             IndicatorValue.area_code.in_(others),
