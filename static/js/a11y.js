@@ -194,24 +194,32 @@
     return message || "The page has been updated.";
   }
 
-  var pending = null; // what we know about the request whose response is being swapped in
+  // What we know about each response, from its swap to its settle. Two responses can overlap: a second one can be
+  // swapped in before the first has settled (Enter in a search box sends "submit" and then "search"), so each
+  // request keeps its own state, found again by its XMLHttpRequest. `swapping` is the one being swapped in now: the
+  // out-of-band events that fire during a swap do not carry the request.
+  var byRequest = new WeakMap();
+  var swapping = null;
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var active = document.activeElement;
-    pending = {
+    swapping = {
       handled: false,
       focusInside: !!(target && active && target.contains(active)),
       key: focusKey(active),
       liveStatus: null,
     };
+    if (event.detail.xhr) {
+      byRequest.set(event.detail.xhr, swapping);
+    }
   });
 
   // An out-of-band status (search's "3 results for …") speaks for itself and is the right place for focus.
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var swapped = event.target; // the new element (detail.target is the one it replaced)
-    if (pending && swapped && swapped.nodeType === 1 && (isLive(swapped) || swapped.hasAttribute("aria-live"))) {
-      pending.liveStatus = swapped;
+    if (swapping && swapped && swapped.nodeType === 1 && (isLive(swapped) || swapped.hasAttribute("aria-live"))) {
+      swapping.liveStatus = swapped;
     }
   });
 
@@ -226,11 +234,16 @@
     } else {
       target = event.target;
     }
-    if (!target || target.nodeType !== 1 || !target.isConnected || (pending && pending.handled)) {
+    var state = (event.detail.xhr && byRequest.get(event.detail.xhr)) || swapping ||
+        { handled: false, focusInside: false, key: null, liveStatus: null };
+    if (!target || target.nodeType !== 1 || !target.isConnected || state.handled) {
       return;
     }
-    var state = pending || { focusInside: false, key: null, liveStatus: null };
     state.handled = true;
+    if (state.liveStatus && !state.liveStatus.isConnected) {
+      // A later response has already swapped in its own status: this one's lives on as that.
+      state.liveStatus = state.liveStatus.id ? document.getElementById(state.liveStatus.id) : null;
+    }
     updateRegions(target);
     quietTargets(target);
 
@@ -241,8 +254,14 @@
     var focusLost = !active || active === document.body || !active.isConnected;
     var errorSummary = first(target, ".govuk-error-summary");
     var status = state.liveStatus || first(target, "[role='status'], [role='alert']");
+    // The focused element was outside the target and was replaced out of band (the search status that a first
+    // response focused, swapped again by a second): focus goes to the element that took its place.
+    var replacedOutOfBand = focusLost && !state.focusInside && state.key && state.key.id ?
+        document.getElementById(state.key.id) : null;
 
-    if (deliberate || (focusLost && state.focusInside)) {
+    if (replacedOutOfBand && !deliberate) {
+      focusOn(replacedOutOfBand);
+    } else if (deliberate || (focusLost && state.focusInside)) {
       if (errorSummary && deliberate) {
         focusOn(errorSummary);
       } else if (!deliberate && replacementFor(state.key, target)) {

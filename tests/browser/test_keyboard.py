@@ -9,6 +9,7 @@ back). The skip link must reach the main content, and Tab must get out of every 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -333,6 +334,36 @@ def test_without_javascript_a_failed_submit_puts_focus_on_the_error_summary(brow
         assert focused, "without JavaScript the error summary takes focus (autofocus)"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("order", ["first settles, then second swaps", "second swaps before first settles"])
+def test_focus_follows_the_search_status_when_a_second_response_replaces_it(
+    page: Any, wards_and_indicators: None, order: str
+) -> None:
+    # Enter in a search box fires "submit" and then Chromium's "search" event, so two requests go out, one after the
+    # other, and each response swaps in a new status. Either can come first relative to the other's settle (a busy
+    # machine gave both orders in CI): focus must end on the status that is on the page, not stay in the box or fall
+    # back to the page.
+    answered: list[str] = []
+
+    def slow_second(route: Any) -> None:
+        answered.append(route.request.url)
+        if len(answered) == 2 and order.startswith("first settles"):
+            time.sleep(0.4)
+        route.continue_()
+
+    page.goto("/search")
+    if order.startswith("second swaps"):
+        page.evaluate("htmx.config.defaultSettleDelay = 600")
+    page.route(re.compile(r".*/search\?q=lonel.*"), slow_second)
+    type_into(page, page.get_by_label("Search the JSNA"), "lonel")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'search-status'")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(700)
+    assert len(answered) == 2
+    assert page.evaluate("document.activeElement.id") == "search-status"
+    assert "lonel" in page.locator("#search-status").inner_text()
 
 
 def test_a_search_submitted_by_keyboard_moves_focus_to_the_result_status(page: Any, wards_and_indicators: None) -> None:
