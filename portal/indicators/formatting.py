@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ CURRENCY_UNITS = frozenset({"£"})
 SILENT_UNITS = frozenset({"number", "count", "score", "value"})
 
 
+@functools.lru_cache(maxsize=1024)
 def unit_text(unit: str | None) -> str:
     """A publisher's unit tidied for reading after a number: "per 100, 000" -> "per 100,000", "Score out of 10" ->
     "out of 10", "Rate per million population" -> "per million population", "Years" -> "years"."""
@@ -114,6 +116,7 @@ _PUBLISHER_ABBREVIATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=256)
 def publisher_abbreviation(publisher: str) -> str:
     """The publisher's short name for "as published by …" (e.g. OHID), the name as written when it has none."""
     text = (publisher or "").strip()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import london_today
@@ -117,20 +117,41 @@ def leave_survey(user_id: int, survey_id: int) -> None:
     db.session.commit()
 
 
-def public_surveys(today: date | None = None) -> list[tuple[Survey, SurveyState]]:
-    """Surveys the public list shows: open or not yet open ones, then closed ones with published results."""
+# Surveys per page of the public list: the list holds every survey ever run, so it is paged, not grown.
+PUBLIC_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class PublicSurveys:
+    """One page of the public survey list."""
+
+    surveys: list[tuple[Survey, SurveyState]]
+    total: int
+    page: int
+    pages: int
+
+
+def public_surveys(today: date | None = None, page: int = 1) -> PublicSurveys:
+    """Surveys the public list shows, a page at a time: open ones, then not yet open ones, then closed ones with
+    published results; newest first within each. A page past the end gives the last page."""
     today = today or london_today()
-    surveys = db.session.scalars(
-        select(Survey).where(Survey.status != SurveyStatus.DRAFT.value).order_by(Survey.created_at.desc())
+    # survey_state in SQL, so that the database filters, orders and pages the list (the same order of tests).
+    closed = SurveyStatus.CLOSED.value
+    state_order = case(
+        (Survey.status == closed, 2),
+        (and_(Survey.opens_on.is_not(None), Survey.opens_on > today), 1),
+        (and_(Survey.closes_on.is_not(None), Survey.closes_on < today), 2),
+        else_=0,
     )
-    shown = []
-    for survey in surveys:
-        state = survey_state(survey, today)
-        if state is not SurveyState.CLOSED or survey.results_published:
-            shown.append((survey, state))
-    order = {SurveyState.OPEN: 0, SurveyState.SCHEDULED: 1, SurveyState.CLOSED: 2}
-    shown.sort(key=lambda pair: order.get(pair[1], 3))
-    return shown
+    shown = select(Survey).where(
+        Survey.status != SurveyStatus.DRAFT.value, or_(state_order != 2, Survey.results_published.is_(True))
+    )
+    total = db.session.scalar(select(func.count()).select_from(shown.subquery())) or 0
+    pages = max(1, -(-total // PUBLIC_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    ordered = shown.order_by(state_order, Survey.created_at.desc(), Survey.id.desc())
+    surveys = db.session.scalars(ordered.limit(PUBLIC_PAGE_SIZE).offset((page - 1) * PUBLIC_PAGE_SIZE))
+    return PublicSurveys([(survey, survey_state(survey, today)) for survey in surveys], total, page, pages)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from portal.surveys import answer_pages, bp, drafts, eligibility, links, results
 from portal.surveys.conditions import question_numbers
 from portal.surveys.eligibility import AnswerRefused, Refusal, Respondent
 from portal.surveys.engagement import (
+    PUBLIC_PAGE_SIZE,
     has_joined_survey,
     join_survey,
     leave_survey,
@@ -103,9 +104,16 @@ def _open_survey_or_404(survey_id: int) -> Survey:
 @public
 def index() -> str:
     """Surveys open for answers (and closed ones whose results are published)."""
-    surveys = public_surveys()
-    public = {survey.id for survey, _ in surveys if results.results_public(survey)}
-    return render_template("surveys/index.html", surveys=surveys, results_public=public)
+    listed = public_surveys(page=request.args.get("page", 1, type=int))
+    public = {survey.id for survey, _ in listed.surveys if results.results_public(survey)}
+    return render_template(
+        "surveys/index.html",
+        listed=listed,
+        surveys=listed.surveys,
+        results_public=public,
+        page_size=PUBLIC_PAGE_SIZE,
+        page_url=lambda number: url_for("surveys.index", page=number),
+    )
 
 
 @bp.route("/surveys/<int:survey_id>")
