@@ -135,7 +135,7 @@ def public_surveys(today: date | None = None, page: int = 1) -> PublicSurveys:
     """Surveys the public list shows, a page at a time: open ones, then not yet open ones, then closed ones with
     published results; newest first within each. A page past the end gives the last page."""
     today = today or london_today()
-    # survey_state in SQL, so that the database filters, orders and pages the list (the same order of tests).
+    # survey_state written in SQL (its tests, in its order), so that the database filters, orders and pages the list.
     closed = SurveyStatus.CLOSED.value
     state_order = case(
         (Survey.status == closed, 2),
