@@ -130,6 +130,16 @@ class PublicSurveys:
     page: int
     pages: int
 
+    @property
+    def first(self) -> int:
+        """The place in the whole list of this page's first survey (from 1)."""
+        return (self.page - 1) * PUBLIC_PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        """The place in the whole list of this page's last survey."""
+        return (self.page - 1) * PUBLIC_PAGE_SIZE + len(self.surveys)
+
 
 def public_surveys(today: date | None = None, page: int = 1) -> PublicSurveys:
     """Surveys the public list shows, a page at a time: open ones, then not yet open ones, then closed ones with

@@ -22,7 +22,6 @@ from portal.surveys import answer_pages, bp, drafts, eligibility, links, results
 from portal.surveys.conditions import question_numbers
 from portal.surveys.eligibility import AnswerRefused, Refusal, Respondent
 from portal.surveys.engagement import (
-    PUBLIC_PAGE_SIZE,
     has_joined_survey,
     join_survey,
     leave_survey,
@@ -109,9 +108,7 @@ def index() -> str:
     return render_template(
         "surveys/index.html",
         listed=listed,
-        surveys=listed.surveys,
         results_public=public,
-        page_size=PUBLIC_PAGE_SIZE,
         page_url=lambda number: url_for("surveys.index", page=number),
     )
 
