@@ -11,6 +11,10 @@ is maintained:
 * PostgreSQL: binary ``COPY`` into a TEMP table (no WAL, no indexes); then ``INSERT … SELECT`` from it into the real
   table, with its foreign keys checked as usual, and, when connected as a superuser, once more with the foreign-key
   triggers switched off (``session_replication_role = replica``), which the portal must never do.
+* PostgreSQL, the bound on streaming rows to the COPY while the file is read: the reader, then the loader's own
+  staging COPY (``value_chunks`` and ``partition_swap._copy_rows``) of an already-read frame, one after the other
+  and then at once (the COPY in a thread), with this process's and the server's CPU. Streaming can only gain what
+  running both at once gains.
 
 Reading and checking the file is done once, outside the timings; read_csv is the fastest of three runs.
 Every write is rolled back. Never run by the test suite.
@@ -162,6 +166,73 @@ def postgres_floor(rows: list[tuple[Any, ...]], columns: list[str], url: str, ba
             connection.rollback()
 
 
+def server_cpu_seconds() -> float:
+    """CPU time used so far by every process named postgres on this machine (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if "(postgres)" in stat:
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_overlap(path: Path, url: str, baseline: float, repeats: int = 3) -> None:
+    """The reader and the loader's staging COPY of an already-read frame: one after the other, then at once."""
+    import threading
+
+    from sqlalchemy import create_engine
+
+    from portal import create_app
+    from portal.importers.fingertips import read_fingertips
+    from portal.indicators import partition_swap
+    from portal.indicators.bulk_insert import value_chunks
+
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
+    engine = create_engine(url)
+    with app.app_context():
+        frame = read_fingertips(path)
+
+    def read() -> None:
+        with app.app_context():
+            read_fingertips(path)
+
+    def copy() -> None:
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run("CREATE TABLE overlap_stage (LIKE indicator_values INCLUDING DEFAULTS)")
+            run(
+                "ALTER TABLE overlap_stage ALTER COLUMN source_key SET DEFAULT 'bench', "
+                "ALTER COLUMN data_import_id SET DEFAULT 1"
+            )
+            chunks = value_chunks(frame.values, 1, "bench", with_source=False, order=frame.key_order())
+            partition_swap._copy_rows(connection, "overlap_stage", chunks, None)
+            run("DROP TABLE overlap_stage")
+
+    def together() -> None:
+        copying = threading.Thread(target=copy)
+        copying.start()
+        read()
+        copying.join()
+
+    print("PostgreSQL: reading and the staging COPY, one after the other and at once (streaming's bound)")
+    for _ in range(repeats):
+        for label, action in (("the reader, then the COPY", lambda: (read(), copy())), ("both at once", together)):
+            process, server = time.process_time(), server_cpu_seconds()
+            elapsed = timed(label, action, baseline)
+            used = time.process_time() - process
+            print(
+                f"    CPU: this process {used:.2f} s ({used / elapsed:.2f} cores), "
+                f"the server {server_cpu_seconds() - server:.2f} s",
+                flush=True,
+            )
+    engine.dispose()
+
+
 def main() -> int:
     """Read the file once, build the row tuples as the loader does, and time each write."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -189,6 +260,8 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
     if url:
         postgres_floor(rows, INSERT_COLUMNS, url.replace("postgresql+psycopg://", "postgresql://", 1), baseline)
+        del rows, result
+        postgres_overlap(args.file, url.replace("postgresql+psycopg://", "postgresql://", 1), baseline)
     else:
         print("PostgreSQL: skipped (set BENCH_DATABASE_URL)")
     return 0
