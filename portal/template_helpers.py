@@ -8,6 +8,7 @@ from typing import Any, cast
 from flask import Flask, current_app, get_flashed_messages
 from flask_login import current_user
 
+from portal.clock import london_time
 from portal.navigation import MAIN_NAV, STAFF_NAV, visible_items
 from portal.stats import small_numbers
 from portal.table_pages import table_page
@@ -16,9 +17,13 @@ FLASH_TITLES = {"success": "Success", "info": "Important", "error": "There is a 
 
 
 def govuk_date(value: date | datetime | None, with_time: bool = False) -> str:
-    """Format a date the GOV.UK way: 4 June 2026 (and 2:15pm)."""
+    """Format a date the GOV.UK way: 4 June 2026 (and 2:15pm). A stored moment (timezone-aware, UTC) is shown as the
+    date and time in the UK, so a decision recorded at 00:30 on 5 June, British Summer Time, reads 5 June at 12:30am,
+    not 4 June at 11:30pm."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = london_time(value)
     text = f"{value.day} {value:%B %Y}"
     if with_time and isinstance(value, datetime):
         hour = value.hour % 12 or 12

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -119,6 +120,23 @@ def test_a_proposal_page_shows_answers_timeline_and_supports(
     assert page.select_one("#support-count").get_text() == "0"
     sign_in = page.select_one("#support-panel a")
     assert sign_in["href"].startswith("/sign-in?next=")
+
+
+def test_the_timeline_shows_each_change_at_its_uk_date_and_time(
+    client_request: ClientRequest, make_proposal: Callable[..., Proposal]
+) -> None:
+    """Times are stored in UTC; a resident reads them as the clock in Wolverhampton showed them."""
+    proposal = make_proposal(S.SUBMITTED)
+    lifecycle.change_status(proposal.id, S.PUBLISHED, "Published because it is in scope.", None)
+    lifecycle.change_status(proposal.id, S.SHORTLISTED, "It will be scored in March.", None)
+    received, published, shortlisted = db.session.get(Proposal, proposal.id).events
+    # 23:30 UTC on 4 June is 00:30 on 5 June in British Summer Time; in December UK time is UTC.
+    received.occurred_at = datetime(2026, 6, 4, 23, 30, tzinfo=UTC)
+    published.occurred_at = datetime(2026, 6, 5, 13, 15, tzinfo=UTC)
+    shortlisted.occurred_at = datetime(2026, 12, 1, 13, 15, tzinfo=UTC)
+    db.session.commit()
+    times = [t.get_text(strip=True) for t in client_request.get(f"/topics/{proposal.reference}").select("ol time")]
+    assert times == ["5 June 2026 at 12:30am", "5 June 2026 at 2:15pm", "1 December 2026 at 1:15pm"]
 
 
 def test_linked_indicators_show_their_latest_verdict(
