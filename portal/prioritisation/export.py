@@ -10,7 +10,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.charts.tables import csv_safe, to_csv
-from portal.prioritisation.results import RoundResults, individual_scores, rank_text
+from portal.clock import london_date
+from portal.prioritisation.results import MIN_PUBLIC_SCORERS, PublicRow, RoundResults, individual_scores, rank_text
 from portal.stats.concordance import EXACT, PERMUTATION, PERMUTATIONS
 from portal.stats.prioritisation import CHI_SQUARE, MIN_TOPICS_TO_TEST, KendallW
 
@@ -34,6 +35,20 @@ RANKING_COLUMNS = [
 
 
 NOT_ENOUGH_SCORES = "Not enough scores"
+
+# The published ranking: what the public summary page shows, and nothing more (no member's own scores).
+PUBLIC_RANKING_COLUMNS = [
+    "Rank",
+    "Reference",
+    "Topic",
+    f"Weighted score (blank when fewer than {MIN_PUBLIC_SCORERS} members scored it, or it was not ranked)",
+    "Steering group decision",
+    "Steering group decision date",
+    "Reason for the decision",
+    "Health and wellbeing board decision",
+    "Board meeting date",
+    "Board minute",
+]
 
 
 def _round(value: float | None, places: int) -> float | None:
@@ -60,6 +75,31 @@ def ranking_rows(results: RoundResults) -> list[list[Cell]]:
         ]
         for row in results.rows
     ]
+
+
+def public_ranking_rows(rows: Sequence[PublicRow]) -> list[list[Cell]]:
+    """The public summary's ranking, one row per topic in the page's order, for its CSV download."""
+    out: list[list[Cell]] = []
+    for row in rows:
+        entry = row.entry
+        decided = bool(entry.decision)
+        # The board decides only on what the steering group decided on (the page shows the same two steps).
+        board = decided and bool(entry.board_decision)
+        out.append(
+            [
+                rank_text(row.rank) if row.quorate else NOT_ENOUGH_SCORES,
+                entry.proposal.reference,
+                entry.proposal.title,
+                _round(row.score, 2),
+                entry.decision_label if decided else "Not decided yet",
+                london_date(entry.decided_at).isoformat() if decided and entry.decided_at else "",
+                entry.decision_reason if decided else "",
+                entry.board_decision_label if board else "",
+                entry.board_meeting_date.isoformat() if board and entry.board_meeting_date else "",
+                entry.board_minute_reference if board else "",
+            ]
+        )
+    return out
 
 
 def criteria_rows(results: RoundResults) -> list[list[Cell]]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, render_template
 
 from portal.access import public
+from portal.charts.tables import to_csv
+from portal.downloads import download_response
 from portal.errors import render_error
-from portal.prioritisation import bp, results
+from portal.prioritisation import bp, export, results
 from portal.prioritisation.permissions import get_round
 from portal.prioritisation.rounds import published_outcome_of_round, published_rounds
+from portal.table_pages import table_page
 
 
 @bp.route("/")
@@ -29,9 +32,21 @@ def public_summary(round_id: int) -> str | tuple[str, int]:
     return render_template(
         "prioritisation/public_summary.html",
         round=round_,
-        rows=summary.rows,
+        # A round may shortlist hundreds of topics: the page shows TABLE_PAGE_SIZE of them, the CSV every one.
+        ranking=table_page("ranking", summary.rows),
         members_scored=summary.members_scored,
         min_scorers=results.MIN_PUBLIC_SCORERS,
         quorum=round_.effective_quorum,
         outcome=published_outcome_of_round(round_.id),
     )
+
+
+@bp.route("/rounds/<int:round_id>/summary.csv")
+@public
+def public_summary_csv(round_id: int) -> Response | tuple[str, int]:
+    """The published ranking of every topic in the round, as the summary page shows it, as CSV."""
+    round_ = get_round(round_id)
+    if not round_.is_published:
+        return render_error(404)
+    rows = export.public_ranking_rows(results.public_summary(round_).rows)
+    return download_response(to_csv(export.PUBLIC_RANKING_COLUMNS, rows), f"round-{round_.id}-published-ranking.csv")
