@@ -203,7 +203,17 @@ def seeded_database() -> str:
         print(f"Building {path} (flask db upgrade, flask seed)...", flush=True)
         subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
         subprocess.run([*flask, "seed"], env=env, cwd=ROOT, check=True, capture_output=True)
+    else:
+        upgrade_database(url)
     return url
+
+
+def upgrade_database(url: str) -> None:
+    """Bring a database built by an earlier run up to the current migrations (nothing to do when it is)."""
+    env = {**os.environ, "DATABASE_URL": url, "PORTAL_ENV": "development", "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [PYTHON, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
 
 
 def scaled_database(scale: float) -> str:

@@ -315,6 +315,7 @@ def add_round(size: dict[str, int], proposal_ids: Sequence[int], member_ids: Seq
         Score,
     )
     from portal.prioritisation.examples import _example_scores
+    from portal.prioritisation.published import store_ranking
 
     criteria_set = db.session.scalars(select(CriteriaSet).order_by(CriteriaSet.version.desc())).first()
     criteria = list(db.session.scalars(select(Criterion.id).where(Criterion.criteria_set_id == criteria_set.id)))
@@ -393,6 +394,8 @@ def add_round(size: dict[str, int], proposal_ids: Sequence[int], member_ids: Seq
             for c in range(len(criteria))
         ),
     )
+    # Published, so its ranking is stored as publishing stores it (prioritisation.published).
+    store_ranking(db.session.get(PrioritisationRound, round_.id))
     db.session.commit()
     return round_.id
 
@@ -529,6 +532,11 @@ def cached_database(scale: float) -> str:
         command = [sys.executable, __file__, "--scale", f"{scale:g}", "--database", f"sqlite:///{building}"]
         subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         building.rename(path)
+    else:
+        from bench_pages import upgrade_database
+
+        # Built by an earlier run: new migrations' columns start empty (delete the folder to build it afresh).
+        upgrade_database(f"sqlite:///{path}")
     return f"sqlite:///{path}"
 
 

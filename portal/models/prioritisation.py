@@ -148,6 +148,9 @@ class PrioritisationRound(Model):
     summary_published_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # How many members fully scored at least one topic, stored with the ranking when the summary is published
+    # (prioritisation.published); None before that, and for a round published before migration 0028.
+    published_members_scored: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     criteria_set: Mapped[CriteriaSet] = relationship()
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
@@ -208,6 +211,13 @@ class RoundProposal(Model):
     board_papers_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     board_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     board_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # The published ranking, stored when the summary is published (prioritisation.published), so the public pages read
+    # it instead of every score: the topic's place in the published order (from 1), its rank (None: below the
+    # quorum, not ranked), its weighted score (None: not shown) and how many members scored it fully.
+    published_place: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    published_rank: Mapped[float | None] = mapped_column(Float, nullable=True)
+    published_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    published_scorers: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     round: Mapped[PrioritisationRound] = relationship(back_populates="proposals")
     proposal: Mapped[Proposal] = relationship()

@@ -30,6 +30,7 @@ from portal.models import (
 from portal.models.base import utcnow
 from portal.models.prioritisation import BoardDecision
 from portal.prioritisation.criteria import create_default_criteria
+from portal.prioritisation.published import store_ranking
 from portal.prioritisation.rounds import MIN_PROPOSALS, proposals_in_open_rounds
 from portal.prioritisation.scoring import log_change
 
@@ -167,6 +168,10 @@ def _example_round(
                 )
                 db.session.add(score)
                 log_change(score, "score", None, score.value, member.id, "example", now)
+    if closed:
+        db.session.flush()
+        # As publishing does: the public pages read the ranking stored now.
+        store_ranking(round_)
     return round_
 
 

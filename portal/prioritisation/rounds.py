@@ -41,6 +41,7 @@ from portal.prioritisation.permissions import (
     is_member,
     round_proposal,
 )
+from portal.prioritisation.published import clear_ranking, store_ranking
 from portal.prioritisation.scoring import log_change
 from portal.proposals.services import ProposalError, change_status
 
@@ -258,6 +259,11 @@ def publish_summary(round_id: int, actor_id: int, *, publish: bool = True) -> Pr
         raise PrioritisationError("Close the round before publishing its summary")
     round_.summary_published_at = utcnow() if publish else None
     round_.summary_published_by_id = actor_id if publish else None
+    # The public pages read the ranking as it stands now (a closed round's scores no longer change).
+    if publish:
+        store_ranking(round_)
+    else:
+        clear_ranking(round_)
     record_audit(actor_id, "summary_published" if publish else "summary_withdrawn", "prioritisation_round", round_.id)
     db.session.commit()
     return round_

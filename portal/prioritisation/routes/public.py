@@ -10,6 +10,7 @@ from portal.downloads import download_response
 from portal.errors import render_error
 from portal.prioritisation import bp, export, results
 from portal.prioritisation.permissions import get_round
+from portal.prioritisation.published import published_summary
 from portal.prioritisation.rounds import published_outcome_of_round, published_rounds
 from portal.table_pages import table_page
 
@@ -28,7 +29,7 @@ def public_summary(round_id: int) -> str | tuple[str, int]:
     round_ = get_round(round_id)
     if not round_.is_published:
         return render_error(404)
-    summary = results.public_summary(round_)
+    summary = published_summary(round_)
     return render_template(
         "prioritisation/public_summary.html",
         round=round_,
@@ -48,5 +49,5 @@ def public_summary_csv(round_id: int) -> Response | tuple[str, int]:
     round_ = get_round(round_id)
     if not round_.is_published:
         return render_error(404)
-    rows = export.public_ranking_rows(results.public_summary(round_).rows)
+    rows = export.public_ranking_rows(published_summary(round_).rows)
     return download_response(to_csv(export.PUBLIC_RANKING_COLUMNS, rows), f"round-{round_.id}-published-ranking.csv")
