@@ -28,7 +28,8 @@ def download_response(
     private: bool = False,
 ) -> Response:
     """A download; ``private`` ones (personal or unpublished data) are never stored by browsers or proxies."""
-    response = Response(body, mimetype=mimetype, headers=attachment_headers(filename))
+    # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text mimetype even when it already has one.
+    response = Response(body, content_type=mimetype, headers=attachment_headers(filename))
     if private:
         response.headers["Cache-Control"] = "private, no-store"
     return response

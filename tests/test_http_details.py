@@ -109,3 +109,13 @@ def test_the_500_page_never_claims_anything_was_saved(app: Flask) -> None:
     assert "saved" not in body or "may not have been saved" in body
     assert "has been saved" not in body and "was saved" not in body
     assert "check" in body, "it tells people how to find out whether what they sent arrived"
+
+
+def test_a_download_names_its_type_and_character_set_once(app: Flask) -> None:
+    from portal.downloads import XLSX_MIMETYPE, download_response
+
+    with app.test_request_context():
+        csv = download_response("Area,Value\r\n", "values.csv")
+        workbook = download_response(b"PK", "values.xlsx", XLSX_MIMETYPE)
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert workbook.headers["Content-Type"] == XLSX_MIMETYPE

@@ -77,7 +77,7 @@ def test_a_long_ranking_is_paged_and_its_csv_has_every_topic_in_the_same_order(
 
     link = first.find("a", string=f"Download the ranking of all {TOPICS} topics (CSV)")
     response = client.get(link["href"])
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     header, body = table[0], table[1:]
