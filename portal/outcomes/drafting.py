@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from portal.charts.tables import format_number
 from portal.models import PrioritisationRound, QuestionKind, Survey
-from portal.prioritisation.results import public_rows, rank_text
+from portal.prioritisation.published import public_rows
+from portal.prioritisation.results import rank_text, tied_ranks
 from portal.stats.small_numbers import THRESHOLD as SUPPRESSION_THRESHOLD
 from portal.stats.small_numbers import is_suppressed
 from portal.surveys.builder import question_numbers
@@ -104,9 +105,11 @@ def draft_round_we_asked(round_: PrioritisationRound) -> str:
 def draft_round_you_said(round_: PrioritisationRound) -> str:
     """Which topics were considered, their published rank, and what was decided and why."""
     lines = []
-    for row in public_rows(round_):
+    rows = public_rows(round_)
+    tied = tied_ranks(row.rank for row in rows if row.quorate)
+    for row in rows:
         entry = row.entry
-        text = f"- {entry.proposal.reference} {entry.proposal.title}: rank {rank_text(row.rank)}"
+        text = f"- {entry.proposal.reference} {entry.proposal.title}: rank {rank_text(row.rank, tied)}"
         if entry.decision:
             text += f". Steering group: {entry.decision_label.lower()}"
             if entry.decision_reason:

@@ -11,7 +11,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.charts.tables import csv_safe, to_csv
 from portal.clock import london_date
-from portal.prioritisation.results import MIN_PUBLIC_SCORERS, PublicRow, RoundResults, individual_scores, rank_text
+from portal.prioritisation.published import MIN_PUBLIC_SCORERS, PublicRow
+from portal.prioritisation.results import RoundResults, individual_scores, rank_text, tied_ranks
 from portal.stats.concordance import EXACT, PERMUTATION, PERMUTATIONS
 from portal.stats.prioritisation import CHI_SQUARE, MIN_TOPICS_TO_TEST, KendallW
 
@@ -57,16 +58,18 @@ def _round(value: float | None, places: int) -> float | None:
 
 def ranking_rows(results: RoundResults) -> list[list[Cell]]:
     """One row per proposal, best rank first."""
+    tied = tied_ranks(row.rank for row in results.rows if row.quorate)
+    borda_tied = tied_ranks(row.borda_rank for row in results.rows if row.quorate)
     return [
         [
-            rank_text(row.rank) if row.quorate else NOT_ENOUGH_SCORES,
+            rank_text(row.rank, tied) if row.quorate else NOT_ENOUGH_SCORES,
             row.proposal.reference,
             row.proposal.title,
             _round(row.mean_score, 3),
             row.scorers,
             len(row.conflicted),
             _round(row.borda_points, 2),
-            rank_text(row.borda_rank) if row.quorate else "",
+            rank_text(row.borda_rank, borda_tied) if row.quorate else "",
             row.rank_p05 if row.quorate else None,
             row.rank_p95 if row.quorate else None,
             _round(row.p_top_k, 3),
@@ -80,6 +83,7 @@ def ranking_rows(results: RoundResults) -> list[list[Cell]]:
 def public_ranking_rows(rows: Sequence[PublicRow]) -> list[list[Cell]]:
     """The public summary's ranking, one row per topic in the page's order, for its CSV download."""
     out: list[list[Cell]] = []
+    tied = tied_ranks(row.rank for row in rows if row.quorate)
     for row in rows:
         entry = row.entry
         decided = bool(entry.decision)
@@ -87,7 +91,7 @@ def public_ranking_rows(rows: Sequence[PublicRow]) -> list[list[Cell]]:
         board = decided and bool(entry.board_decision)
         out.append(
             [
-                rank_text(row.rank) if row.quorate else NOT_ENOUGH_SCORES,
+                rank_text(row.rank, tied) if row.quorate else NOT_ENOUGH_SCORES,
                 entry.proposal.reference,
                 entry.proposal.title,
                 _round(row.score, 2),

@@ -7,7 +7,8 @@ All the arithmetic is in :mod:`portal.stats.prioritisation`; this module only ga
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,9 +38,6 @@ SENSITIVITY_DRAWS = 1000
 SENSITIVITY_SPREAD = 0.25
 # Fixed, so the same scores always give the same rank intervals (a page reload never changes the results).
 SENSITIVITY_SEED = 20261128
-# The public summary shows a topic's weighted score only when at least this many members scored it fully, so a
-# published mean can never be one member's own score.
-MIN_PUBLIC_SCORERS = 2
 TRIAL_WEIGHT_MAX = 100.0
 
 
@@ -164,7 +162,8 @@ def criterion_means(scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def _number(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
+    """A number, or None for a missing one (NaN)."""
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
@@ -271,9 +270,9 @@ def compute_round_results(
         rows.append(
             ProposalRow(
                 entry=entry,
-                mean_score=_number(stats.mean_scores[j]) if counted else None,
+                mean_score=finite_or_none(stats.mean_scores[j]) if counted else None,
                 rank=float(stats.ranks[j]) if counted else math.nan,
-                borda_points=_number(stats.borda_points[j]) if counted else None,
+                borda_points=finite_or_none(stats.borda_points[j]) if counted else None,
                 borda_rank=float(stats.borda_ranks[j]) if counted else math.nan,
                 rank_p05=float(sens.rank_p05[j]) if counted else math.nan,
                 rank_median=float(sens.rank_median[j]) if counted else math.nan,
@@ -282,7 +281,7 @@ def compute_round_results(
                 scorers=int(scorers[j]),
                 quorate=counted,
                 conflicted=[arrays.members[i] for i in np.flatnonzero(arrays.conflicts[:, j])],
-                criterion_means=[_number(v) for v in means[j]],
+                criterion_means=[finite_or_none(v) for v in means[j]],
             )
         )
     # Ranked topics first, best first; then those below the quorum in round order.
@@ -293,7 +292,7 @@ def compute_round_results(
         CriterionRow(
             criterion=criterion,
             weight_share=float(shares[k]),
-            mean_sd=_number(float(spread["mean_sd"].iloc[k])),
+            mean_sd=finite_or_none(float(spread["mean_sd"].iloc[k])),
             n_proposals=int(spread["n_proposals"].iloc[k]),
             high_disagreement=bool(spread["high_disagreement"].iloc[k]),
         )
@@ -305,7 +304,7 @@ def compute_round_results(
         RaterRow(
             label=user.name_or_email if names_shown else f"Member {i + 1}",
             user=user if names_shown else None,
-            rho=_number(float(raters["rho"].iloc[i])),
+            rho=finite_or_none(float(raters["rho"].iloc[i])),
             n_proposals=int(raters["n_proposals"].iloc[i]),
             outlying=bool(raters["outlying"].iloc[i]),
             complete=int(complete[i]),
@@ -396,7 +395,7 @@ def what_if(arrays: RoundArrays, weights: list[float]) -> list[WhatIfRow]:
     rows = [
         WhatIfRow(
             entry=entry,
-            score=_number(trial.mean_scores[j]) if quorate[j] else None,
+            score=finite_or_none(trial.mean_scores[j]) if quorate[j] else None,
             rank=float(trial.ranks[j]) if quorate[j] else math.nan,
             base_rank=float(base.ranks[j]) if quorate[j] else math.nan,
         )
@@ -435,7 +434,7 @@ def individual_scores(arrays: RoundArrays) -> list[tuple[RoundProposal, list[Ind
                 IndividualRow(
                     member=member,
                     conflict=bool(arrays.conflicts[i, j]),
-                    weighted=_number(member_totals[i, j]),
+                    weighted=finite_or_none(member_totals[i, j]),
                     values=values,
                     comments=[arrays.comments.get((i, j, k), "") for k in range(len(arrays.criteria))],
                 )
@@ -444,61 +443,19 @@ def individual_scores(arrays: RoundArrays) -> list[tuple[RoundProposal, list[Ind
     return out
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Public summary: weighted scores and ranks only
-# --------------------------------------------------------------------------------------------------------------
+def tied_ranks(ranks: Iterable[float | None]) -> frozenset[float]:
+    """The ranks of one ranking that more than one topic holds. Tied topics share the mean of their places, so three
+    topics tied for the top are each ranked 2: that rank is whole, and only this tells it apart from a topic alone in
+    second place."""
+    counts = Counter(float(rank) for rank in ranks if rank is not None and not math.isnan(rank))
+    return frozenset(rank for rank, count in counts.items() if count > 1)
 
 
-@dataclass(frozen=True)
-class PublicRow:
-    """What the public summary shows for a proposal: no individual member's scores."""
-
-    entry: RoundProposal
-    rank: float  # NaN below the quorum: never ranked
-    score: float | None  # None below the quorum, or when fewer than MIN_PUBLIC_SCORERS members scored it fully
-    scorers: int
-    quorate: bool
-
-
-@dataclass(frozen=True)
-class PublicSummary:
-    """The published ranking and how many members took part."""
-
-    rows: list[PublicRow]
-    members_scored: int
-
-
-def public_summary(round_: PrioritisationRound) -> PublicSummary:
-    """The published ranking (weighted score and rank per proposal, best first) and the number of members who fully
-    scored at least one proposal."""
-    arrays = load_arrays(round_)
-    complete = ~np.isnan(weighted_scores(arrays.scores, arrays.weights))
-    return PublicSummary(rows=public_rows(round_, arrays), members_scored=int(complete.any(axis=1).sum()))
-
-
-def public_rows(round_: PrioritisationRound, arrays: RoundArrays | None = None) -> list[PublicRow]:
-    """The published ranking: weighted score and rank per proposal, best first."""
-    arrays = arrays or load_arrays(round_)
-    ranking = reweighted_ranking(arrays.ranked_scores, arrays.weights)
-    scorers = arrays.full_scorers
-    quorate = arrays.quorate
-    rows = [
-        PublicRow(
-            entry=entry,
-            rank=float(ranking.ranks[j]) if quorate[j] else math.nan,
-            score=_number(ranking.mean_scores[j]) if quorate[j] and scorers[j] >= MIN_PUBLIC_SCORERS else None,
-            scorers=int(scorers[j]),
-            quorate=bool(quorate[j]),
-        )
-        for j, entry in enumerate(arrays.entries)
-    ]
-    return sorted(rows, key=lambda row: (not row.quorate, row.rank if row.quorate else 0.0, row.entry.position))
-
-
-def rank_text(value: float | None) -> str:
-    """A rank for people: "3", or "3.5 (tied)" when proposals share places."""
+def rank_text(value: float | None, tied: Collection[float] = frozenset()) -> str:
+    """A rank for people: "3", or "3.5 (tied)" / "2 (tied)" when topics share places (``tied``: the ranking's
+    ``tied_ranks``; a rank between two places is always a tie)."""
     if value is None or math.isnan(value):
         return "Not ranked"
-    if float(value).is_integer():
+    if float(value).is_integer() and float(value) not in tied:
         return str(int(value))
     return f"{value:g} (tied)"

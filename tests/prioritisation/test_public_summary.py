@@ -11,9 +11,8 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import PrioritisationRound
-from portal.prioritisation import results, services
-from portal.prioritisation.published import published_summary
-from portal.prioritisation.results import PublicSummary
+from portal.prioritisation import services
+from portal.prioritisation.published import PublicSummary, public_summary, published_summary
 from portal.table_pages import TABLE_PAGE_SIZE
 from tests.conftest import sign_in
 from tests.helpers import ClientRequest
@@ -71,8 +70,8 @@ def test_a_long_ranking_is_paged_and_its_csv_has_every_topic_in_the_same_order(
     assert _page_rows(client_request.get(f"{summary}?ranking-page=9")) == second_rows
     assert _page_rows(client_request.get(f"{summary}?ranking-page=x")) == first_rows
 
-    # Eleven topics scored 5 on everything share the top eleven places: each has their mean rank, 6.
-    assert first_rows[0][0] == "6" and first_rows[0][2] == "5.00"
+    # Eleven topics scored 5 on everything share the top eleven places: each has their mean place, 6, and says so.
+    assert first_rows[0][0] == "6 (tied)" and first_rows[0][2] == "5.00"
     assert second_rows[-1][2] == "1.00"
 
     link = first.find("a", string=f"Download the ranking of all {TOPICS} topics (CSV)")
@@ -132,7 +131,7 @@ def test_publishing_stores_the_ranking_its_scores_give_and_the_public_pages_read
     client: FlaskClient, client_request: ClientRequest, round_setup: Callable[..., RoundSetup]
 ) -> None:
     setup = _mixed_round(round_setup)
-    from_scores = _shown(results.public_summary(setup.round))
+    from_scores = _shown(public_summary(setup.round))
     services.publish_summary(setup.round.id, setup.chair.id)
 
     db.session.expire_all()
@@ -174,3 +173,22 @@ def test_withdrawing_a_summary_clears_its_stored_ranking_and_one_published_befor
     assert [s for s in statements if "prioritisation_scores" in s], "worked out from the scores"
     ranks = [row.select("td")[0].get_text(strip=True) for row in page.select("#ranking-table tbody tr")]
     assert ranks == ["1", "2.5 (tied)", "2.5 (tied)", "Not enough scores"]
+
+
+def test_the_staff_results_and_the_decision_page_say_when_three_topics_share_a_rank(
+    client: FlaskClient, client_request: ClientRequest, round_setup: Callable[..., RoundSetup]
+) -> None:
+    setup = round_setup(members=3, proposals=4)
+    # A, B and C tie for the top (each ranked 2, the mean of places 1 to 3); D is 4th alone.
+    score_all(setup, [[[4] * 8, [4] * 8, [4] * 8, [2] * 8] for _ in setup.members])
+    sign_in(client, setup.chair.email)
+    page = client_request.get(f"/prioritisation/rounds/{setup.round.id}/results")
+    ranks = {
+        row.th.get_text(" ", strip=True): row.select("td")[0].get_text(strip=True)
+        for table in page.select("table")
+        if table.find("th", string="Borda rank")
+        for row in table.select("tbody tr")
+    }
+    assert sorted(ranks.values()) == ["2 (tied)", "2 (tied)", "2 (tied)", "4"], ranks
+    decision = client_request.get(f"/prioritisation/rounds/{setup.round.id}/proposals/{setup.proposals[0].id}/decision")
+    assert "2 (tied) of 4" in decision.get_text(" ", strip=True)

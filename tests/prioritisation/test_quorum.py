@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import PrioritisationRound, Proposal, Role, User
-from portal.prioritisation import results, services
+from portal.prioritisation import published, results, services
 from portal.prioritisation.services import PrioritisationError, ScoreEntry
 from tests.conftest import sign_in
 from tests.helpers import ClientRequest
@@ -58,7 +58,7 @@ def test_a_topic_below_the_quorum_is_never_ranked_however_high_its_scores(thin: 
         thin.proposals[2].id,
     ]
 
-    public = {row.entry.proposal_id: row for row in results.public_rows(thin.round)}
+    public = {row.entry.proposal_id: row for row in published.public_rows(thin.round)}
     assert not public[thin.proposals[1].id].quorate and public[thin.proposals[1].id].score is None
     assert math.isnan(public[thin.proposals[1].id].rank)
 

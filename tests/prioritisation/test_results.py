@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from portal.prioritisation import results, services
+from portal.prioritisation import published, results, services
 from portal.prioritisation.services import ScoreEntry
 from portal.stats.prioritisation import compute_results, reweighted_ranking
 from tests.prioritisation.conftest import RoundSetup, score_all
@@ -132,7 +132,7 @@ def test_public_rows_hide_a_score_fewer_than_two_members_gave(round_setup: Calla
     services.save_scores(setup.round.id, setup.proposals[0].id, setup.members[0].id, full)
     services.save_scores(setup.round.id, setup.proposals[0].id, setup.members[1].id, full)
     services.save_scores(setup.round.id, setup.proposals[1].id, setup.members[0].id, full)
-    rows = {row.entry.proposal_id: row for row in results.public_rows(setup.round)}
+    rows = {row.entry.proposal_id: row for row in published.public_rows(setup.round)}
     assert rows[setup.proposals[0].id].score == pytest.approx(4.0)
     assert rows[setup.proposals[1].id].score is None and rows[setup.proposals[1].id].scorers == 1
 
@@ -140,3 +140,14 @@ def test_public_rows_hide_a_score_fewer_than_two_members_gave(round_setup: Calla
 @pytest.mark.parametrize(("rank", "text"), [(1.0, "1"), (3.5, "3.5 (tied)"), (float("nan"), "Not ranked")])
 def test_rank_text(rank: float, text: str) -> None:
     assert results.rank_text(rank) == text
+
+
+def test_a_rank_shared_by_an_odd_number_of_topics_still_says_it_is_tied() -> None:
+    # Tied topics share the mean of their places: three tied for the top are each ranked 2, two for 4th–5th 4.5.
+    ranks = [2.0, 2.0, 2.0, 4.5, 4.5, 6.0, math.nan]
+    tied = results.tied_ranks(ranks)
+    assert tied == {2.0, 4.5}
+    assert [results.rank_text(rank, tied) for rank in ranks] == [
+        "2 (tied)", "2 (tied)", "2 (tied)", "4.5 (tied)", "4.5 (tied)", "6", "Not ranked"
+    ]  # fmt: skip
+    assert results.rank_text(2.0) == "2", "without the ranking, a whole rank reads as a single place"

@@ -50,6 +50,7 @@ def prioritisation_helpers() -> dict[str, object]:
     """Helpers for this feature's templates."""
     return {
         "rank_text": results.rank_text,
+        "tied_ranks": results.tied_ranks,
         "local_time": local_time,
         "score_levels": SCORE_LEVELS,
         "proposal_status_label": status_label,

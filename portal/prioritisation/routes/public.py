@@ -10,7 +10,7 @@ from portal.downloads import download_response
 from portal.errors import render_error
 from portal.prioritisation import bp, export, results
 from portal.prioritisation.permissions import get_round
-from portal.prioritisation.published import published_summary
+from portal.prioritisation.published import MIN_PUBLIC_SCORERS, published_summary
 from portal.prioritisation.rounds import published_outcome_of_round, published_rounds
 from portal.table_pages import table_page
 
@@ -35,8 +35,10 @@ def public_summary(round_id: int) -> str | tuple[str, int]:
         round=round_,
         # A round may shortlist hundreds of topics: the page shows TABLE_PAGE_SIZE of them, the CSV every one.
         ranking=table_page("ranking", summary.rows),
+        # From every row, not only this page's: a tie may span two pages.
+        tied=results.tied_ranks(row.rank for row in summary.rows if row.quorate),
         members_scored=summary.members_scored,
-        min_scorers=results.MIN_PUBLIC_SCORERS,
+        min_scorers=MIN_PUBLIC_SCORERS,
         quorum=round_.effective_quorum,
         outcome=published_outcome_of_round(round_.id),
     )

@@ -78,11 +78,12 @@ def agreement_text(w: float) -> str:
 def _chart_tables(computed: results.RoundResults) -> dict[str, Any]:
     """The data each chart draws, as table rows (the same numbers as the chart JSON)."""
     fmt = "{:.2f}".format
+    tied = results.tied_ranks(row.rank for row in computed.rows if row.quorate)
     chart_rows = [
         [
             _label(row.entry),
             fmt(row.mean_score) if row.mean_score is not None else "Not scored",
-            results.rank_text(row.rank),
+            results.rank_text(row.rank, tied),
             f"{row.rank_p05:g}",
             f"{row.rank_p95:g}",
         ]
