@@ -395,7 +395,7 @@ def add_round(size: dict[str, int], proposal_ids: Sequence[int], member_ids: Seq
         ),
     )
     # Published, so its ranking is stored as publishing stores it (prioritisation.published).
-    store_ranking(db.session.get(PrioritisationRound, round_.id))
+    store_ranking(round_)
     db.session.commit()
     return round_.id
 

@@ -94,8 +94,10 @@ def clear_ranking(round_: PrioritisationRound) -> None:
 def published_summary(round_: PrioritisationRound) -> PublicSummary:
     """The ranking the public sees: as stored at publication, best first; worked out from the scores when none is
     stored."""
+    if round_.published_members_scored is None:
+        return public_summary(round_)
     entries = entries_with_proposals(round_)
-    if round_.published_members_scored is None or any(entry.published_place is None for entry in entries):
+    if any(entry.published_place is None for entry in entries):
         return public_summary(round_)
     rows = [
         PublicRow(

@@ -7,9 +7,9 @@ from flask import Response, render_template
 from portal.access import public
 from portal.charts.tables import to_csv
 from portal.downloads import download_response
-from portal.errors import render_error
+from portal.models import PrioritisationRound
 from portal.prioritisation import bp, export, results
-from portal.prioritisation.permissions import get_round
+from portal.prioritisation.permissions import NotFound, get_round
 from portal.prioritisation.published import MIN_PUBLIC_SCORERS, published_summary
 from portal.prioritisation.rounds import published_outcome_of_round, published_rounds
 from portal.table_pages import table_page
@@ -24,11 +24,9 @@ def public_index() -> str:
 
 @bp.route("/rounds/<int:round_id>/summary")
 @public
-def public_summary(round_id: int) -> str | tuple[str, int]:
+def public_summary(round_id: int) -> str:
     """A round's published summary: weighted scores and ranks only, never an individual member's scores."""
-    round_ = get_round(round_id)
-    if not round_.is_published:
-        return render_error(404)
+    round_ = _published_round(round_id)
     summary = published_summary(round_)
     return render_template(
         "prioritisation/public_summary.html",
@@ -46,10 +44,16 @@ def public_summary(round_id: int) -> str | tuple[str, int]:
 
 @bp.route("/rounds/<int:round_id>/summary.csv")
 @public
-def public_summary_csv(round_id: int) -> Response | tuple[str, int]:
+def public_summary_csv(round_id: int) -> Response:
     """The published ranking of every topic in the round, as the summary page shows it, as CSV."""
-    round_ = get_round(round_id)
-    if not round_.is_published:
-        return render_error(404)
+    round_ = _published_round(round_id)
     rows = export.public_ranking_rows(published_summary(round_).rows)
     return download_response(to_csv(export.PUBLIC_RANKING_COLUMNS, rows), f"round-{round_.id}-published-ranking.csv")
+
+
+def _published_round(round_id: int) -> PrioritisationRound:
+    """The round, or NotFound (a 404) when it does not exist or its summary is not published."""
+    round_ = get_round(round_id)
+    if not round_.is_published:
+        raise NotFound(f"round {round_id} is not published")
+    return round_
